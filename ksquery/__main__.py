@@ -1,0 +1,3 @@
+from ksquery.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,43 @@
+"""The few error types the library raises; the CLI and REPL turn them into one Swedish line."""
+
+from __future__ import annotations
+
+
+class KsqueryError(Exception):
+    """Base error: `str(err)` is a one-line Swedish message; `hint` is an optional next step."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+class DataError(KsqueryError):
+    """A data file or the data dictionary is broken or missing."""
+
+
+class Rejected(KsqueryError):
+    """The validator refused a statement."""
+
+
+class QuestionError(KsqueryError):
+    """A named question is unknown or its file is malformed."""
+
+
+class ParamError(KsqueryError):
+    """A parameter value is missing, of the wrong type or outside its allowed values."""
+
+
+class QueryFailed(KsqueryError):
+    """DuckDB refused or failed a statement that passed validation."""
+
+
+class Cancelled(KsqueryError):
+    """The query was interrupted by the time limit or by Ctrl-C."""
+
+
+class NoAnswer(KsqueryError):
+    """A free-text question matched nothing well enough."""
+
+    exit_code = 1

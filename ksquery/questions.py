@@ -1,0 +1,304 @@
+"""Named questions: parse `queries/*.sql` headers, bind and check parameters, run them."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ksquery import engine
+from ksquery.catalog import Catalog
+from ksquery.errors import ParamError, QuestionError
+
+SHIPPED_QUERIES = Path(__file__).resolve().parent.parent / "queries"
+HEADER_KEYS = {"title", "description", "aliases", "param", "source", "chart"}
+REQUIRED_KEYS = ("title", "description", "aliases", "source")
+TYPES = {"int", "text", "bool", "decimal"}
+_PARAM = re.compile(
+    r"^(?P<name>[^\W\d]\w*)\s+(?P<type>\w+)(?:\s*=\s*(?P<default>[^|]*?))?\s*"
+    r"(?:\|\s*(?P<rest>.*))?$"
+)
+_RANGE = re.compile(r"^in\s+(-?\d+)\s*\.\.\s*(-?\d+)$")
+_LIST = re.compile(r"^in\s*\((?!\s*select\b)(.*)\)$", re.I | re.S)
+_QUERY = re.compile(r"^in\s*\((\s*select\b.*)\)$", re.I | re.S)
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    default: Any = None
+    low: int | None = None
+    high: int | None = None
+    choices: tuple[str, ...] | None = None
+    choices_sql: str | None = None
+    label: str = ""
+
+    def describe(self) -> dict:
+        """Return the parameter as plain data for JSON listings."""
+        out: dict[str, Any] = {"name": self.name, "type": self.type, "default": self.default}
+        if self.low is not None:
+            out["min"], out["max"] = self.low, self.high
+        if self.choices is not None:
+            out["choices"] = list(self.choices)
+        if self.choices_sql:
+            out["choices_sql"] = self.choices_sql
+        out["label"] = self.label
+        return out
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    title: str
+    description: str
+    aliases: tuple[str, ...]
+    params: tuple[Param, ...]
+    source: str
+    sql: str
+    path: Path
+    chart: str | None = None
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def heading(self, values: dict[str, Any]) -> str:
+        """The title with parameter values filled in, e.g. 'Risker med riskvärde minst 6'."""
+        return re.sub(r"\{(\w+)\}", lambda m: _shown(values.get(m.group(1), m.group(0))), self.title)
+
+
+def _shown(value: Any) -> str:
+    return "ja" if value is True else "nej" if value is False else str(value)
+
+
+def queries_dir(arg: str | os.PathLike | None = None) -> Path:
+    """Return the named-question directory: the argument, $KSQUERY_QUERIES, or the shipped one."""
+    return Path(arg or os.environ.get("KSQUERY_QUERIES") or SHIPPED_QUERIES)
+
+
+def load_all(directory: Path | None = None) -> dict[str, Question]:
+    """Parse every `*.sql` file in the directory into Questions keyed by id."""
+    directory = directory or queries_dir()
+    if not directory.is_dir():
+        return {}
+    return {q.id: q for q in (parse_file(p) for p in sorted(directory.glob("*.sql")))}
+
+
+def parse_file(path: Path) -> Question:
+    """Parse one saved query file; a plain SQL file without a header gets its file name as title."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise QuestionError(f"{path}: filen finns inte") from None
+    except UnicodeDecodeError:
+        raise QuestionError(f"{path}: inte giltig UTF-8") from None
+    except OSError as err:
+        raise QuestionError(f"{path}: kan inte läsas ({err.strerror})") from None
+    return parse_text(text, path)
+
+
+def parse_text(text: str, path: Path) -> Question:
+    """Parse header comments (`-- key: value`) and the SQL body."""
+    header: dict[str, list[str]] = {}
+    body_lines: list[str] = []
+    in_header = True
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if in_header and stripped.startswith("--"):
+            content = stripped[2:].strip()
+            match = re.match(r"^(\w+)\s*:\s*(.*)$", content)
+            if match:
+                key = match.group(1).lower()
+                if key not in HEADER_KEYS:
+                    hint = difflib.get_close_matches(key, sorted(HEADER_KEYS), n=1)
+                    raise QuestionError(
+                        f"{path.name}, rad {number}: okänd rubriknyckel '{key}'"
+                        + (f" — menade du '{hint[0]}'?" if hint else "")
+                    )
+                header.setdefault(key, []).append(match.group(2).strip())
+                continue
+            if not content:
+                continue
+        if stripped and in_header and not stripped.startswith("--"):
+            in_header = False
+        if not in_header:
+            body_lines.append(line)
+    sql = "\n".join(body_lines).strip()
+    if not sql:
+        raise QuestionError(f"{path.name}: filen innehåller ingen SQL")
+    if header:
+        missing = [k for k in REQUIRED_KEYS if k not in header]
+        if missing:
+            raise QuestionError(f"{path.name}: rubriken saknar {', '.join(missing)}")
+    params = tuple(_parse_param(spec, path) for spec in header.get("param", ()))
+    used = set(re.findall(r"\$([^\W\d]\w*)", _strip_literals(sql)))
+    declared = {p.name for p in params}
+    if used - declared:
+        raise QuestionError(f"{path.name}: parametern ${sorted(used - declared)[0]} används men deklareras inte")
+    if declared - used:
+        raise QuestionError(f"{path.name}: parametern {sorted(declared - used)[0]} deklareras men används inte")
+    aliases = tuple(a.strip() for a in ";".join(header.get("aliases", [])).split(";") if a.strip())
+    return Question(
+        id=path.stem,
+        title=" ".join(header.get("title", [path.stem])),
+        description=" ".join(header.get("description", [])),
+        aliases=aliases,
+        params=params,
+        source=" ".join(header.get("source", [])),
+        sql=sql,
+        path=path,
+        chart=" ".join(header["chart"]) if "chart" in header else None,
+    )
+
+
+def _strip_literals(sql: str) -> str:
+    """Remove string literals and comments so `$x` inside them is not taken for a parameter."""
+    return re.sub(r"'(?:[^']|'')*'|--[^\n]*|/\*.*?\*/", "", sql, flags=re.S)
+
+
+def _parse_param(spec: str, path: Path) -> Param:
+    match = _PARAM.match(spec)
+    if not match:
+        raise QuestionError(f"{path.name}: kan inte tolka parametern '{spec}'")
+    name, type_ = match.group("name"), match.group("type").lower()
+    if type_ not in TYPES:
+        raise QuestionError(f"{path.name}: parametern {name} har okänd typ {type_}")
+    parts = [p.strip() for p in (match.group("rest") or "").split("|")]
+    low = high = None
+    choices: tuple[str, ...] | None = None
+    choices_sql = None
+    label = ""
+    for part in parts:
+        if not part:
+            continue
+        if m := _RANGE.match(part):
+            low, high = int(m.group(1)), int(m.group(2))
+        elif m := _QUERY.match(part):
+            choices_sql = m.group(1).strip()
+        elif m := _LIST.match(part):
+            choices = tuple(c.strip().strip("'") for c in m.group(1).split(",") if c.strip())
+        else:
+            label = part
+    param = Param(name, type_, None, low, high, choices, choices_sql, label)
+    raw_default = match.group("default")
+    if raw_default is not None and raw_default.strip():
+        try:
+            default = convert(param, raw_default.strip())
+        except ParamError as err:
+            raise QuestionError(f"{path.name}: standardvärdet för {name}: {err}") from None
+        param = Param(name, type_, default, low, high, choices, choices_sql, label)
+    return param
+
+
+def convert(param: Param, raw: Any) -> Any:
+    """Convert a raw value (text from a command line or the parser) to the parameter's type."""
+    if param.type == "int":
+        if isinstance(raw, bool):
+            raise ParamError(f"{param.name} ska vara ett heltal")
+        if isinstance(raw, int):
+            value = raw
+        else:
+            text = str(raw).strip().replace("\u2212", "-").replace(" ", "")
+            if not re.fullmatch(r"[+-]?\d{1,12}", text):
+                raise ParamError(f"{param.name} ska vara ett heltal, fick '{_short(raw)}'")
+            value = int(text)
+        if param.low is not None and not param.low <= value <= param.high:
+            raise ParamError(f"{param.name} ska vara mellan {param.low} och {param.high}, fick {value}")
+        return value
+    if param.type == "decimal":
+        text = str(raw).strip().replace(",", ".").replace("\u2212", "-")
+        if not re.fullmatch(r"[+-]?\d{1,12}(\.\d{1,6})?", text):
+            raise ParamError(f"{param.name} ska vara ett tal, fick '{_short(raw)}'")
+        return float(text)
+    if param.type == "bool":
+        text = str(raw).strip().lower()
+        if text in ("ja", "true", "1", "sant"):
+            return True
+        if text in ("nej", "false", "0", "falskt"):
+            return False
+        raise ParamError(f"{param.name} ska vara ja eller nej, fick '{_short(raw)}'")
+    text = str(raw)
+    if len(text) > 200:
+        raise ParamError(f"{param.name} är för långt ({len(text)} tecken)")
+    if param.choices is not None:
+        return _pick(param, text, param.choices)
+    return text
+
+
+def _pick(param: Param, text: str, choices: tuple[str, ...] | list[str]) -> str:
+    folded = {c.casefold(): c for c in choices}
+    if text.casefold() in folded:
+        return folded[text.casefold()]
+    hint = difflib.get_close_matches(text.casefold(), list(folded), n=1, cutoff=0.5)
+    raise ParamError(
+        f"{param.name} kan inte vara '{_short(text)}'"
+        + (f" — menade du '{folded[hint[0]]}'?" if hint else ""),
+        "tillåtna värden: " + ", ".join(list(choices)[:12]),
+    )
+
+
+def _short(raw: Any) -> str:
+    text = str(raw)
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
+def choices_for(catalog: Catalog, param: Param) -> list[str] | None:
+    """The allowed values of a parameter, running its `in (SELECT …)` through the same gate."""
+    if param.choices is not None:
+        return list(param.choices)
+    if not param.choices_sql:
+        return None
+    cache = catalog._entity_cache.setdefault("choices", {})
+    if param.choices_sql not in cache:
+        engine.check_cached(catalog, param.choices_sql)
+        result = engine.run(catalog, param.choices_sql, validated=True)
+        cache[param.choices_sql] = [str(r[0]) for r in result.rows if r[0] is not None]
+    return cache[param.choices_sql]
+
+
+def bind(catalog: Catalog, question: Question, given: dict[str, Any]) -> dict[str, Any]:
+    """Merge given values over defaults, convert and check each; raise ParamError on any fault."""
+    names = [p.name for p in question.params]
+    for key in given:
+        if key not in names:
+            hint = difflib.get_close_matches(key, names, n=1)
+            raise ParamError(
+                f"frågan {question.id} har ingen parameter '{_short(key)}'"
+                + (f" — menade du '{hint[0]}'?" if hint else ""),
+                "parametrar: " + (", ".join(names) or "inga"),
+            )
+    values: dict[str, Any] = {}
+    for param in question.params:
+        if param.name in given:
+            value = convert(param, given[param.name])
+        elif param.default is not None:
+            value = param.default
+        else:
+            raise ParamError(f"parametern {param.name} saknar värde", f"ange --param {param.name}=…")
+        if param.choices_sql and param.type == "text":
+            value = _pick(param, str(value), choices_for(catalog, param) or [])
+        values[param.name] = value
+    return values
+
+
+def run(
+    catalog: Catalog,
+    question: Question,
+    given: dict[str, Any] | None = None,
+    *,
+    timeout: float | None = engine.DEFAULT_TIMEOUT,
+    max_rows: int | None = None,
+) -> engine.Result:
+    """Bind parameters, validate (cached by content), run, and label the Result with its source."""
+    values = bind(catalog, question, given or {})
+    engine.check_cached(catalog, question.sql)
+    result = engine.run(catalog, question.sql, values, timeout=timeout, max_rows=max_rows, validated=True)
+    return result.with_meta(
+        title=question.heading(values),
+        question=question.id,
+        source=question.source,
+        chart=question.chart,
+    )

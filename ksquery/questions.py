@@ -278,8 +278,9 @@ def bind(catalog: Catalog, question: Question, given: dict[str, Any]) -> dict[st
             value = param.default
         else:
             raise ParamError(f"parametern {param.name} saknar värde", f"ange --param {param.name}=…")
-        if param.choices_sql and param.type == "text":
-            value = _pick(param, str(value), choices_for(catalog, param) or [])
+        if param.choices_sql:
+            picked = _pick(param, str(value), choices_for(catalog, param) or [])
+            value = picked if param.type == "text" else value
         values[param.name] = value
     return values
 

@@ -1,0 +1,19 @@
+-- title: Förändring av {post} för {enhet} {från}–{till}
+-- description: Hur en post i driftbudgeten förändras mellan två år, med dokumentets egen förklaring (texten förklarar budget 2024 mot 2025).
+-- aliases: förändring mellan åren; hur mycket ökar; hur mycket minskar; ökning; minskning; skillnad mellan; varför ökar; förklaring till förändringen; jämfört med föregående år
+-- param: post text = Kommunbidrag | in (SELECT DISTINCT post FROM drift) | Post
+-- param: enhet text = kommunstyrelsen | in (SELECT DISTINCT enhet FROM drift) | Enhet
+-- param: från int = 2024 | in (SELECT DISTINCT år FROM drift) | Från år
+-- param: till int = 2025 | in (SELECT DISTINCT år FROM drift) | Till år
+-- source: Nämndens budget: Ekonomiska ramar och texten under tabellen
+WITH a AS (SELECT * FROM drift WHERE enhet = $enhet AND post = $post AND år = $från),
+     b AS (SELECT * FROM drift WHERE enhet = $enhet AND post = $post AND år = $till)
+SELECT b.post, a.belopp_tkr AS belopp_från_tkr, b.belopp_tkr AS belopp_till_tkr,
+       b.belopp_tkr - a.belopp_tkr AS förändring_tkr,
+       round((b.belopp_tkr - a.belopp_tkr) / 1000, 1) AS förändring_mnkr,
+       (SELECT string_agg(t.text, ' ' ORDER BY t.avsnitt_id) FROM avsnitt t
+         WHERE t.rubrik = b.tabell
+           AND lower(t.text) LIKE '%' || lower(left(b.post, length(b.post) - 1)) || '%'
+           AND lower(t.text) SIMILAR TO '.*(ökar|minskar|oförändrat|tilldelas).*') AS dokumentets_förklaring,
+       b.källrad
+FROM a JOIN b USING (post);

@@ -1,0 +1,13 @@
+-- title: {post} för {enhet} {från}–{till}
+-- description: En post i driftbudgeten (t.ex. Personalkostnader, Kommunbidrag, Årets resultat) år för år, i tkr.
+-- aliases: post per år; hur mycket är; vad är; belopp för posten; hur stora är
+-- param: post text = Verksamhetens nettokostnader | in (SELECT DISTINCT post FROM drift) | Post
+-- param: enhet text = kommunstyrelsen | in (SELECT DISTINCT enhet FROM drift) | Enhet
+-- param: från int = 2024 | in (SELECT DISTINCT år FROM drift) | Första år
+-- param: till int = 2027 | in (SELECT DISTINCT år FROM drift) | Sista år
+-- source: Nämndens budget: Ekonomiska ramar
+-- chart: bar x=år y=belopp_tkr
+SELECT post, år, budgettyp, belopp_tkr, round(belopp_tkr / 1000, 1) AS belopp_mnkr, källrad
+FROM drift
+WHERE post = $post AND enhet = $enhet AND år BETWEEN $från AND $till
+ORDER BY år;

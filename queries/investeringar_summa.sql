@@ -1,0 +1,11 @@
+-- title: Total investeringsplan {från}–{till}
+-- description: Summan av de totala investeringsutgifterna över en följd av år (dokumentet anger 619,7 mnkr för 2025–2029).
+-- aliases: total investeringsplan; investeringsplanen totalt; sammanlagda investeringar; summa investeringar; hur mycket investeras totalt; investeringar sammanlagt
+-- param: från int = 2025 | in (SELECT DISTINCT år FROM investeringar) | Första år
+-- param: till int = 2029 | in (SELECT DISTINCT år FROM investeringar) | Sista år
+-- source: Nämndens budget: Investeringsbudget
+SELECT min(år) AS från, max(år) AS till, sum(belopp_tkr) AS summa_tkr,
+       round(sum(belopp_tkr) / 1000, 1) AS summa_mnkr,
+       round(avg(belopp_tkr) / 1000, 1) AS genomsnitt_mnkr_per_år
+FROM investeringar
+WHERE nivå = 'totalt' AND år BETWEEN $från AND $till;

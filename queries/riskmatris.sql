@@ -1,0 +1,12 @@
+-- title: Riskmatris: sannolikhet × väsentlighet
+-- description: Antal risker i varje ruta av riskmatrisen, med riskvärde och hur många som har kontroll i internkontrollplanen 2025.
+-- aliases: riskmatris; riskmatrisen; sannolikhet och väsentlighet; fördelning av risker; risker per riskvärde; antal risker per nivå
+-- source: Bilaga 2 – Risk och väsentlighetsanalys; Bilaga 1 – Internkontrollplan 2025
+-- chart: matrix x=sannolikhet y=väsentlighet
+SELECT sannolikhet, väsentlighet, sannolikhet * väsentlighet AS riskvärde,
+       count(*) AS antal_risker,
+       count(*) FILTER (WHERE risk_id IN (SELECT risk_id FROM internkontroll)) AS med_kontroll,
+       string_agg(risk, '; ' ORDER BY risk COLLATE sv) AS risker
+FROM risker
+GROUP BY sannolikhet, väsentlighet
+ORDER BY riskvärde DESC, sannolikhet DESC;

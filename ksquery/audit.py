@@ -1,0 +1,124 @@
+"""`ksquery check`: recompute sums, products, cross-table checks and the text's numeric claims."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from ksquery import engine
+from ksquery.catalog import Catalog, Table
+from ksquery.errors import KsqueryError
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # summa, produkt, kontroll, påstående
+    table: str
+    row: str
+    document: Any
+    computed: Any
+    where: str
+    line: int | None
+    message: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def audit(catalog: Catalog) -> list[Finding]:
+    """Return every disagreement the data set has with itself; an empty list when all holds."""
+    findings: list[Finding] = []
+    for table in catalog.tables.values():
+        if table.sums:
+            findings += _sums(catalog, table)
+        if table.products:
+            findings += _products(catalog, table)
+    for check in catalog.dictionary.checks:
+        for row in _rows(catalog, check.sql):
+            findings.append(Finding("kontroll", check.id, str(row[0]), row[1], row[2], check.where,
+                                    row[3] if len(row) > 3 else None, check.description))
+    if "påståenden" in catalog.tables:
+        findings += _claims(catalog)
+    return findings
+
+
+def _rows(catalog: Catalog, sql: str) -> list[tuple]:
+    return engine.execute(catalog.con, sql, {}, timeout=30).rows
+
+
+def _has(table: Table, name: str) -> bool:
+    return table.column(name) is not None
+
+
+def _sums(catalog: Catalog, table: Table) -> list[Finding]:
+    spec = table.sums or {}
+    group = [_q(g) for g in spec.get("group", [])]
+    row, parent, value = _q(spec["row"]), _q(spec["parent"]), _q(spec["value"])
+    line = "p.källrad" if _has(table, "källrad") else "NULL"
+    where = "p.tabell" if _has(table, "tabell") else f"'{table.name}'"
+    on = " AND ".join([f"c.{parent} = p.{row}"] + [f"c.{g} = p.{g}" for g in group])
+    keys = ", ".join(f"p.{g}" for g in group)
+    sql = f"""
+        SELECT p.{row}, {keys}, p.{value} AS printed, sum(c.{value}) AS computed, {line}, {where}
+        FROM {_q(table.name)} p JOIN {_q(table.name)} c ON {on}
+        GROUP BY ALL HAVING p.{value} IS DISTINCT FROM sum(c.{value})
+        ORDER BY {line}, {keys}"""
+    out = []
+    for r in _rows(catalog, sql):
+        label = f"{r[0]} " + " ".join(str(k) for k in r[1 : 1 + len(group)])
+        out.append(Finding("summa", table.name, label.strip(), r[-4], r[-3], str(r[-1]), r[-2],
+                           "summan av raderna som ingår stämmer inte"))
+    return out
+
+
+def _products(catalog: Catalog, table: Table) -> list[Finding]:
+    spec = table.products or {}
+    result, factors, label = _q(spec["result"]), [_q(f) for f in spec["factors"]], _q(spec.get("row", spec["result"]))
+    line = "källrad" if _has(table, "källrad") else "NULL"
+    product = " * ".join(factors)
+    sql = f"SELECT {label}, {result}, {product}, {line} FROM {_q(table.name)} WHERE {result} IS DISTINCT FROM {product}"
+    return [
+        Finding("produkt", table.name, str(r[0]), r[1], r[2], table.source, r[3],
+                f"{spec['result']} ≠ {' × '.join(spec['factors'])}")
+        for r in _rows(catalog, sql)
+    ]
+
+
+_UNIT = {"mnkr": Decimal(1000), "tkr": Decimal(1), "procent": Decimal(1), "st": Decimal(1)}
+
+
+def _claims(catalog: Catalog) -> list[Finding]:
+    out = []
+    claims = _rows(catalog, 'SELECT påstående_id, påstående, avsnitt, källrad, värde, enhet, decimaler, sql FROM "påståenden" ORDER BY källrad')
+    for cid, text, section, line, printed, unit, decimals, sql in claims:
+        try:
+            engine.check(catalog, sql)
+            rows = _rows(catalog, sql)
+            raw = rows[0][0] if rows and rows[0] else None
+        except KsqueryError as err:
+            out.append(Finding("påstående", "påståenden", cid, printed, None, section, line,
+                               f"SQL:en kunde inte köras: {err}"))
+            continue
+        if raw is None:
+            out.append(Finding("påstående", "påståenden", cid, _plain(printed), None, section, line,
+                               f"»{text}« kan inte räknas om ur tabellerna (värdet saknas)"))
+            continue
+        actual = Decimal(str(raw)) / _UNIT.get(unit, Decimal(1))
+        quantum = Decimal(1).scaleb(-int(decimals))
+        rounded = (actual / quantum).quantize(Decimal(1), rounding=ROUND_HALF_UP) * quantum
+        if rounded != Decimal(str(printed)):
+            out.append(Finding("påstående", "påståenden", cid, _plain(printed), _plain(actual), section, line,
+                               f"»{text}« ({unit})"))
+    return out
+
+
+def _plain(value: Any) -> Any:
+    number = Decimal(str(value))
+    if number == number.to_integral_value():
+        return int(number)
+    return float(round(number, 3))

@@ -1,0 +1,279 @@
+"""The `ksquery` command: arguments, exit codes, stdout for data and stderr for messages.
+
+Exit codes: 0 answered, 1 no answer or audit findings, 2 refused or bad input, 3 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ksquery import engine, output
+from ksquery.catalog import Catalog, open_catalog
+from ksquery.errors import KsqueryError, NoAnswer, ParamError, QuestionError
+from ksquery.output import format_value, safe
+
+EXIT_OK, EXIT_NO_ANSWER, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one Swedish line instead of argparse's usage dump
+        raise KsqueryError(f"ogiltiga argument: {message}", "skriv ksquery --help")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data", help="datakatalog (annars $KSQUERY_DATA eller den medföljande)")
+    common.add_argument("--timeout", type=float, default=engine.DEFAULT_TIMEOUT, help="tidsgräns per fråga i sekunder")
+    common.add_argument("--format", choices=output.FORMATS, default="table", help="utdataformat")
+    parser = _Parser(prog="ksquery", description="Frågor om Alingsås kommunstyrelses budget 2025–2027.",
+                     parents=[common])
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    p = sub.add_parser("sql", parents=[common], help="kör en SQL-fråga (- läser från stdin)")
+    p.add_argument("query")
+    p.add_argument("--param", action="append", default=[], metavar="NAMN=VÄRDE")
+    p.add_argument("--chart", action="store_true", help="rita resultatet som diagram")
+    p = sub.add_parser("ask", parents=[common], help="ställ en fråga på svenska eller kör en namngiven fråga")
+    p.add_argument("text", nargs="+")
+    p.add_argument("--param", action="append", default=[], metavar="NAMN=VÄRDE")
+    p.add_argument("--chart", action="store_true", help="rita resultatet som diagram")
+    p.add_argument("--out", help="fil att skriva till (krävs för xlsx)")
+    p = sub.add_parser("run", parents=[common], help="kör sparade frågefiler i batch")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--param", action="append", default=[], metavar="NAMN=VÄRDE")
+    p.add_argument("--out", help="katalog att skriva en fil per fråga till")
+    p.add_argument("--chart", action="store_true", help="rita varje resultat som diagram")
+    sub.add_parser("questions", parents=[common], help="lista de namngivna frågorna")
+    sub.add_parser("tables", parents=[common], help="lista tabellerna")
+    p = sub.add_parser("describe", parents=[common], help="beskriv en tabells kolumner")
+    p.add_argument("table")
+    sub.add_parser("check", parents=[common], help="granska dokumentets summor och påståenden")
+    sub.add_parser("repl", parents=[common], help="starta det interaktiva skalet")
+    return parser
+
+
+def parse_params(items: list[str]) -> dict[str, str]:
+    """Turn ['år=2026', 'min_värde=8'] into a dict; raise ParamError on a malformed item."""
+    params: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ParamError(f"parametern '{safe(item)[:40]}' ska skrivas NAMN=VÄRDE")
+        params[name.strip()] = value.strip()
+    return params
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command in (None, "repl"):
+            from ksquery.shell import start  # the only place prompt_toolkit is imported
+
+            return start(data=args.data, timeout=args.timeout, fmt=args.format)
+        return _dispatch(args)
+    except KsqueryError as err:
+        _error(err)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("avbrutet", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as err:  # noqa: BLE001 - never a traceback for users
+        print(f"fel: internt fel ({type(err).__name__}: {safe(str(err))[:200]})", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _error(err: KsqueryError) -> None:
+    print(f"fel: {safe(str(err))}", file=sys.stderr)
+    if err.hint:
+        print(f"tips: {safe(err.hint)}", file=sys.stderr)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    catalog = open_catalog(args.data)
+    if args.command == "sql":
+        return _sql(catalog, args)
+    if args.command == "ask":
+        return _ask(catalog, args)
+    if args.command == "run":
+        return _run(catalog, args)
+    if args.command == "questions":
+        return _questions(args)
+    if args.command == "tables":
+        return _tables(catalog, args)
+    if args.command == "describe":
+        return _describe(catalog, args)
+    if args.command == "check":
+        return _check(catalog, args)
+    raise KsqueryError(f"okänt kommando {args.command}")
+
+
+def _width() -> int:
+    return shutil.get_terminal_size((100, 24)).columns
+
+
+def _emit(result: engine.Result, fmt: str, chart: bool = False, out: str | None = None) -> None:
+    if fmt == "xlsx":
+        if not out:
+            raise KsqueryError("xlsx kräver --out FIL.xlsx")
+        path = output.write_xlsx(result, Path(out))
+        print(f"skrev {path}", file=sys.stderr)
+        return
+    text = output.render(result, fmt, width=_width(), max_rows=None)
+    if out:
+        Path(out).write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
+        print(f"skrev {out}", file=sys.stderr)
+    else:
+        print(text)
+    if chart and fmt == "table":
+        print()
+        print(output.chart(result, width=_width()))
+
+
+def _sql(catalog: Catalog, args: argparse.Namespace) -> int:
+    text = sys.stdin.read() if args.query == "-" else args.query
+    result = engine.run(catalog, text, parse_params(args.param) or None, timeout=args.timeout)
+    _emit(result, args.format, args.chart)
+    return EXIT_OK
+
+
+def _ask(catalog: Catalog, args: argparse.Namespace) -> int:
+    from ksquery import questions
+
+    text = " ".join(args.text).strip()
+    given = parse_params(args.param)
+    named = questions.load_all()
+    if text in named:
+        result = questions.run(catalog, named[text], given, timeout=args.timeout)
+    else:
+        from ksquery import ask
+
+        result = ask.answer(catalog, named, text, given, timeout=args.timeout)
+        if result.notes and args.format == "table":
+            for note in result.notes:
+                print(safe(note))
+    _emit(result, args.format, args.chart, args.out)
+    return EXIT_OK
+
+
+def _run(catalog: Catalog, args: argparse.Namespace) -> int:
+    from ksquery import questions
+
+    given = parse_params(args.param)
+    out_dir = Path(args.out) if args.out else None
+    if args.format == "xlsx" and out_dir is None:
+        raise KsqueryError("xlsx kräver --out KATALOG")
+    if out_dir:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    failures = 0
+    used: set[str] = set()
+    parsed: list[tuple[str, Any]] = []
+    for name in args.files:
+        try:
+            parsed.append((name, questions.parse_file(Path(name))))
+        except KsqueryError as err:
+            parsed.append((name, err))
+    for name, question in parsed:
+        if not isinstance(question, KsqueryError):
+            used |= {p.name for p in question.params} & set(given)
+    unknown = set(given) - used
+    if unknown:
+        raise ParamError(f"ingen av filerna har parametern '{sorted(unknown)[0]}'")
+    for name, question in parsed:
+        try:
+            if isinstance(question, KsqueryError):
+                raise question
+            mine = {k: v for k, v in given.items() if question.param(k)}
+            result = questions.run(catalog, question, mine, timeout=args.timeout)
+        except KsqueryError as err:
+            failures += 1
+            print(f"fel i {safe(name)}: {safe(str(err))}", file=sys.stderr)
+            continue
+        stem = Path(name).stem
+        if out_dir:
+            ext = {"table": "txt", "md": "md"}.get(args.format, args.format)
+            _emit(result, args.format, out=str(out_dir / f"{stem}.{ext}"))
+        elif args.format == "json":
+            data = json.loads(output.to_json(result))
+            print(json.dumps({"file": name, **data}, ensure_ascii=False))
+        else:
+            if args.format == "table":
+                print(f"== {safe(name)} ==")
+            _emit(result, args.format, args.chart)
+            print()
+    if failures:
+        print(f"{failures} av {len(parsed)} filer misslyckades", file=sys.stderr)
+    return EXIT_BAD_INPUT if failures else EXIT_OK
+
+
+def _questions(args: argparse.Namespace) -> int:
+    from ksquery import questions
+
+    named = questions.load_all()
+    if args.format == "json":
+        print(json.dumps([
+            {"id": q.id, "title": q.title, "description": q.description, "aliases": list(q.aliases),
+             "source": q.source, "params": [p.describe() for p in q.params]}
+            for q in named.values()
+        ], ensure_ascii=False))
+        return EXIT_OK
+    rows = [(q.id, q.title, ", ".join(f"{p.name}={format_value(p.default, p.name)}" for p in q.params))
+            for q in named.values()]
+    print(output.render(engine.Result(("fråga", "titel", "parametrar"), ("",) * 3, rows), args.format,
+                        width=_width(), max_rows=None))
+    return EXIT_OK
+
+
+def _tables(catalog: Catalog, args: argparse.Namespace) -> int:
+    counts = {name: catalog.con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in catalog.tables}
+    rows = [(t.name, counts[name], t.description) for name, t in catalog.tables.items()]
+    print(output.render(engine.Result(("tabell", "rader", "beskrivning"), ("",) * 3, rows), args.format,
+                        width=_width(), max_rows=None))
+    return EXIT_OK
+
+
+def _describe(catalog: Catalog, args: argparse.Namespace) -> int:
+    table = catalog.dictionary.table(args.table)
+    if table is None:
+        import difflib
+
+        hint = difflib.get_close_matches(args.table.lower(), list(catalog.tables), n=1)
+        raise KsqueryError(f"okänd tabell '{safe(args.table)[:60]}'" + (f" — menade du '{hint[0]}'?" if hint else ""),
+                           "skriv ksquery tables för att se alla tabeller")
+    rows = [(c.name, c.type, c.description) for c in table.columns]
+    result = engine.Result(("kolumn", "typ", "beskrivning"), ("",) * 3, rows,
+                           title=f"{table.name}: {table.description}", source=table.source)
+    print(output.render(result, args.format, width=_width(), max_rows=None))
+    return EXIT_OK
+
+
+def _check(catalog: Catalog, args: argparse.Namespace) -> int:
+    from ksquery.audit import audit
+
+    findings = audit(catalog)
+    if args.format == "json":
+        print(json.dumps({"findings": [f.as_dict() for f in findings]}, ensure_ascii=False, default=str))
+    else:
+        for f in findings:
+            where = f"{f.where}, rad {f.line}" if f.line else f.where
+            computed = "saknas" if f.computed is None else format_value(Decimal(str(f.computed)))
+            print(f"{f.kind}: {safe(f.row)} — dokumentet: {format_value(Decimal(str(f.document)))}, beräknat: {computed}"
+                  f" ({safe(where)}) — {safe(f.message)}")
+        print(f"{len(findings)} avvikelse{'r' if len(findings) != 1 else ''} hittades" if findings
+              else "Allt stämmer: inga avvikelser.")
+    return EXIT_NO_ANSWER if findings else EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    raise SystemExit(main())

@@ -1,0 +1,324 @@
+"""Turn a Result into text for people (Swedish numbers) or for machines (raw values)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+import textwrap
+import unicodedata
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ksquery.engine import Result
+
+FORMATS = ("table", "csv", "json", "md", "xlsx")
+MINUS = "\u2212"
+_PLAIN_INT_NAMES = {"år", "från", "till", "nr", "ordning", "stycke", "nivå", "sannolikhet", "väsentlighet"}
+_CONTROL = {c: f"\\x{c:02x}" for c in list(range(32)) + [127] if chr(c) not in "\n\t"}
+
+
+def safe(text: str) -> str:
+    """Make control characters visible so that data or messages cannot drive the terminal."""
+    return str(text).translate(_CONTROL)
+
+
+def _plain_int(column: str) -> bool:
+    name = column.lower()
+    return name in _PLAIN_INT_NAMES or name.endswith("_id") or "källrad" in name or name.endswith("år")
+
+
+def format_value(value: Any, column: str = "") -> str:
+    """Format one value for people: '118 535', '−4 227', '4,2', 'ja', '' for NULL."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if isinstance(value, int):
+        if _plain_int(column):
+            return str(value).replace("-", MINUS)
+        return _group(str(abs(value)), value < 0)
+    if isinstance(value, (float, Decimal)):
+        if isinstance(value, float) and not math.isfinite(value):
+            return {True: "∞", False: MINUS + "∞"}[value > 0] if not math.isnan(value) else "NaN"
+        number = Decimal(str(value)) if isinstance(value, float) else value
+        if isinstance(value, float):
+            number = round(number, 2)
+        if number == number.to_integral_value() and (isinstance(value, float) or number.as_tuple().exponent >= 0):
+            whole = str(abs(int(number)))
+            return _group(whole, number < 0)
+        text = format(abs(number), "f").rstrip("0") if isinstance(value, float) else format(abs(number), "f")
+        whole, _, frac = text.partition(".")
+        return _group(whole, number < 0) + ("," + frac if frac else "")
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(format_value(v) for v in value) + "]"
+    return safe(str(value))
+
+
+def _group(digits: str, negative: bool) -> str:
+    parts = []
+    while len(digits) > 3:
+        parts.insert(0, digits[-3:])
+        digits = digits[:-3]
+    parts.insert(0, digits)
+    return (MINUS if negative else "") + " ".join(parts)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in text)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+def render_table(result: Result, width: int = 100, max_rows: int | None = 50) -> str:
+    """An aligned text table: numbers right-aligned, long text wrapped to fit `width`."""
+    lines: list[str] = []
+    if result.title:
+        lines.append(safe(result.title))
+    if result.params:
+        lines.append("Parametrar: " + ", ".join(f"{k} = {format_value(v, k)}" for k, v in result.params.items()))
+    shown = result.rows if max_rows is None else result.rows[:max_rows]
+    columns = [safe(c) for c in result.columns]
+    if not columns:
+        lines.append("(inget resultat)")
+        return "\n".join(lines)
+    cells = [[format_value(v, c) for v, c in zip(row, result.columns, strict=False)] for row in shown]
+    numeric = [bool(shown) and all(_is_number(r[i]) or r[i] is None for r in shown) for i in range(len(columns))]
+    natural = [max([_width(columns[i])] + [_width(r[i]) for r in cells]) for i in range(len(columns))]
+    widths = _fit(natural, numeric, width - 3 * (len(columns) - 1))
+    lines.append(_row_line(columns, widths, numeric, header=True))
+    lines.append("─┼─".join("─" * w for w in widths))
+    for row in cells:
+        wrapped = [
+            [row[i]] if numeric[i] else (textwrap.wrap(row[i], widths[i]) or [""])
+            for i in range(len(columns))
+        ]
+        for k in range(max(len(w) for w in wrapped)):
+            lines.append(_row_line([w[k] if k < len(w) else "" for w in wrapped], widths, numeric))
+    total = result.row_count
+    if total > len(shown):
+        lines.append(f"… {total - len(shown)} rader till (visa alla med --format csv eller .export)")
+    lines.append(_footer(result, total))
+    return "\n".join(lines)
+
+
+def _footer(result: Result, total: int) -> str:
+    parts = [f"{total} rad" + ("er" if total != 1 else ""), f"{result.elapsed * 1000:.1f} ms".replace(".", ",")]
+    if result.source:
+        parts.append("Källa: " + result.source)
+    return "(" + " · ".join(parts) + ")"
+
+
+def _fit(natural: list[int], numeric: list[bool], room: int) -> list[int]:
+    widths = list(natural)
+    while sum(widths) > max(room, len(widths) * 4):
+        i = max((i for i in range(len(widths)) if not numeric[i]), key=lambda i: widths[i], default=None)
+        if i is None or widths[i] <= 12:
+            break
+        widths[i] -= 1
+    return widths
+
+
+def _row_line(values: list[str], widths: list[int], numeric: list[bool], header: bool = False) -> str:
+    out = []
+    for value, w, num in zip(values, widths, numeric, strict=True):
+        pad = " " * max(0, w - _width(value))
+        out.append(pad + value if num and not header else value + pad)
+    return " │ ".join(out).rstrip()
+
+
+def _raw(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_raw(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _raw(v) for k, v in value.items()}
+    if isinstance(value, (bytes, bytearray)):
+        return value.hex()
+    return value
+
+
+def to_json(result: Result) -> str:
+    """{"columns": [...], "rows": [[...]]} with raw values, plus the question's metadata if any."""
+    data: dict[str, Any] = {"columns": list(result.columns), "rows": [[_raw(v) for v in r] for r in result.rows]}
+    if result.question or result.title:
+        data = {
+            "question": result.question,
+            "title": result.title,
+            "params": {k: _raw(v) for k, v in result.params.items()},
+            "sql": result.sql,
+            **data,
+            "source": result.source,
+            "alternatives": list(result.alternatives),
+        }
+    return json.dumps(data, ensure_ascii=False)
+
+
+def to_csv(result: Result) -> str:
+    """RFC 4180 CSV with a header row and raw values (dot as decimal sign)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(result.columns)
+    for row in result.rows:
+        writer.writerow(["" if v is None else _csv_value(_raw(v)) for v in row])
+    return buffer.getvalue()
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
+
+
+def to_markdown(result: Result) -> str:
+    """A GitHub-flavoured Markdown table with Swedish number formatting."""
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    numeric = [bool(result.rows) and all(_is_number(r[i]) or r[i] is None for r in result.rows)
+               for i in range(len(result.columns))]
+    lines = []
+    if result.title:
+        lines += [f"**{cell(result.title)}**", ""]
+    lines.append("| " + " | ".join(cell(c) for c in result.columns) + " |")
+    lines.append("|" + "|".join("---:" if n else "---" for n in numeric) + "|")
+    for row in result.rows:
+        lines.append("| " + " | ".join(cell(format_value(v, c)) for v, c in zip(row, result.columns, strict=False)) + " |")
+    if result.source:
+        lines += ["", f"Källa: {cell(result.source)}"]
+    return "\n".join(lines) + "\n"
+
+
+def write_xlsx(result: Result, path: Path) -> Path:
+    """Write a real spreadsheet: bold header row, numbers as numbers with Swedish-style formats."""
+    import xlsxwriter  # only exports need it
+
+    path = Path(path)
+    workbook = xlsxwriter.Workbook(str(path))
+    try:
+        sheet = workbook.add_worksheet((result.question or "resultat")[:31])
+        bold = workbook.add_format({"bold": True, "bottom": 1})
+        integer = workbook.add_format({"num_format": "# ##0;[Red]-# ##0"})
+        decimal = workbook.add_format({"num_format": "# ##0.0##;[Red]-# ##0.0##"})
+        plain = workbook.add_format({"num_format": "0"})
+        for col, name in enumerate(result.columns):
+            sheet.write_string(0, col, name, bold)
+        widths = [len(c) + 2 for c in result.columns]
+        for r, row in enumerate(result.rows, start=1):
+            for c, value in enumerate(row):
+                raw = _raw(value)
+                name = result.columns[c]
+                if raw is None:
+                    sheet.write_blank(r, c, None)
+                elif isinstance(raw, bool):
+                    sheet.write_boolean(r, c, raw)
+                elif isinstance(raw, int):
+                    sheet.write_number(r, c, raw, plain if _plain_int(name) else integer)
+                elif isinstance(raw, float):
+                    sheet.write_number(r, c, raw, decimal)
+                else:
+                    text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
+                    sheet.write_string(r, c, text)
+                    widths[c] = max(widths[c], min(60, len(text)))
+        for c, w in enumerate(widths):
+            sheet.set_column(c, c, max(10, w))
+        sheet.freeze_panes(1, 0)
+        if result.source:
+            sheet.write_string(len(result.rows) + 2, 0, "Källa: " + result.source)
+    finally:
+        workbook.close()
+    return path
+
+
+def render(result: Result, fmt: str = "table", width: int = 100, max_rows: int | None = 50) -> str:
+    """Render in one of the text formats (xlsx is written with write_xlsx)."""
+    if fmt == "json":
+        return to_json(result)
+    if fmt == "csv":
+        return to_csv(result)
+    if fmt == "md":
+        return to_markdown(result)
+    return render_table(result, width=width, max_rows=max_rows)
+
+
+# --- charts ---------------------------------------------------------------------------------
+
+BLOCKS = " ▏▎▍▌▋▊▉█"
+
+
+def chart(result: Result, width: int = 80, spec: str | None = None) -> str:
+    """A terminal chart: horizontal bars of a label column against a number column, or a matrix."""
+    spec = spec or result.chart or ""
+    opts = dict(part.split("=", 1) for part in spec.split()[1:] if "=" in part)
+    kind = spec.split()[0] if spec else "bar"
+    if kind == "matrix":
+        return _matrix(result, opts.get("x", "sannolikhet"), opts.get("y", "väsentlighet"))
+    cols = list(result.columns)
+    num_cols = [i for i, c in enumerate(cols) if result.rows and all(_is_number(r[i]) or r[i] is None for r in result.rows) and not _plain_int(c)]
+    if not result.rows or not num_cols:
+        return "(inget att rita: resultatet saknar en talkolumn)"
+    y = cols.index(opts["y"]) if opts.get("y") in cols else num_cols[0]
+    label_cols = [i for i in range(len(cols)) if i != y and i not in num_cols]
+    if opts.get("x") in cols:
+        label_cols = [cols.index(opts["x"])]
+    if opts.get("series") in cols:
+        label_cols = [cols.index(opts["series"])] + [i for i in label_cols if i != cols.index(opts["series"])]
+    rows = result.rows[:60]
+    labels = [" ".join(format_value(r[i], cols[i]) for i in label_cols[:2]) or str(n + 1) for n, r in enumerate(rows)]
+    values = [float(r[y] or 0) for r in rows]
+    label_w = min(36, max(_width(label) for label in labels))
+    number_w = max(len(format_value(r[y], cols[y])) for r in rows)
+    bar_w = max(10, width - label_w - number_w - 4)
+    top = max(abs(v) for v in values) or 1
+    lines = [safe(result.title or cols[y]) + f" ({cols[y]})"]
+    for label, value, row in zip(labels, values, rows, strict=True):
+        units = abs(value) / top * bar_w
+        full, part = int(units), int((units - int(units)) * 8)
+        bar = "█" * full + (BLOCKS[part] if part else "")
+        shown = label if _width(label) <= label_w else label[: label_w - 1] + "…"
+        lines.append(f"{shown}{' ' * (label_w - _width(shown))} │{bar:<{bar_w}} {format_value(row[y], cols[y]):>{number_w}}"
+                     + (" (neg.)" if value < 0 else ""))
+    if len(result.rows) > len(rows):
+        lines.append(f"… {len(result.rows) - len(rows)} rader till visas inte")
+    if result.source:
+        lines.append("Källa: " + result.source)
+    return "\n".join(lines)
+
+
+def _matrix(result: Result, x: str, y: str) -> str:
+    cols = list(result.columns)
+    if x not in cols or y not in cols:
+        return f"(inget att rita: kolumnerna {x} och {y} behövs)"
+    xi, yi = cols.index(x), cols.index(y)
+    ni = cols.index("antal_risker") if "antal_risker" in cols else None
+    ki = cols.index("med_kontroll") if "med_kontroll" in cols else None
+    grid: dict[tuple[int, int], tuple[int, int]] = {}
+    for row in result.rows:
+        count = int(row[ni]) if ni is not None else 1
+        ctrl = int(row[ki]) if ki is not None else 0
+        old = grid.get((row[xi], row[yi]), (0, 0))
+        grid[(row[xi], row[yi])] = (old[0] + count, old[1] + ctrl)
+    xs, ys = range(1, 5), range(4, 0, -1)
+    lines = [f"Riskmatris: antal risker (varav med kontroll) — {y} uppåt, {x} åt höger"]
+    for yv in ys:
+        cells = []
+        for xv in xs:
+            n, k = grid.get((xv, yv), (0, 0))
+            cells.append(f"{n:>2} ({k})" if n else "   ·   ")
+        lines.append(f"{y[:3]} {yv} │ " + " │ ".join(f"{c:^9}" for c in cells))
+    lines.append("      └" + "─" * 48)
+    lines.append("        " + "".join(f"{x[:3]} {xv:<8}" for xv in xs))
+    lines.append("Riskvärde = sannolikhet × väsentlighet; (k) = antal med kontroll i internkontrollplanen 2025")
+    return "\n".join(lines)

@@ -67,7 +67,8 @@ class Question:
 
     def heading(self, values: dict[str, Any]) -> str:
         """The title with parameter values filled in, e.g. 'Risker med riskvärde minst 6'."""
-        return re.sub(r"\{(\w+)\}", lambda m: _shown(values.get(m.group(1), m.group(0))), self.title)
+        text = re.sub(r"\{(\w+)\}", lambda m: _shown(values.get(m.group(1), m.group(0))), self.title)
+        return re.sub(r"\b(\d{4})–\1\b", r"\1", text)  # "2026–2026" reads as "2026"
 
 
 def _shown(value: Any) -> str:

@@ -1,0 +1,373 @@
+"""Swedish text -> (named question, parameters) with alternatives, or ranked document paragraphs.
+
+Offline and deterministic: words are stemmed (Snowball, Swedish), matched fuzzily against each
+question's title and aliases (rapidfuzz), and parameters are read from the text: years and spans,
+thresholds, and entities looked up in the loaded tables themselves (posts, objects, risks, roles,
+nämnder), so that a new data set brings its own words.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import snowballstemmer
+from rapidfuzz import fuzz, process
+
+from ksquery import engine, questions
+from ksquery.catalog import Catalog
+from ksquery.errors import NoAnswer
+
+_STEMMER = snowballstemmer.stemmer("swedish")
+NUMBER_WORDS = {"en": 1, "ett": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7,
+                "åtta": 8, "nio": 9, "tio": 10, "elva": 11, "tolv": 12, "sexton": 16}
+STOP = set("""vad vilka vilken vilket hur mycket många är var finns det den de som med för på i om
+av till och eller att har hade ska skall kan visa ge lista mig oss en ett står säger jag vi man
+läggs blir alla all totalt""".split())
+SYNONYMS = {"anslag": "kommunbidrag", "ks": "kommunstyrelsen", "åtgärd": "kontroll", "åtgärder": "kontroller",
+            "expl": "exploateringsenheten", "exploatering": "exploateringsenheten", "invest": "investering",
+            "kostnad": "kostnader", "riskerna": "risker"}
+CHANGE_WORDS = {"ökar", "ökning", "ökade", "minskar", "minskning", "förändring", "förändras", "skillnad",
+                "jämfört", "varför", "förändringen", "ändras", "växer"}
+SEARCH_TRIGGERS = ("vad står det om", "vad säger", "står det något om", "vad skrivs om", "sök ", "berätta om",
+                   "vad ska göras", "vad görs", "text om", "nämns")
+CHART_WORDS = ("diagram", "graf", "rita", "chart")
+THRESHOLD = 62.0
+
+
+def stem(word: str) -> str:
+    """The Swedish stem of one lowercase word."""
+    return _STEMMER.stemWord(word)
+
+
+def words(text: str) -> list[str]:
+    """Lowercase word tokens, synonyms applied."""
+    out = []
+    for w in re.findall(r"[\wåäöÅÄÖé-]+", text.lower()):
+        w = w.strip("-")
+        if w:
+            out.append(SYNONYMS.get(w, w))
+    return out
+
+
+def stems(text: str, drop_stop: bool = True) -> list[str]:
+    return [stem(w) for w in words(text) if not (drop_stop and w in STOP)]
+
+
+def wants_chart(text: str) -> bool:
+    """True for follow-ups like 'visa som diagram'."""
+    low = text.lower()
+    return any(w in low for w in CHART_WORDS) and len(words(text)) <= 5
+
+
+@dataclass
+class Extracted:
+    years: list[int] = field(default_factory=list)
+    span: tuple[int, int] | None = None
+    threshold: int | None = None
+    entities: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, column) -> value
+    rest: str = ""
+
+
+@dataclass
+class Reading:
+    question: questions.Question
+    params: dict[str, Any]
+    score: float
+
+
+# --- parameters from text --------------------------------------------------------------------
+
+
+def extract(catalog: Catalog, text: str) -> Extracted:
+    """Read years, spans, thresholds and table entities from Swedish text."""
+    low = text.lower().replace("\u2013", "-").replace("\u2014", "-").replace("\u2212", "-")
+    ex = Extracted()
+    budget_year = int(catalog.dictionary.meta.get("budget_year", 2025))
+    if m := re.search(r"\b(20\d\d)\s*(?:-|till|t\.o\.m\.?)\s*(20\d\d)\b", low):
+        ex.span = (int(m.group(1)), int(m.group(2)))
+    elif m := re.search(r"\bmellan\s+(20\d\d)\s+och\s+(20\d\d)\b", low):
+        ex.span = (int(m.group(1)), int(m.group(2)))
+    elif m := re.search(r"\bfrån\s+(20\d\d)\s+till\s+(20\d\d)\b", low):
+        ex.span = (int(m.group(1)), int(m.group(2)))
+    ex.years = [int(y) for y in re.findall(r"(?<![\d,.])(20\d\d)(?![\d,])", low)]
+    if re.search(r"\bnästa år\b", low):
+        ex.years.append(budget_year + 1)
+    if re.search(r"\b(i år|innevarande år|budgetåret)\b", low):
+        ex.years.append(budget_year)
+    if re.search(r"\bförra året\b|\bföregående år\b", low) and not ex.years:
+        ex.years.append(budget_year - 1)
+    num = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")"
+    patterns = [
+        (rf"(?:≥|>=|minst|lägst|åtminstone)\s*{num}\b", 0),
+        (rf"\b{num}\s+eller\s+(?:mer|högre|större|över)", 0),
+        (rf"(?:>|över|högre än|större än|mer än)\s*{num}\b", 1),
+        (rf"(?:värde|riskvärde|riskvärdet)\s*(?:=|på|är)?\s*{num}\b(?!\s*(?:eller|och))", 0),
+    ]
+    for pattern, plus in patterns:
+        if m := re.search(pattern, low):
+            raw = m.group(1)
+            value = int(raw) if raw.isdigit() else NUMBER_WORDS[raw]
+            if value < 100:
+                ex.threshold = value + plus
+                break
+    ex.entities = _entities(catalog, low)
+    ex.rest = low
+    return ex
+
+
+def _entity_index(catalog: Catalog) -> list[tuple[str, str, str, tuple[str, ...]]]:
+    cache = catalog._entity_cache
+    if "entities" not in cache:
+        index = []
+        for table in catalog.tables.values():
+            for col in table.entities:
+                sql = f'SELECT DISTINCT "{col}" FROM "{table.name}" WHERE "{col}" IS NOT NULL'
+                for (value,) in engine.execute(catalog.con, sql, {}, timeout=10).rows:
+                    index.append((table.name, col, str(value), tuple(stems(str(value)))))
+        cache["entities"] = index
+    return cache["entities"]
+
+
+def _entities(catalog: Catalog, low: str) -> dict[tuple[str, str], str]:
+    text_stems = stems(low)
+    found: dict[tuple[str, str], tuple[float, str]] = {}
+    for table, col, value, value_stems in _entity_index(catalog):
+        if not value_stems:
+            continue
+        hits = 0.0
+        for vs in value_stems:
+            best = max((fuzz.ratio(vs, ts) for ts in text_stems if ts[:3] == vs[:3]), default=0)
+            if best >= 86 or any(ts.startswith(vs) and len(vs) >= 5 for ts in text_stems):
+                hits += len(vs)
+        # Weighted by word length: the distinctive long words of a name carry it.
+        share = hits / sum(len(v) for v in value_stems)
+        if share >= (1.0 if len(value_stems) == 1 else 0.6):
+            score = share * 10 + len(value_stems)
+            key = (table, col)
+            if key not in found or score > found[key][0]:
+                found[key] = (score, value)
+    return {k: v for k, (s, v) in found.items()}
+
+
+# --- choosing the question ------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _phrases(question: questions.Question) -> tuple[str, ...]:
+    title = re.sub(r"\{\w+\}", "", question.title)
+    return tuple(" ".join(stems(p)) for p in (title, *question.aliases, question.id.replace("_", " ")) if stems(p))
+
+
+def _param_source(param: questions.Param) -> tuple[str, str] | None:
+    if not param.choices_sql:
+        return None
+    m = re.search(r"select\s+(?:distinct\s+)?\"?(\w+)\"?\s+from\s+\"?(\w+)\"?", param.choices_sql, re.I)
+    return (m.group(2).lower(), m.group(1).lower()) if m else None
+
+
+def _fill(catalog: Catalog, q: questions.Question, ex: Extracted) -> tuple[dict[str, Any], float]:
+    """Parameters this question can take from the text, and a bonus for how well they fit."""
+    params: dict[str, Any] = {}
+    bonus = 0.0
+    names = {p.name for p in q.params}
+    for p in q.params:
+        source = _param_source(p)
+        if p.type == "text" and source and source in ex.entities:
+            params[p.name] = ex.entities[source]
+            bonus += 18
+        elif p.type == "text" and source and "{" + p.name + "}" in q.title and p.name not in ("enhet",):
+            bonus -= 12  # a question about one specific thing, but the text names none
+    if ex.threshold is not None and any(n.startswith("min") for n in names):
+        params[next(n for n in q.params if n.name.startswith("min")).name] = ex.threshold
+        bonus += 20
+    years = sorted(set(ex.years))
+    if ex.span and {"från", "till"} <= names:
+        params["från"], params["till"] = ex.span
+        bonus += 8
+    elif years and {"från", "till"} <= names:
+        if len(years) >= 2 and q.id == "drift_forandring":
+            params["från"], params["till"] = years[0], years[-1]
+        else:
+            params["från"] = params["till"] = years[0] if len(years) == 1 else years[0]
+            if len(years) >= 2:
+                params["till"] = years[-1]
+        bonus += 6
+    elif years and "år" in names:
+        params["år"] = years[0]
+        bonus += 6
+    return params, bonus
+
+
+def _score_text(ex_text: str, q: questions.Question, entity_stems: set[str] = frozenset()) -> float:
+    core = " ".join(s for s in stems(ex_text) if not re.fullmatch(r"\d+", s) and s not in entity_stems)
+    if not core:
+        return 50.0  # only names and numbers: the parameters decide
+    best = 0.0
+    for phrase in _phrases(q):
+        best = max(best, 0.5 * fuzz.token_set_ratio(core, phrase) + 0.5 * fuzz.token_sort_ratio(core, phrase),
+                   fuzz.ratio(core, phrase))
+    return best
+
+
+def interpret(catalog: Catalog, named: dict[str, questions.Question], text: str,
+              context: dict | None = None) -> list[Reading]:
+    """Readings of `text`, best first (scores 0–100+)."""
+    ex = extract(catalog, text)
+    change = bool(CHANGE_WORDS & set(words(text)))
+    readings = []
+    entity_stems = {s for v in ex.entities.values() for s in stems(v)}
+    for q in named.values():
+        params, bonus = _fill(catalog, q, ex)
+        score = _score_text(text, q, entity_stems) + bonus
+        if q.id == "drift_forandring":
+            score += 20 if change else -10
+        readings.append(Reading(q, params, score))
+    readings.sort(key=lambda r: -r.score)
+    follow = _follow_up(catalog, named, text, ex, context)
+    if follow is not None:
+        readings.insert(0, follow)
+    return readings
+
+
+def _follow_up(catalog, named, text, ex: Extracted, context: dict | None) -> Reading | None:
+    """'och 2027?', 'samma för exploateringsenheten': reuse the last question with new values."""
+    if not context or context.get("question") not in named:
+        return None
+    low = text.lower().strip()
+    if not re.match(r"^(och|samma|än|hur är det med|men|då|för)\b", low):
+        return None
+    q = named[context["question"]]
+    params = dict(context.get("params", {}))
+    new, _ = _fill(catalog, q, ex)
+    if not new:
+        return None
+    params.update(new)
+    return Reading(q, params, 200.0)
+
+
+def answer(catalog: Catalog, named: dict[str, questions.Question], text: str, given: dict[str, Any],
+           *, timeout: float | None = engine.DEFAULT_TIMEOUT, context: dict | None = None) -> engine.Result:
+    """Answer a Swedish question with a named question or the document's text; raise NoAnswer."""
+    low = text.lower()
+    readings = interpret(catalog, named, text, context)
+    searchy = any(t in low for t in SEARCH_TRIGGERS)
+    best = readings[0] if readings else None
+    count = _count_question(catalog, text)
+    if count is not None and not searchy:
+        return count
+    if best is not None and best.score >= THRESHOLD and not (searchy and best.score < 90):
+        params = {**best.params, **given}
+        result = questions.run(catalog, best.question, params, timeout=timeout)
+        shown = ", ".join(f"{k} = {v}" for k, v in result.params.items())
+        notes = [f"Tolkat som: {result.title}" + (f" ({shown})" if shown else "")]
+        close = [r for r in readings[1:4] if r.score >= best.score - 8 and r.score >= THRESHOLD]
+        if close:
+            notes.append("Menade du: " + "; ".join(f"{r.question.id} ({r.question.heading(r.params or {})})"
+                                                     for r in close))
+        return result.with_meta(notes=tuple(notes), alternatives=tuple(r.question.id for r in close))
+    hits = search(catalog, text)
+    if hits is not None:
+        return hits
+    nearest = [r.question for r in readings[:3]]
+    raise NoAnswer(
+        f"hittar ingen fråga som passar »{text[:80]}«",
+        "närmast: " + "; ".join(f"{q.id} ({q.heading({p.name: p.default for p in q.params})})" for q in nearest),
+    )
+
+
+def last_context(result: engine.Result) -> dict | None:
+    """What a follow-up question may reuse from this answer."""
+    if not result.question:
+        return None
+    return {"question": result.question, "params": dict(result.params)}
+
+
+def _count_question(catalog: Catalog, text: str) -> engine.Result | None:
+    """'hur många risker finns det?' -> count(*) of the table the text names."""
+    low = text.lower()
+    if not re.search(r"\bhur många\b|\bantal\b", low):
+        return None
+    text_stems = stems(low)
+    for name, table in catalog.tables.items():
+        if stem(name) in text_stems or any(fuzz.ratio(stem(name), s) >= 90 for s in text_stems):
+            if any(s in text_stems for s in ("per", "varj")):
+                return None
+            sql = f'SELECT count(*) AS antal FROM "{name}"'
+            result = engine.run(catalog, sql, timeout=5)
+            return result.with_meta(title=f"Antal rader i {name}", source=table.source,
+                                    notes=(f"Tolkat som: antal {name}",))
+    return None
+
+
+# --- free-text search over the document -------------------------------------------------------
+
+
+def _documents(catalog: Catalog) -> list[tuple[str, str, str, int | None, Counter]]:
+    cache = catalog._entity_cache
+    if "documents" not in cache:
+        docs = []
+        for table in catalog.tables.values():
+            if not table.search:
+                continue
+            cols = ", ".join(f'coalesce(CAST("{c}" AS VARCHAR), \'\')' for c in table.search)
+            line = next((c.name for c in table.columns if c.name.startswith("källrad")), None)
+            where = "avsnitt" if table.column("avsnitt") else None
+            section_sql = f'"{where}"' if where else "NULL"
+            line_sql = f'"{line}"' if line else "NULL"
+            sql = f"SELECT concat_ws(' — ', {cols}), {section_sql}, {line_sql} FROM \"{table.name}\""
+            for body, section, source_line in engine.execute(catalog.con, sql, {}, timeout=10).rows:
+                docs.append((table.name, section or table.source, body, source_line, Counter(stems(body))))
+        cache["documents"] = docs
+    return cache["documents"]
+
+
+def search(catalog: Catalog, text: str, limit: int = 5) -> engine.Result | None:
+    """BM25 over the document's paragraphs and text columns; None when nothing matches."""
+    query = [s for s in stems(text) if len(s) > 2]
+    for trigger in ("står", "säger", "göras", "gör", "skrivs", "nämn", "berätt"):
+        query = [q for q in query if not q.startswith(trigger)]
+    docs = _documents(catalog)
+    if not query or not docs:
+        return None
+    n = len(docs)
+    avg = sum(sum(d[4].values()) for d in docs) / n
+    vocab = {t for d in docs for t in d[4]}
+    expanded = {}
+    for q in query:
+        if q in vocab:
+            expanded[q] = q
+        else:
+            match = process.extractOne(q, vocab, scorer=fuzz.ratio, score_cutoff=85)
+            if match:
+                expanded[q] = match[0]
+            else:
+                prefixed = [t for t in vocab if t.startswith(q) or (len(t) >= 5 and q.startswith(t))]
+                if prefixed:
+                    expanded[q] = max(prefixed, key=len)
+    terms = list(dict.fromkeys(expanded.values()))
+    if not terms:
+        return None
+    df = {t: sum(1 for d in docs if t in d[4]) for t in terms}
+    scored = []
+    for table, section, body, line, counts in docs:
+        length = sum(counts.values()) or 1
+        score = 0.0
+        for t in terms:
+            tf = counts.get(t, 0)
+            if tf:
+                idf = math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
+                score += idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / avg))
+        if score > 0:
+            scored.append((score, table, section, body, line))
+    if not scored:
+        return None
+    scored.sort(key=lambda s: -s[0])
+    rows = [(section, body, line, table) for score, table, section, body, line in scored[:limit]]
+    return engine.Result(("avsnitt", "text", "källrad", "tabell"), ("",) * 4, rows,
+                         title=f"Ur dokumentet: {text.strip()[:60]}", source="sökning i dokumentets text",
+                         notes=("Tolkat som: sökning i dokumentets text (" + ", ".join(terms) + ")",))

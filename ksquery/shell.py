@@ -1,0 +1,346 @@
+"""The REPL. `handle(state, text)` is the loop body, a plain function; `start()` adds the terminal.
+
+This is the only module that imports prompt_toolkit, and only inside `start()` and the
+completer, so that `handle` and one-shot commands stay fast and testable without a terminal.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ksquery import engine, output, questions
+from ksquery.catalog import Catalog, open_catalog, user_dir
+from ksquery.errors import KsqueryError
+from ksquery.output import safe
+
+SQL_START = re.compile(
+    r"^\s*(\(|select|with|from|values|pivot|unpivot|summarize|describe|show|table|explain|"
+    r"create|drop|insert|update|delete|alter|copy|attach|detach|export|import|install|load|"
+    r"set|reset|pragma|call|checkpoint|begin|commit|rollback|use|merge|truncate|vacuum|analyze)\b",
+    re.I,
+)
+
+
+@dataclass
+class Reply:
+    """A message for the user: kind is 'info' or 'error'."""
+
+    kind: str
+    text: str
+
+
+@dataclass
+class State:
+    catalog: Catalog
+    named: dict[str, questions.Question]
+    fmt: str = "table"
+    timeout: float = engine.DEFAULT_TIMEOUT
+    width: int = 100
+    max_rows: int = 40
+    last: engine.Result | None = None
+    context: Any = None  # the last interpreted question, for follow-ups
+    history: list[str] = field(default_factory=list)
+    done: bool = False
+
+
+COMMANDS: dict[str, tuple[Callable, str, str]] = {}
+
+
+def command(*names: str, usage: str = "", help: str = ""):
+    """Register a meta-command under each name; the registry also builds `\\?`."""
+    def wrap(fn: Callable) -> Callable:
+        for name in names:
+            COMMANDS[name] = (fn, usage or names[0], help)
+        return fn
+    return wrap
+
+
+def is_sql(text: str) -> bool:
+    """True when the input starts with a SQL keyword (then it runs at its closing ';')."""
+    return bool(SQL_START.match(text))
+
+
+def is_complete(text: str) -> bool:
+    """True when the buffer should run on Enter: meta-command, question, or SQL ending with ';'."""
+    stripped = text.strip()
+    if not stripped or stripped[0] in ".\\" or not is_sql(stripped):
+        return True
+    return stripped.endswith(";")
+
+
+def handle(state: State, text: str) -> list[engine.Result | Reply]:
+    """Run one input (SQL, meta-command, named or Swedish question); never raises for user input."""
+    text = text.strip()
+    if not text:
+        return []
+    state.history.append(text)
+    try:
+        if text[0] in ".\\":
+            return _meta(state, text)
+        if is_sql(text):
+            sql = text[:-1] if text.endswith(";") else text
+            result = engine.run(state.catalog, sql, timeout=state.timeout, max_rows=None)
+            state.last = result
+            return [result]
+        return _question(state, text)
+    except KsqueryError as err:
+        reply = [Reply("error", f"fel: {err}")]
+        if err.hint:
+            reply.append(Reply("info", f"tips: {err.hint}"))
+        return reply
+    except Exception as err:  # noqa: BLE001 - the session goes on whatever happens
+        return [Reply("error", f"fel: internt fel ({type(err).__name__}: {str(err)[:160]})")]
+
+
+def _question(state: State, text: str) -> list[engine.Result | Reply]:
+    word, _, rest = text.partition(" ")
+    if word in state.named:
+        given = dict(p.split("=", 1) for p in rest.split() if "=" in p)
+        result = questions.run(state.catalog, state.named[word], given, timeout=state.timeout)
+        state.last = result
+        return [result]
+    from ksquery import ask
+
+    if ask.wants_chart(text) and state.last is not None:
+        return [Reply("info", output.chart(state.last, width=state.width))]
+    result = ask.answer(state.catalog, state.named, text, {}, timeout=state.timeout, context=state.context)
+    state.context = ask.last_context(result)
+    state.last = result
+    return [Reply("info", n) for n in result.notes] + [result]
+
+
+def _meta(state: State, text: str) -> list[engine.Result | Reply]:
+    name, _, arg = text[1:].partition(" ")
+    name = name.lower()
+    if name not in COMMANDS:
+        import difflib
+
+        hint = difflib.get_close_matches(name, list(COMMANDS), n=1)
+        raise KsqueryError(f"okänt kommando .{name}" + (f" — menade du .{hint[0]}?" if hint else ""),
+                           "skriv \\? för att se alla kommandon")
+    return COMMANDS[name][0](state, arg.strip())
+
+
+@command("?", "help", "hjälp", usage=".help", help="visa den här hjälpen")
+def _help(state: State, arg: str) -> list:
+    seen, lines = set(), ["Skriv SQL (avsluta med ;), en fråga på svenska eller ett frågenamn. Kommandon (. eller \\):"]
+    for fn, usage, text in COMMANDS.values():
+        if fn in seen:
+            continue
+        seen.add(fn)
+        names = [f".{n}" for n, v in COMMANDS.items() if v[0] is fn]
+        lines.append(f"  {usage:<26} {text}  ({', '.join(names)})")
+    lines.append("Tab kompletterar tabeller, kolumner, frågor och parametrar. Ctrl-R söker i historiken,"
+                 " Ctrl-C avbryter, Ctrl-D avslutar.")
+    return [Reply("info", "\n".join(lines))]
+
+
+@command("tables", "tabeller", "dt", usage=".tables", help="lista tabellerna")
+def _tables(state: State, arg: str) -> list:
+    rows = [(t.name, len(t.columns), t.description) for t in state.catalog.tables.values()]
+    return [engine.Result(("tabell", "kolumner", "beskrivning"), ("",) * 3, rows)]
+
+
+@command("describe", "d", "beskriv", usage=".describe TABELL", help="visa en tabells kolumner")
+def _describe(state: State, arg: str) -> list:
+    table = state.catalog.dictionary.table(arg)
+    if table is None:
+        raise KsqueryError(f"okänd tabell '{safe(arg)[:60]}'", "skriv .tables för att se alla tabeller")
+    rows = [(c.name, c.type, c.description) for c in table.columns]
+    return [engine.Result(("kolumn", "typ", "beskrivning"), ("",) * 3, rows,
+                          title=f"{table.name}: {table.description}", source=table.source)]
+
+
+@command("questions", "frågor", "q", usage=".questions", help="lista de namngivna frågorna")
+def _questions(state: State, arg: str) -> list:
+    rows = [(q.id, q.title, " ".join(f"{p.name}={p.default}" for p in q.params)) for q in state.named.values()
+            if not arg or arg.lower() in (q.id + q.title + " ".join(q.aliases)).lower()]
+    return [engine.Result(("fråga", "titel", "parametrar"), ("",) * 3, rows)]
+
+
+@command("format", usage=".format table|csv|json|md", help="byt utdataformat")
+def _format(state: State, arg: str) -> list:
+    if arg not in output.FORMATS or arg == "xlsx":
+        raise KsqueryError(f"okänt format '{safe(arg)}'", "välj table, csv, json eller md (xlsx via .export FIL.xlsx)")
+    state.fmt = arg
+    return [Reply("info", f"format: {arg}")]
+
+
+@command("timeout", "tidsgräns", usage=".timeout SEKUNDER", help="sätt tidsgränsen per fråga")
+def _timeout(state: State, arg: str) -> list:
+    try:
+        value = float(arg.replace(",", "."))
+    except ValueError:
+        raise KsqueryError(f"tidsgränsen ska vara ett antal sekunder, fick '{safe(arg)[:20]}'") from None
+    if not 0.1 <= value <= 3600:
+        raise KsqueryError("tidsgränsen ska vara mellan 0,1 och 3600 sekunder")
+    state.timeout = value
+    return [Reply("info", f"tidsgräns: {value:g} s")]
+
+
+@command("export", usage=".export FIL[.csv|.json|.md|.xlsx]", help="spara senaste svaret till fil")
+def _export(state: State, arg: str) -> list:
+    if state.last is None:
+        raise KsqueryError("inget svar att spara ännu")
+    if not arg:
+        raise KsqueryError("ange ett filnamn, t.ex. .export risker.xlsx")
+    path = Path(arg).expanduser()
+    suffix = path.suffix.lower().lstrip(".")
+    fmt = {"txt": "table", "markdown": "md"}.get(suffix, suffix)
+    if fmt not in output.FORMATS:
+        raise KsqueryError(f"okänd filändelse '.{safe(suffix)}'", "använd .csv, .json, .md, .txt eller .xlsx")
+    try:
+        if fmt == "xlsx":
+            output.write_xlsx(state.last, path)
+        else:
+            path.write_text(output.render(state.last, fmt, max_rows=None) + "\n", encoding="utf-8")
+    except OSError as err:
+        raise KsqueryError(f"kunde inte skriva {safe(str(path))}: {err.strerror}") from None
+    return [Reply("info", f"sparade {state.last.row_count} rader i {path}")]
+
+
+@command("chart", "diagram", usage=".chart", help="rita senaste svaret som diagram")
+def _chart(state: State, arg: str) -> list:
+    if state.last is None:
+        raise KsqueryError("inget svar att rita ännu")
+    spec = arg or None
+    return [Reply("info", output.chart(state.last, width=state.width, spec=spec))]
+
+
+@command("sql", usage=".sql", help="visa SQL:en bakom senaste svaret")
+def _sql(state: State, arg: str) -> list:
+    if state.last is None or not state.last.sql:
+        raise KsqueryError("inget svar ännu")
+    params = ", ".join(f"${k} = {v!r}" for k, v in state.last.params.items())
+    return [Reply("info", state.last.sql + (f"\n-- parametrar: {params}" if params else ""))]
+
+
+@command("history", "historik", usage=".history", help="visa de senaste inmatningarna")
+def _history(state: State, arg: str) -> list:
+    return [Reply("info", "\n".join(f"{i:>3}  {h}" for i, h in enumerate(state.history[-20:], 1)))]
+
+
+@command("check", "granska", usage=".check", help="granska dokumentets summor och påståenden")
+def _check(state: State, arg: str) -> list:
+    from ksquery.audit import audit
+
+    rows = [(f.kind, f.row, f.document, f.computed, f.where, f.line) for f in audit(state.catalog)]
+    return [engine.Result(("typ", "rad", "dokumentet", "beräknat", "var", "källrad"), ("",) * 6, rows,
+                          title="Avvikelser i dokumentet")]
+
+
+@command("quit", "exit", "q!", "avsluta", usage=".quit", help="avsluta (eller Ctrl-D)")
+def _quit(state: State, arg: str) -> list:
+    state.done = True
+    return []
+
+
+# --- the terminal -------------------------------------------------------------------------
+
+SQL_KEYWORDS = ("SELECT FROM WHERE GROUP BY ORDER HAVING LIMIT JOIN LEFT INNER ON USING AS AND OR NOT "
+                "IN IS NULL DISTINCT COUNT SUM AVG MIN MAX WITH UNION ALL CASE WHEN THEN ELSE END "
+                "BETWEEN LIKE ILIKE COLLATE DESC ASC PIVOT").split()
+
+
+def _completer(state: State):
+    from prompt_toolkit.completion import Completer, Completion
+
+    class CatalogCompleter(Completer):
+        def get_completions(self, document, complete_event):
+            before = document.text_before_cursor
+            match = re.search(r"([.\\]?[\w$]+)$", before)
+            word = match.group(1) if match else ""
+            low = word.lower().lstrip("$")
+            if before.lstrip().startswith((".", "\\")) and " " not in before.strip():
+                for name in COMMANDS:
+                    if name.startswith(word[1:].lower()):
+                        yield Completion(word[0] + name, start_position=-len(word))
+                return
+            for cand, meta in self._candidates(document.text):
+                if cand.lower().startswith(low) and cand.lower() != low:
+                    yield Completion(cand, start_position=-len(word.lstrip("$")), display_meta=meta)
+
+        def _candidates(self, text: str):
+            tables = state.catalog.tables
+            mentioned = [t for t in tables.values() if re.search(rf"\b{re.escape(t.name)}\b", text, re.I)]
+            for t in mentioned or tables.values():
+                for c in t.columns:
+                    yield c.name, f"kolumn i {t.name}"
+            for name in tables:
+                yield name, "tabell"
+            if is_sql(text):
+                for kw in SQL_KEYWORDS:
+                    yield kw, "SQL"
+            first = text.split(" ", 1)[0]
+            question = state.named.get(first)
+            if question:
+                for p in question.params:
+                    yield p.name + "=", p.label or p.type
+                    for choice in questions.choices_for(state.catalog, p) or []:
+                        yield choice, p.name
+            for q in state.named.values():
+                yield q.id, q.title
+
+    return CatalogCompleter()
+
+
+def start(data: str | None = None, timeout: float = engine.DEFAULT_TIMEOUT, fmt: str = "table") -> int:
+    """Open the REPL; return 0 on Ctrl-D or .quit."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.formatted_text import FormattedText
+    from prompt_toolkit.history import FileHistory
+    from prompt_toolkit.key_binding import KeyBindings
+    from prompt_toolkit.lexers import PygmentsLexer
+    from prompt_toolkit.shortcuts import print_formatted_text
+    from pygments.lexers.sql import SqlLexer
+
+    catalog = open_catalog(data)
+    state = State(catalog, questions.load_all(), fmt=fmt if fmt != "xlsx" else "table", timeout=timeout)
+    history_path = user_dir("state") / "history"
+    history_path.parent.mkdir(parents=True, exist_ok=True)
+    bindings = KeyBindings()
+
+    @bindings.add("enter")
+    def _enter(event):
+        buffer = event.current_buffer
+        if is_complete(buffer.text):
+            buffer.validate_and_handle()
+        else:
+            buffer.insert_text("\n")
+
+    title = catalog.dictionary.meta.get("title", catalog.data_dir.name)
+
+    def toolbar():
+        return f" {title} · format: {state.fmt} · tidsgräns: {state.timeout:g} s · \\? hjälp · Ctrl-D avslutar"
+
+    session = PromptSession(
+        history=FileHistory(str(history_path)), lexer=PygmentsLexer(SqlLexer), completer=_completer(state),
+        complete_while_typing=False, key_bindings=bindings, multiline=True, bottom_toolbar=toolbar,
+        prompt_continuation=lambda width, line, soft: "...> ".rjust(width),
+    )
+    print_formatted_text(FormattedText([("bold", f"ksquery — {title}"),
+                                        ("", "\nSkriv \\? för hjälp, .questions för frågorna, Ctrl-D för att avsluta.")]))
+    while not state.done:
+        try:
+            text = session.prompt("ksquery> ")
+        except KeyboardInterrupt:
+            continue
+        except EOFError:
+            break
+        state.width = shutil.get_terminal_size((100, 24)).columns
+        try:
+            replies = handle(state, text)
+        except KeyboardInterrupt:
+            replies = [Reply("error", "fel: avbrutet")]
+        for item in replies:
+            if isinstance(item, Reply):
+                style = "ansired" if item.kind == "error" else ""
+                print_formatted_text(FormattedText([(style, safe(item.text))]))
+            else:
+                print(output.render(item, state.fmt, width=state.width, max_rows=state.max_rows))
+    return 0

@@ -29,12 +29,21 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data", help="datakatalog (annars $KSQUERY_DATA eller den medföljande)")
-    common.add_argument("--timeout", type=float, default=engine.DEFAULT_TIMEOUT, help="tidsgräns per fråga i sekunder")
-    common.add_argument("--format", choices=output.FORMATS, default="table", help="utdataformat")
+    def options(suppress: bool) -> argparse.ArgumentParser:
+        # Subcommands repeat the options without defaults so `--data X sql …` is not overwritten.
+        def default(value):
+            return argparse.SUPPRESS if suppress else value
+
+        opts = argparse.ArgumentParser(add_help=False)
+        opts.add_argument("--data", default=default(None), help="datakatalog (annars $KSQUERY_DATA)")
+        opts.add_argument("--timeout", type=float, default=default(engine.DEFAULT_TIMEOUT),
+                          help="tidsgräns per fråga i sekunder")
+        opts.add_argument("--format", choices=output.FORMATS, default=default("table"), help="utdataformat")
+        return opts
+
+    common = options(suppress=True)
     parser = _Parser(prog="ksquery", description="Frågor om Alingsås kommunstyrelses budget 2025–2027.",
-                     parents=[common])
+                     parents=[options(suppress=False)])
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     p = sub.add_parser("sql", parents=[common], help="kör en SQL-fråga (- läser från stdin)")
     p.add_argument("query")

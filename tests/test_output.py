@@ -1,0 +1,119 @@
+"""Exact-string tests for every output format."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from ksquery import output
+from ksquery.engine import Result
+
+
+def res(columns, rows, **kw):
+    return Result(tuple(columns), ("",) * len(columns), rows, **kw)
+
+
+@pytest.mark.parametrize(
+    "value, column, expected",
+    [
+        (118535, "belopp_tkr", "118 535"),
+        (-214941, "belopp_tkr", "\u2212214 941"),
+        (0, "belopp_tkr", "0"),
+        (999, "x", "999"),
+        (1000, "x", "1 000"),
+        (2025, "år", "2025"),
+        (412, "källrad", "412"),
+        (4.227, "x", "4,23"),
+        (-0.5, "x", "\u22120,5"),
+        (Decimal("5.200"), "värde", "5,200"),
+        (Decimal("1234567.5"), "x", "1 234 567,5"),
+        (141094.0, "x", "141 094"),
+        (None, "x", ""),
+        (True, "x", "ja"),
+        (False, "x", "nej"),
+        ("a\x1b[31mb", "x", "a\\x1b[31mb"),
+    ],
+)
+def test_format_value(value, column, expected):
+    assert output.format_value(value, column) == expected
+
+
+def test_table_alignment_and_footer():
+    r = res(["post", "år", "belopp_tkr"], [("Kommunbidrag", 2025, 118535), ("Finansnetto", 2025, -100)],
+            elapsed=0.0012, source="Ekonomiska ramar")
+    assert output.render_table(r, width=80) == (
+        "post         │ år   │ belopp_tkr\n"
+        "─────────────┼──────┼───────────\n"
+        "Kommunbidrag │ 2025 │    118 535\n"
+        "Finansnetto  │ 2025 │       \u2212100\n"
+        "(2 rader · 1,2 ms · Källa: Ekonomiska ramar)"
+    )
+
+
+def test_table_empty_and_nulls_and_cut():
+    empty = res(["risk"], [])
+    assert output.render_table(empty) == "risk\n────\n(0 rader · 0,0 ms)"
+    rows = [(i, None) for i in range(5)]
+    cut = output.render_table(res(["nr", "x"], rows), max_rows=2)
+    assert "… 3 rader till" in cut
+    assert cut.splitlines()[2] == " 0 │"
+
+
+def test_table_wraps_long_text_to_width():
+    text = "ord " * 60
+    lines = output.render_table(res(["risk", "text"], [("A", text)]), width=50).splitlines()
+    assert all(len(line) <= 50 for line in lines[:-1])
+    assert len(lines) > 4
+
+
+def test_title_and_params_shown():
+    r = res(["risk"], [("Cyberhot",)], title="Risker med riskvärde minst 8", params={"min_värde": 8})
+    lines = output.render_table(r).splitlines()
+    assert lines[:2] == ["Risker med riskvärde minst 8", "Parametrar: min_värde = 8"]
+
+
+def test_csv_raw_values():
+    r = res(["post", "belopp", "ok", "n"], [("Köp, av \"tjänster\"", -51171, True, None), ("x", Decimal("4.2"), False, 1.5)])
+    assert output.to_csv(r) == 'post,belopp,ok,n\n"Köp, av ""tjänster""",-51171,true,\nx,4.2,false,1.5\n'
+
+
+def test_json_raw_values_and_meta():
+    plain = res(["a", "b"], [(1, Decimal("2.50"))])
+    assert json.loads(output.to_json(plain)) == {"columns": ["a", "b"], "rows": [[1, 2.5]]}
+    named = res(["a"], [(1,)], title="T", question="q", params={"år": 2026}, source="S", sql="SELECT 1")
+    data = json.loads(output.to_json(named))
+    assert data["question"] == "q" and data["params"] == {"år": 2026} and data["source"] == "S"
+    assert data["rows"] == [[1]] and data["alternatives"] == []
+
+
+def test_markdown():
+    r = res(["post", "belopp_tkr"], [("A|B", -7986)], source="Källan")
+    assert output.to_markdown(r) == (
+        "| post | belopp_tkr |\n|---|---:|\n| A\\|B | \u22127 986 |\n\nKälla: Källan\n"
+    )
+
+
+def test_xlsx_is_a_real_spreadsheet(tmp_path):
+    openpyxl = pytest.importorskip("openpyxl")
+    r = res(["post", "år", "belopp_tkr", "andel"], [("Kommunbidrag", 2025, 118535, 0.5), ("Tom", 2026, None, None)])
+    path = output.write_xlsx(r, tmp_path / "x.xlsx")
+    sheet = openpyxl.load_workbook(path).active
+    assert [c.value for c in sheet[1]] == ["post", "år", "belopp_tkr", "andel"]
+    assert sheet["C2"].value == 118535 and isinstance(sheet["C2"].value, int)
+    assert sheet["C2"].number_format.startswith("# ##0")
+    assert sheet["B2"].value == 2025 and sheet["A1"].font.bold
+    assert sheet["C3"].value is None
+
+
+def test_bar_chart_and_matrix():
+    r = res(["år", "belopp_tkr"], [(2024, 100), (2025, 50)], title="Inv")
+    lines = output.chart(r, width=40).splitlines()
+    assert lines[0] == "Inv (belopp_tkr)"
+    assert lines[1].startswith("2024 │") and lines[1].count("█") == 29
+    assert lines[2].count("█") == 14 and "▌" in lines[2]  # half of 29 cells: 14.5
+    m = res(["sannolikhet", "väsentlighet", "antal_risker", "med_kontroll"], [(3, 4, 1, 1), (2, 2, 9, 0)])
+    grid = output.chart(m, spec="matrix x=sannolikhet y=väsentlighet")
+    assert "1 (1)" in grid and "9 (0)" in grid
+    assert output.chart(res(["t"], [("x",)])).startswith("(inget att rita")

@@ -133,9 +133,19 @@ def _entity_index(catalog: Catalog) -> list[tuple[str, str, str, tuple[str, ...]
     return cache["entities"]
 
 
+def _unique_heads(catalog: Catalog) -> set[tuple[str, str, str]]:
+    """(table, column, first stem) where that first word names exactly one value."""
+    cache = catalog._entity_cache
+    if "heads" not in cache:
+        counts = Counter((t, c, v[0]) for t, c, _, v in _entity_index(catalog) if v)
+        cache["heads"] = {k for k, n in counts.items() if n == 1 and len(k[2]) >= 6}
+    return cache["heads"]
+
+
 def _entities(catalog: Catalog, low: str) -> dict[tuple[str, str], str]:
     text_stems = stems(low)
     found: dict[tuple[str, str], tuple[float, str]] = {}
+    heads = _unique_heads(catalog)
     for table, col, value, value_stems in _entity_index(catalog):
         if not value_stems:
             continue
@@ -146,7 +156,8 @@ def _entities(catalog: Catalog, low: str) -> dict[tuple[str, str], str]:
                 hits += len(vs)
         # Weighted by word length: the distinctive long words of a name carry it.
         share = hits / sum(len(v) for v in value_stems)
-        if share >= (1.0 if len(value_stems) == 1 else 0.6):
+        head = (table, col, value_stems[0]) in heads and value_stems[0] in text_stems
+        if share >= (1.0 if len(value_stems) == 1 else 0.5) or head:
             score = share * 10 + len(value_stems)
             key = (table, col)
             if key not in found or score > found[key][0]:
@@ -203,7 +214,11 @@ def _fill(catalog: Catalog, q: questions.Question, ex: Extracted) -> tuple[dict[
     return params, bonus
 
 
+TIME_PHRASES = re.compile(r"\b(förra året|föregående år|nästa år|i år|innevarande år|budgetåret)\b")
+
+
 def _score_text(ex_text: str, q: questions.Question, entity_stems: set[str] = frozenset()) -> float:
+    ex_text = TIME_PHRASES.sub(" ", ex_text.lower())  # read as years, not as topic words
     core = " ".join(s for s in stems(ex_text) if not re.fullmatch(r"\d+", s) and s not in entity_stems)
     if not core:
         return 50.0  # only names and numbers: the parameters decide

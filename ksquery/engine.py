@@ -92,10 +92,12 @@ def execute(
     """Run on a worker thread so that a time limit or Ctrl-C can interrupt DuckDB at once."""
     box: dict[str, Any] = {}
     started = time.perf_counter()
+    # A cursor per query: an interrupted call can never leave the shared connection busy.
+    cursor = con.cursor()
 
     def work() -> None:
         try:
-            cur = con.execute(sql, params or None)
+            cur = cursor.execute(sql, params or None)
             desc = cur.description or []
             if max_rows is None:
                 rows = cur.fetchall()
@@ -114,16 +116,15 @@ def execute(
     try:
         worker.join(timeout)
     except KeyboardInterrupt:
-        con.interrupt()
-        worker.join()
+        _stop(cursor, worker)
         raise Cancelled("frågan avbröts (Ctrl-C)") from None
     if worker.is_alive():
-        con.interrupt()
-        worker.join()
+        _stop(cursor, worker)
         raise Cancelled(
             f"frågan avbröts efter tidsgränsen {timeout:g} s",
             "höj gränsen med --timeout SEKUNDER eller .timeout SEKUNDER",
         )
+    cursor.close()
     if "err" in box:
         err = box["err"]
         if isinstance(err, duckdb.InterruptException):
@@ -141,6 +142,13 @@ def execute(
         elapsed=time.perf_counter() - started,
         total_rows=total,
     )
+
+
+def _stop(con: duckdb.DuckDBPyConnection, worker: threading.Thread) -> None:
+    """Interrupt until the worker has ended: an interrupt sent before DuckDB starts is lost."""
+    while worker.is_alive():
+        con.interrupt()
+        worker.join(0.05)
 
 
 def _first_line(err: Exception) -> str:

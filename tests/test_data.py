@@ -11,10 +11,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import DATA, SOURCE
 
 from ksquery.catalog import open_catalog
 from ksquery.errors import DataError
-from conftest import DATA, SOURCE
 
 SRC_TEXT = SOURCE.read_text(encoding="utf-8")
 SRC_LINES = SRC_TEXT.splitlines()
@@ -279,8 +279,8 @@ INTERNKONTROLL = [
 
 
 def test_internkontroll_rows_and_join(catalog):
-    got = rows(catalog, "SELECT k.kontroll_id, k.risk, k.riskvärde, k.ansvarig, r.risk, r.riskvärde "
-                        "FROM internkontroll k LEFT JOIN risker r USING (risk_id) "
+    got = rows(catalog, "SELECT k.kontroll_id, k.risk, k.riskvärde, k.ansvarig, r.risk, "
+                        "r.riskvärde FROM internkontroll k LEFT JOIN risker r USING (risk_id) "
                         "ORDER BY k.källrad")
     assert [g[0] for g in got] == [f"K{i}" for i in range(1, 8)]
     assert [g[1:5] for g in got] == INTERNKONTROLL
@@ -289,7 +289,8 @@ def test_internkontroll_rows_and_join(catalog):
 
 
 def test_utredningar_per_namnd(catalog):
-    assert rows(catalog, "SELECT nämnd, count(*) FROM utredningar GROUP BY nämnd ORDER BY nämnd") == [
+    got = rows(catalog, "SELECT nämnd, count(*) FROM utredningar GROUP BY nämnd ORDER BY nämnd")
+    assert got == [
         ("Bygg- och miljönämnden", 1),
         ("Kommunstyrelsen", 7),
         ("Kultur- och utbildningsnämnden", 3),
@@ -341,7 +342,8 @@ def test_skalor_wordings(catalog):
     # "Förklaring" in Bilaga 2; the document's own typo "fels" is kept.
     assert rows(catalog, "SELECT skala, nivå, benämning, beskrivning FROM skalor "
                          "ORDER BY skala, nivå") == [
-        ("Sannolikhet", 1, "Osannolik", "risken för att fel ska uppstå är praktiskt taget obefintlig"),
+        ("Sannolikhet", 1, "Osannolik",
+         "risken för att fel ska uppstå är praktiskt taget obefintlig"),
         ("Sannolikhet", 2, "Mindre sannolik", "risken för att fels ska uppstå är mycket liten"),
         ("Sannolikhet", 3, "Möjlig", "det finns en möjlig risk för att fel ska uppstå"),
         ("Sannolikhet", 4, "Sannolik", "det är mycket troligt att fel ska uppstå"),
@@ -648,8 +650,8 @@ def test_error_bad_encoding(data_copy):
     path = data_copy / "risker.csv"
     line_no = _find_line(path, "R21,")
     raw = path.read_bytes()
-    assert raw.count("Terrorhot".encode()) == 1
-    path.write_bytes(raw.replace("Terrorhot".encode(), "Terrorhöt".encode("latin-1")))
+    assert raw.count(b"Terrorhot") == 1
+    path.write_bytes(raw.replace(b"Terrorhot", "Terrorhöt".encode("latin-1")))
     assert_data_error(data_copy, "risker.csv", f"rad {line_no}")
 
 

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: repl test lint bench clean
+.PHONY: repl test lint clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -19,10 +19,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check ksquery tests bench
-
-bench: $(STAMP)
-	$(BIN)/python bench/run_all.py
+	$(BIN)/ruff check ksquery tests
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

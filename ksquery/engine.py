@@ -94,6 +94,7 @@ def execute(
     started = time.perf_counter()
     # A cursor per query: an interrupted call can never leave the shared connection busy.
     cursor = con.cursor()
+    finished = threading.Event()
 
     def work() -> None:
         try:
@@ -110,16 +111,20 @@ def execute(
             box["ok"] = (desc, rows, total)
         except BaseException as err:  # noqa: BLE001 - handed to the calling thread
             box["err"] = err
+        finally:
+            finished.set()
 
     worker = threading.Thread(target=work, name="ksquery-query", daemon=True)
     worker.start()
+    # Wait on an Event, not Thread.join: on Python 3.11 a join interrupted by Ctrl-C marks the
+    # thread as stopped while it still runs (bpo-45274), and DuckDB would never be interrupted.
     try:
-        worker.join(timeout)
+        done = finished.wait(timeout)
     except KeyboardInterrupt:
-        _stop(cursor, worker)
+        _stop(cursor, finished)
         raise Cancelled("frågan avbröts (Ctrl-C)") from None
-    if worker.is_alive():
-        _stop(cursor, worker)
+    if not done:
+        _stop(cursor, finished)
         raise Cancelled(
             f"frågan avbröts efter tidsgränsen {timeout:g} s",
             "höj gränsen med --timeout SEKUNDER eller .timeout SEKUNDER",
@@ -144,11 +149,12 @@ def execute(
     )
 
 
-def _stop(con: duckdb.DuckDBPyConnection, worker: threading.Thread) -> None:
+def _stop(cursor: duckdb.DuckDBPyConnection, finished: threading.Event) -> None:
     """Interrupt until the worker has ended: an interrupt sent before DuckDB starts is lost."""
-    while worker.is_alive():
-        con.interrupt()
-        worker.join(0.05)
+    while not finished.is_set():
+        cursor.interrupt()
+        finished.wait(0.05)
+    cursor.close()
 
 
 def _first_line(err: Exception) -> str:

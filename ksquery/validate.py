@@ -65,7 +65,18 @@ ALLOWED_FUNCTIONS = frozenset(
     """.split()
 )
 ALLOWED_TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest"})
-SIZE_ARGS = {"repeat": 1, "lpad": 1, "rpad": 1, "range": None, "generate_series": None, "bar": 3}
+# Functions that build a whole value in one uninterruptible call, with the index of the size
+# argument: the bound of what they build is checked before anything runs.
+SIZE_FUNCTIONS = {"repeat": 1, "lpad": 1, "rpad": 1, "range": 0, "generate_series": 0, "bar": 3,
+                  "list_resize": 1, "array_resize": 1}
+MAX_VALUE_SIZE = 10_000_000
+VALUE_BOUND = 100_000  # assumed size of any other value, e.g. a text column
+SYSTEM_NAMES = frozenset({"current_user", "current_catalog", "current_schema", "current_role",
+                          "session_user", "user", "current_database", "current_query"})
+FORBIDDEN_WORDS = frozenset({"EXPORT", "IMPORT", "INSTALL", "LOAD", "ATTACH", "DETACH", "COPY", "CREATE",
+                             "DROP", "ALTER", "INSERT", "UPDATE", "DELETE", "MERGE", "SET", "RESET",
+                             "PRAGMA", "CALL", "CHECKPOINT", "BEGIN", "COMMIT", "ROLLBACK", "USE",
+                             "VACUUM", "TRUNCATE", "GRANT", "REVOKE", "FORCE", "UPSERT", "REPLACE"})
 FORMAT_FUNCTIONS = {"printf", "format"}
 # Statement kinds we name in messages; everything not a query is refused with its keyword.
 _KIND_NAMES = {
@@ -103,12 +114,17 @@ def validate(sql: object, schema: Schema, con: duckdb.DuckDBPyConnection | None 
         raise Rejected("frågan måste vara text")
     try:
         return _validate_cached(sql, schema, con)
-    except Rejected:
-        raise
+    except Rejected as err:
+        # Messages echo names from the user's text: keep them on one harmless line.
+        raise Rejected(_one_line(str(err)), _one_line(err.hint) if err.hint else None) from None
     except RecursionError:
         raise Rejected("frågan är för djupt nästlad") from None
     except Exception as err:  # noqa: BLE001 - the contract is: only Rejected leaves this module
         raise Rejected(f"frågan kunde inte kontrolleras ({type(err).__name__})") from None
+
+
+def _one_line(text: str) -> str:
+    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
 
 
 @lru_cache(maxsize=512)
@@ -176,6 +192,12 @@ def _parse(sql: str) -> tuple[exp.Expression | None, Rejected | None]:
     try:
         statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
     except ParseError as err:
+        match = _FIRST_WORD.match(sql)
+        if match and match.group(1).upper() in FORBIDDEN_WORDS:
+            raise Rejected(
+                f"{match.group(1).upper()} är inte tillåtet: databasen är skrivskyddad och bara läsbar",
+                "bara läsfrågor (SELECT, WITH, VALUES, PIVOT) körs",
+            ) from None
         return None, _syntax_error(sql, err)
     except TokenError as err:
         return None, Rejected(f"syntaxfel: {str(err).splitlines()[0][:120]}")
@@ -278,6 +300,16 @@ def _check_functions(tree: exp.Expression) -> None:
             raise Rejected(
                 f"funktionen {name} är inte tillåten" + (f" — menade du '{hint}'?" if hint else ""),
             )
+    for cls_name in ("CurrentUser", "CurrentCatalog", "CurrentSchema", "CurrentRole", "SessionUser"):
+        cls = getattr(exp, cls_name, None)
+        if cls is not None and tree.find(cls) is not None:
+            raise Rejected(f"systemvärdet {tree.find(cls).sql(dialect='duckdb').lower()} är inte tillåtet")
+    if isinstance(tree, exp.Pivot):
+        # DuckDB cannot serialize PIVOT, so its exact gate cannot bound sizes: refuse them here.
+        for func in tree.find_all(exp.Func):
+            name = _func_name(func)
+            if name in SIZE_FUNCTIONS or name in FORMAT_FUNCTIONS or isinstance(func, exp.Repeat if hasattr(exp, "Repeat") else ()):
+                raise Rejected(f"{name} stöds inte i PIVOT")
     for cls_name in ("ReadCSV", "ReadParquet", "ReadJSON"):
         cls = getattr(exp, cls_name, None)
         if cls is not None and tree.find(cls) is not None:
@@ -355,6 +387,7 @@ def _check_columns(tree: exp.Expression, schema: Schema, tables: set[str]) -> No
         if name in schema.tables:
             aliases[(table.alias or table.name).lower()] = name
     lambdas = {e.name.lower() for lam in tree.find_all(exp.Lambda) for e in lam.expressions}
+    lambdas |= {c.expression.name.lower() for c in tree.find_all(exp.Comprehension) if c.expression}
     scope_cache: dict[int, set[str] | None] = {}
     for col in tree.find_all(exp.Column):
         name = col.name.lower()
@@ -466,6 +499,10 @@ def _walk_duckdb(node: object, schema: Schema, ctes: set[str]) -> None:
                 raise Rejected(f"tabellfunktionen {name} är inte tillåten")
         elif item.get("class") == "FUNCTION":
             _check_duckdb_function(item)
+        elif item.get("class") == "COLUMN_REF":
+            names = item.get("column_names") or []
+            if len(names) == 1 and str(names[0]).lower() in SYSTEM_NAMES:
+                raise Rejected(f"systemvärdet {str(names[0]).lower()} är inte tillåtet")
         stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
 
 
@@ -476,33 +513,69 @@ def _check_duckdb_function(item: dict) -> None:
     symbolic = not re.search(r"[a-z]", name)
     if not (symbolic and item.get("is_operator")) and name not in ALLOWED_FUNCTIONS:
         raise Rejected(f"funktionen {name} är inte tillåten")
-    args = [a.get("expression", a) if isinstance(a, dict) else a for a in item.get("arguments") or ()]
-    if name in SIZE_ARGS:
-        index = SIZE_ARGS[name]
-        picked = args if index is None else args[index : index + 1]
-        for arg in picked:
-            _require_small_constant(name, arg)
-    if name in FORMAT_FUNCTIONS and args:
-        first = args[0]
-        text = ((first or {}).get("literal") or {}).get("text") if isinstance(first, dict) else None
-        if text is None or re.search(r"\d{5,}", str(text)):
-            raise Rejected(f"{name} kräver en fast formatsträng utan stora bredder")
+    if name in SIZE_FUNCTIONS:
+        _size(item)  # raises when the value it builds could be too big
+    if name in FORMAT_FUNCTIONS:
+        _check_format(name, _args(item))
 
 
-def _require_small_constant(name: str, arg: object) -> None:
-    if isinstance(arg, dict) and arg.get("class") == "CONSTANT":
-        text = str((arg.get("literal") or {}).get("text", ""))
-        try:
-            if abs(float(text)) <= MAX_SIZE_ARG:
-                return
-        except ValueError:
-            pass
-    elif isinstance(arg, dict) and arg.get("class") == "COLUMN_REF":
-        return  # bounded by the data itself
-    raise Rejected(
-        f"{name} kräver ett fast tal högst {MAX_SIZE_ARG:,}".replace(",", " ") + " som storlek",
-        "stora värden byggs i ett svep och kan inte avbrytas",
-    )
+def _args(item: dict) -> list:
+    return [a.get("expression", a) if isinstance(a, dict) else a for a in item.get("arguments") or ()]
+
+
+def _constant(arg: object) -> float | None:
+    """The number a constant argument holds (unary minus included), else None."""
+    if not isinstance(arg, dict):
+        return None
+    if arg.get("class") == "FUNCTION" and arg.get("function_name") == "-" and len(_args(arg)) == 1:
+        inner = _constant(_args(arg)[0])
+        return None if inner is None else -inner
+    if arg.get("class") != "CONSTANT":
+        return None
+    try:
+        return float(str((arg.get("literal") or {}).get("text", "")))
+    except ValueError:
+        return None
+
+
+def _count(name: str, arg: object) -> float:
+    """A size argument must be a literal number within MAX_SIZE_ARG: data or subqueries may not set it."""
+    value = _constant(arg)
+    if value is None or abs(value) > MAX_SIZE_ARG:
+        raise Rejected(
+            f"{name} kräver ett fast tal högst {MAX_SIZE_ARG:,}".replace(",", " ") + " som storlek",
+            "stora värden byggs i ett svep och kan inte avbrytas",
+        )
+    return abs(value)
+
+
+def _size(arg: object) -> float:
+    """An upper bound of the bytes (or list elements) an expression builds in one call."""
+    if not isinstance(arg, dict):
+        return 0
+    if arg.get("class") == "CONSTANT":
+        return len(str((arg.get("literal") or {}).get("text", "")))
+    name = str(arg.get("function_name", "")).lower() if arg.get("class") == "FUNCTION" else ""
+    if name not in SIZE_FUNCTIONS:
+        return VALUE_BOUND
+    args = _args(arg)
+    if name == "repeat":
+        size = _size(args[0] if args else None) * _count(name, args[1] if len(args) > 1 else None)
+    elif name in ("range", "generate_series"):
+        numbers = [_count(name, a) for a in args]
+        size = max(numbers, default=0) * 2 + 1
+    else:  # lpad, rpad, list_resize, array_resize, bar: the argument is the resulting size
+        size = _count(name, args[SIZE_FUNCTIONS[name]] if len(args) > SIZE_FUNCTIONS[name] else None)
+    if size > MAX_VALUE_SIZE:
+        raise Rejected(f"{name} bygger ett för stort värde (högst {MAX_VALUE_SIZE:,} tecken)".replace(",", " "))
+    return size
+
+
+def _check_format(name: str, args: list) -> None:
+    first = args[0] if args else None
+    text = ((first or {}).get("literal") or {}).get("text") if isinstance(first, dict) else None
+    if text is None or re.search(r"\d{5,}|\*|\{[^}]*\{", str(text)):
+        raise Rejected(f"{name} kräver en fast formatsträng utan stora eller variabla bredder")
 
 
 def _duckdb_only(sql: str, schema: Schema, con, parse_error: Rejected | None) -> Checked:

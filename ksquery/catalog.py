@@ -134,13 +134,14 @@ def load_dictionary(data_dir: Path) -> Dictionary:
     """Parse `dictionary.toml` in `data_dir` into a Dictionary, or raise DataError."""
     path = data_dir / DICTIONARY
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
     except FileNotFoundError:
         raise DataError(f"{path}: dataordlistan saknas") from None
     except UnicodeDecodeError as err:
         raise DataError(f"{path}: inte giltig UTF-8 (byte {err.start})") from None
     except tomllib.TOMLDecodeError as err:
-        raise DataError(f"{path}: {err}") from None
+        raise DataError(f"{path}: ogiltig TOML ({err})") from None
     tables: dict[str, Table] = {}
     for name, spec in (raw.get("tables") or {}).items():
         where = f"{path.name}: tabell {name}"
@@ -163,7 +164,11 @@ def load_dictionary(data_dir: Path) -> Dictionary:
             raise DataError(f"{where}: saknar eller har felaktig nyckel {err}") from None
         for col in columns:
             if not TYPES.match(col.type):
-                raise DataError(f"{where}: kolumn {col.name} har okänd typ {col.type}")
+                raise DataError(
+                    f"{where}, rad {_line_of(text, col.name, col.type)}: kolumn {col.name} har okänd typ "
+                    f"{col.type}",
+                    "tillåtna typer: VARCHAR, INTEGER, BIGINT, DOUBLE, DECIMAL(p,s), BOOLEAN, DATE",
+                )
         tables[name.lower()] = table
     if not tables:
         raise DataError(f"{path}: inga tabeller")
@@ -172,6 +177,14 @@ def load_dictionary(data_dir: Path) -> Dictionary:
         for c in raw.get("checks", ())
     )
     return Dictionary(data_dir, raw.get("meta", {}), tables, checks)
+
+
+def _line_of(text: str, name: str, type_: str) -> int | str:
+    """The line of the dictionary that declares column `name` with `type_`, for error messages."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if f'"{name}"' in line and type_.lower() in line.lower():
+            return number
+    return "?"
 
 
 def open_catalog(data: str | os.PathLike | None = None) -> Catalog:
@@ -348,6 +361,15 @@ def _cell_problem(type_: str, cell: str) -> str | None:
             return f"'{shown}' är inte ett tal (använd punkt som decimaltecken)"
         if not value.is_finite():
             return f"'{shown}' är inte ett ändligt tal"
+        if m := re.match(r"DECIMAL\((\d+),\s*(\d+)\)", type_):
+            precision, scale = int(m.group(1)), int(m.group(2))
+            digits = value.as_tuple()
+            decimals = max(0, -digits.exponent)
+            whole = len(digits.digits) - decimals if len(digits.digits) > decimals else 0
+            if decimals > scale:
+                return f"'{shown}' har fler än {scale} decimaler ({type_})"
+            if whole > precision - scale:
+                return f"'{shown}' är för stort för {type_}"
         return None
     if type_ == "BOOLEAN":
         return None if cell in ("true", "false") else f"'{shown}' är inte true/false"

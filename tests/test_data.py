@@ -5,6 +5,7 @@ Expected values in this file were read by hand from data/source/*.txt, not copie
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 from pathlib import Path
@@ -569,12 +570,6 @@ def test_each_post_has_one_kallrad(catalog):
                          "HAVING count(DISTINCT källrad) > 1") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="data/drift.csv lines 26-29 and 66-69: 'Verksamhetens nettokostnader' has källrad "
-    "415/574, the wrapped second line ('nettokostnader -114 393 ...'); the row name starts on "
-    "source line 414/573 ('Verksamhetens')",
-)
 def test_kallrad_of_wrapped_drift_label(catalog):
     assert not _provenance_failures(catalog, "drift", only=KNOWN_BAD_KALLRAD)
 
@@ -675,11 +670,6 @@ def test_error_unknown_type(data_copy):
     assert_data_error(data_copy, "dictionary.toml", "drift", "belopp_tkr", "MONEY")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader gap: an unknown type in dictionary.toml names table and column but not the "
-    "line of dictionary.toml",
-)
 def test_error_unknown_type_names_line(data_copy):
     line_no = _break_belopp_type(data_copy)
     message = assert_data_error(data_copy, "dictionary.toml")
@@ -810,3 +800,14 @@ def test_parquet_type_mismatch(tmp_path):
     # n is VARCHAR in the file but INTEGER in the dictionary.
     _write_parquet(directory, "SELECT 'ett' AS n, 'a' AS namn, 1.5::DECIMAL(12,3) AS belopp")
     assert_data_error(directory, "x.parquet", "n", "VARCHAR", "INTEGER")
+
+
+@pytest.mark.parametrize("value, words", [("123456789012.5", "för stort"), ("1.23456", "decimaler")])
+def test_error_decimal_out_of_its_type(data_copy, value, words):
+    # påståenden.värde is DECIMAL(12,3): 9 whole digits and 3 decimals at most.
+    path = data_copy / "påståenden.csv"
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    rows[1][rows[0].index("värde")] = value
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+    assert_data_error(data_copy, "påståenden.csv", "rad 2", "kolumn värde", words)

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: repl test lint clean
+.PHONY: repl test lint clean compile
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -12,10 +12,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,fast]'
 	touch $(STAMP)
 
-repl: $(STAMP)
+# Bytecode is compiled ahead so start-up stays fast even where PYTHONDONTWRITEBYTECODE is set.
+compile: $(STAMP)
+	@$(BIN)/python -m compileall -q ksquery repl.py
+
+repl: compile
 	$(BIN)/python repl.py
 
-test: $(STAMP)
+test: compile
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -8,6 +8,8 @@ nämnder), so that a new data set brings its own words.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 from collections import Counter
@@ -15,14 +17,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-import snowballstemmer
 from rapidfuzz import fuzz, process
 
 from ksquery import engine, questions
-from ksquery.catalog import Catalog
+from ksquery.catalog import Catalog, user_dir
 from ksquery.errors import NoAnswer
 
-_STEMMER = snowballstemmer.stemmer("swedish")
+INDEX_VERSION = "1"
 NUMBER_WORDS = {"en": 1, "ett": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7,
                 "åtta": 8, "nio": 9, "tio": 10, "elva": 11, "tolv": 12, "sexton": 16}
 STOP = set("""vad vilka vilken vilket hur mycket många är var finns det den de som med för på i om
@@ -39,9 +40,22 @@ CHART_WORDS = ("diagram", "graf", "rita", "chart")
 THRESHOLD = 62.0
 
 
+_STEMS: dict[str, str] = {}  # word -> stem, preloaded from the on-disk index
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import snowballstemmer  # imports all 36 languages (~8 ms): only when a word is new
+
+    return snowballstemmer.stemmer("swedish")
+
+
 def stem(word: str) -> str:
     """The Swedish stem of one lowercase word."""
-    return _STEMMER.stemWord(word)
+    found = _STEMS.get(word)
+    if found is None:
+        found = _STEMS[word] = _stemmer().stemWord(word)
+    return found
 
 
 def words(text: str) -> list[str]:
@@ -123,14 +137,43 @@ def extract(catalog: Catalog, text: str) -> Extracted:
 def _entity_index(catalog: Catalog) -> list[tuple[str, str, str, tuple[str, ...]]]:
     cache = catalog._entity_cache
     if "entities" not in cache:
-        index = []
+        _load_index(catalog)
+    return cache["entities"]
+
+
+def _load_index(catalog: Catalog) -> None:
+    """Entity values and the stems of every word the questions and data use, cached on disk.
+
+    Keyed by the data set's fingerprint and the named questions' words, so a one-shot question
+    needs neither DuckDB look-ups nor the Snowball stemmer for words it has seen before.
+    """
+    named = questions.load_all()
+    vocabulary = sorted({w for q in named.values()
+                         for w in words(" ".join((q.title, q.id.replace("_", " "), *q.aliases)))})
+    key = hashlib.sha256(f"{INDEX_VERSION}|{catalog.fingerprint}|{vocabulary}".encode()).hexdigest()[:24]
+    path = user_dir("cache") / f"ask-index-{key}.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        _STEMS.update(data["stems"])
+        entities = [(t, c, v, tuple(st)) for t, c, v, st in data["entities"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        entities = []
         for table in catalog.tables.values():
             for col in table.entities:
                 sql = f'SELECT DISTINCT "{col}" FROM "{table.name}" WHERE "{col}" IS NOT NULL'
                 for (value,) in engine.execute(catalog.con, sql, {}, timeout=10).rows:
-                    index.append((table.name, col, str(value), tuple(stems(str(value)))))
-        cache["entities"] = index
-    return cache["entities"]
+                    entities.append((table.name, col, str(value), tuple(stems(str(value)))))
+        for w in vocabulary:
+            stem(w)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps({"stems": _STEMS, "entities": entities}, ensure_ascii=False),
+                           encoding="utf-8")
+            tmp.replace(path)
+        except OSError:
+            pass  # a read-only cache only costs speed
+    catalog._entity_cache["entities"] = entities
 
 
 def _unique_heads(catalog: Catalog) -> set[tuple[str, str, str]]:
@@ -143,10 +186,11 @@ def _unique_heads(catalog: Catalog) -> set[tuple[str, str, str]]:
 
 
 def _entities(catalog: Catalog, low: str) -> dict[tuple[str, str], str]:
+    index = _entity_index(catalog)  # first: it preloads the stems of known words
     text_stems = stems(low)
     found: dict[tuple[str, str], tuple[float, str]] = {}
     heads = _unique_heads(catalog)
-    for table, col, value, value_stems in _entity_index(catalog):
+    for table, col, value, value_stems in index:
         if not value_stems:
             continue
         hits = 0.0

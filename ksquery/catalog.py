@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -135,13 +135,11 @@ def load_dictionary(data_dir: Path) -> Dictionary:
     path = data_dir / DICTIONARY
     try:
         text = path.read_text(encoding="utf-8")
-        raw = tomllib.loads(text)
     except FileNotFoundError:
         raise DataError(f"{path}: dataordlistan saknas") from None
     except UnicodeDecodeError as err:
         raise DataError(f"{path}: inte giltig UTF-8 (byte {err.start})") from None
-    except tomllib.TOMLDecodeError as err:
-        raise DataError(f"{path}: ogiltig TOML ({err})") from None
+    raw, remember = _parse_toml(path, text)
     tables: dict[str, Table] = {}
     for name, spec in (raw.get("tables") or {}).items():
         where = f"{path.name}: tabell {name}"
@@ -172,11 +170,45 @@ def load_dictionary(data_dir: Path) -> Dictionary:
         tables[name.lower()] = table
     if not tables:
         raise DataError(f"{path}: inga tabeller")
-    checks = tuple(
-        Check(c["id"], c.get("description", ""), c.get("where", ""), c["sql"])
-        for c in raw.get("checks", ())
-    )
+    try:
+        checks = tuple(
+            Check(c["id"], c.get("description", ""), c.get("where", ""), c["sql"])
+            for c in raw.get("checks", ())
+        )
+    except (KeyError, TypeError, AttributeError) as err:
+        raise DataError(f"{path.name}: en kontroll i [[checks]] saknar nyckel {err}") from None
+    remember()
     return Dictionary(data_dir, raw.get("meta", {}), tables, checks)
+
+
+def _parse_toml(path: Path, text: str):
+    """Parse the dictionary, reusing a JSON copy keyed by its content (tomllib costs ~3 ms).
+
+    Returns the data and a function that stores the copy, to call once the data proved valid.
+    """
+    key = hashlib.sha256(text.encode()).hexdigest()[:24]
+    cached = user_dir("cache") / f"dictionary-{key}.json"
+    try:
+        return json.loads(cached.read_text(encoding="utf-8")), lambda: None
+    except (OSError, ValueError):
+        pass
+    import tomllib
+
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise DataError(f"{path}: ogiltig TOML ({err})") from None
+
+    def remember() -> None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(f".tmp{os.getpid()}")
+            tmp.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+            tmp.replace(cached)
+        except OSError:
+            pass  # a read-only cache only costs speed
+
+    return raw, remember
 
 
 def _line_of(text: str, name: str, type_: str) -> int | str:

@@ -6,10 +6,13 @@ Exit codes: 0 answered, 1 no answer or audit findings, 2 refused or bad input, 3
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
+import re
 import shutil
 import sys
+import threading
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -108,7 +111,33 @@ def _error(err: KsqueryError) -> None:
         print(f"tips: {safe(err.hint)}", file=sys.stderr)
 
 
+def prefetch(*modules: str) -> None:
+    """Import modules on a helper thread while DuckDB opens the database (it releases the GIL).
+
+    On two cores this hides most of sqlglot's or rapidfuzz's import time behind the connect.
+    """
+    def work() -> None:
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the real import later reports the error
+                return
+
+    threading.Thread(target=work, name="ksquery-prefetch", daemon=True).start()
+
+
+_PREFETCH = {"sql": ("ksquery.validate",), "check": ("ksquery.validate", "ksquery.audit"),
+             "run": ("ksquery.questions",), "questions": ("ksquery.questions",)}
+
+
 def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "ask":
+        from ksquery.questions import queries_dir
+
+        named_id = (queries_dir() / f"{' '.join(args.text).strip()}.sql").is_file()
+        prefetch("ksquery.questions", *(() if named_id else ("ksquery.ask",)))
+    elif args.command in _PREFETCH:
+        prefetch(*_PREFETCH[args.command])
     catalog = open_catalog(args.data)
     if args.command == "sql":
         return _sql(catalog, args)
@@ -161,13 +190,13 @@ def _ask(catalog: Catalog, args: argparse.Namespace) -> int:
 
     text = " ".join(args.text).strip()
     given = parse_params(args.param)
-    named = questions.load_all()
-    if text in named:
-        result = questions.run(catalog, named[text], given, timeout=args.timeout)
+    path = questions.queries_dir() / f"{text}.sql"
+    if re.fullmatch(r"\w+", text) and path.is_file():
+        result = questions.run(catalog, questions.parse_file(path), given, timeout=args.timeout)
     else:
         from ksquery import ask
 
-        result = ask.answer(catalog, named, text, given, timeout=args.timeout)
+        result = ask.answer(catalog, questions.load_all(), text, given, timeout=args.timeout)
         if result.notes and args.format == "table":
             for note in result.notes:
                 print(safe(note))

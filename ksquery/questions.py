@@ -276,7 +276,8 @@ def bind(catalog: Catalog, question: Question, given: dict[str, Any]) -> dict[st
         if param.name in given:
             value = convert(param, given[param.name])
         elif param.default is not None:
-            value = param.default
+            values[param.name] = param.default  # the file's own default: no look-up needed
+            continue
         else:
             raise ParamError(f"parametern {param.name} saknar värde", f"ange --param {param.name}=…")
         if param.choices_sql:

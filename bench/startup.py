@@ -1,0 +1,292 @@
+"""Start-up time of ksquery commands and the REPL, relative to `python -c "import duckdb"`.
+
+Every measurement is PAIRED: floor and command alternate in one loop and the ratio is taken per
+pair, so noise from a shared 2-core machine hits both sides. Times are warm starts: KSQUERY_HOME
+is a fresh temporary directory that is warmed once (data cache compiled, named-question
+validations cached) before anything is timed.
+
+    .venv/bin/python bench/startup.py [--pairs N] [--quick] [--json FILE] [--strict]
+"""
+
+from __future__ import annotations
+
+import codecs
+import fcntl
+import json
+import os
+import re
+import select
+import signal
+import struct
+import subprocess
+import sys
+import termios
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from common import (  # noqa: E402
+    FLOOR, KSQUERY, PYTHON, ROOT, Report, base_parser, goal, ksquery_env, paired, run_timed, stats,
+    warm,
+)
+
+PROMPT = "ksquery> "
+ASK_TEXT = [KSQUERY, "ask", "investeringar per år"]
+SQL_TEXT = [KSQUERY, "sql", "SELECT risk, riskvärde FROM risker WHERE riskvärde >= 6 ORDER BY riskvärde DESC"]
+ASK_NAMED = [KSQUERY, "ask", "investeringar_per_ar"]
+REPL = [PYTHON, "repl.py"]
+ROWS, COLS = 30, 100
+
+# --- a minimal terminal: enough to see where prompt_toolkit leaves the cursor ----------------
+
+_TOKEN = re.compile(r"\x1b\[([0-9;?>]*)([@-~])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[^\[\]]|\x1b$|[\r\n\b]|[^\x1b\r\n\b]+")
+
+
+def prompt_visible(text: str) -> bool:
+    """True when the current screen line reads 'ksquery> ' up to the cursor.
+
+    prompt_toolkit draws the prompt's trailing space as a cursor movement (ESC[9C), not as a
+    space character, so the literal bytes 'ksquery> ' never reach the terminal; this replays the
+    line-level effect of the output (text, CR, LF, cursor left/right, erase) and looks at the
+    line as a user would see it, with the cursor after the prompt.
+    """
+    line: list[str] = []
+    col = 0
+    for m in _TOKEN.finditer(text):
+        tok = m.group(0)
+        if m.group(2):
+            final, arg = m.group(2), m.group(1)
+            n = int(arg) if arg.isdigit() else 1
+            if final == "C":
+                col += n
+            elif final == "D":
+                col = max(0, col - n)
+            elif final == "G":
+                col = max(0, n - 1)
+            elif final in "JK" and arg in ("", "0"):
+                del line[col:]
+            elif final in "JK" and arg == "2":
+                line = []
+            elif final == "H":  # cursor position: row;col
+                parts = arg.split(";")
+                col = max(0, int(parts[1]) - 1) if len(parts) > 1 and parts[1].isdigit() else 0
+        elif tok == "\r":
+            col = 0
+        elif tok == "\n":
+            line, col = [], 0
+        elif tok == "\b":
+            col = max(0, col - 1)
+        elif not tok.startswith("\x1b"):
+            for ch in tok:
+                while len(line) < col:
+                    line.append(" ")
+                if col < len(line):
+                    line[col] = ch
+                else:
+                    line.append(ch)
+                col += 1
+    shown = "".join(line[:col]).ljust(col)
+    return shown.endswith(PROMPT)
+
+
+class ReplRunner:
+    """Start the REPL in a pseudo-terminal, time it to a usable prompt, then Ctrl-D."""
+
+    def __init__(self, timeout: float = 60.0):
+        self.timeout = timeout
+        self.exit_times: list[float] = []
+
+    def __call__(self, argv, env) -> tuple[float, float]:
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+        child_env = dict(env, TERM="xterm", COLUMNS=str(COLS), LINES=str(ROWS))
+        start = time.perf_counter()
+        proc = subprocess.Popen([str(a) for a in argv], stdin=slave, stdout=slave, stderr=slave,
+                                env=child_env, cwd=ROOT, start_new_session=True, close_fds=True)
+        os.close(slave)
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        text = ""
+        answered_cpr = 0
+        at_prompt = None
+        deadline = start + self.timeout
+        try:
+            while at_prompt is None:
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    raise RuntimeError(f"no prompt within {self.timeout:.0f} s; output so far: {text[-400:]!r}")
+                ready, _, _ = select.select([master], [], [], left)
+                if not ready:
+                    continue
+                try:
+                    data = os.read(master, 65536)
+                except OSError:
+                    data = b""
+                if not data:
+                    raise RuntimeError(f"REPL exited before its prompt; output: {text[-400:]!r}")
+                text += decoder.decode(data)
+                # Answer cursor-position requests the way a real terminal does.
+                while text.count("\x1b[6n") > answered_cpr:
+                    answered_cpr += 1
+                    os.write(master, f"\x1b[{ROWS - 2};1R".encode())
+                if PROMPT in text or prompt_visible(text):
+                    at_prompt = time.perf_counter() - start
+            os.write(master, b"\x04")  # Ctrl-D: leave the REPL
+            t_eof = time.perf_counter()
+            end = t_eof + 15.0
+            while time.perf_counter() < end:
+                ready, _, _ = select.select([master], [], [], 0.5)
+                if ready:
+                    try:
+                        data = os.read(master, 65536)
+                    except OSError:  # EIO: the child closed the terminal
+                        break
+                    if not data:
+                        break
+                    text += decoder.decode(data)
+                    while text.count("\x1b[6n") > answered_cpr:
+                        answered_cpr += 1
+                        os.write(master, f"\x1b[{ROWS - 2};1R".encode())
+                elif proc.poll() is not None:
+                    break
+        except BaseException:
+            _kill(proc)
+            raise
+        finally:
+            os.close(master)
+        try:
+            _, status, usage = _wait4(proc.pid, 15.0)
+        except TimeoutError:
+            _kill(proc)
+            raise RuntimeError("REPL did not exit after Ctrl-D") from None
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        self.exit_times.append(time.perf_counter() - t_eof)
+        if proc.returncode != 0:
+            raise RuntimeError(f"REPL exited with {proc.returncode}: {text[-400:]!r}")
+        return at_prompt, usage.ru_maxrss / 1024.0
+
+
+def _wait4(pid: int, timeout: float):
+    end = time.perf_counter() + timeout
+    while True:
+        got, status, usage = os.wait4(pid, os.WNOHANG)
+        if got == pid:
+            return got, status, usage
+        if time.perf_counter() > end:
+            raise TimeoutError
+        time.sleep(0.002)
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # its own session: only the REPL we started
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        os.waitpid(proc.pid, 0)
+    except ChildProcessError:
+        pass
+    proc.returncode = -9
+
+
+# --- where the time goes (report only) ----------------------------------------------------
+
+PHASES = r"""
+import json, time
+t = [time.perf_counter()]
+import duckdb; t.append(time.perf_counter())
+import ksquery.cli; t.append(time.perf_counter())
+from ksquery.catalog import open_catalog
+cat = open_catalog(); t.append(time.perf_counter())
+from ksquery import engine, output, questions
+named = questions.load_all(); t.append(time.perf_counter())
+import ksquery.validate; t.append(time.perf_counter())
+from ksquery import ask; t.append(time.perf_counter())
+r = engine.run(cat, SQL); t.append(time.perf_counter())
+output.render(r, "table", width=100, max_rows=None); t.append(time.perf_counter())
+names = ["import duckdb", "import ksquery.cli (rest)", "open_catalog", "load named questions",
+         "import validate (sqlglot)", "import ask (rapidfuzz, snowball)", "validate + run SQL",
+         "render table"]
+print(json.dumps({n: b - a for n, a, b in zip(names, t, t[1:])}))
+"""
+
+
+def breakdown(env, runs: int) -> dict:
+    """Median time of each start-up phase, measured inside fresh interpreters."""
+    script = PHASES.replace("engine.run(cat, SQL)", f"engine.run(cat, {SQL_TEXT[2]!r})")
+    samples: dict[str, list[float]] = {}
+    for _ in range(runs):
+        out = subprocess.run([PYTHON, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+        for name, seconds in json.loads(out.stdout).items():
+            samples.setdefault(name, []).append(seconds)
+    return {name: stats(values) for name, values in samples.items()}
+
+
+def import_top(env, argv, top: int = 10) -> list[tuple[str, float]]:
+    """Packages (and ksquery modules) by cumulative import time (python -X importtime), one run.
+
+    Counts each top-level package at whatever depth it is first imported, so that duckdb shows up
+    even though ksquery.cli imports it."""
+    out = subprocess.run([PYTHON, "-X", "importtime", *argv], env=env, cwd=ROOT, capture_output=True, text=True)
+    rows: dict[str, float] = {}
+    for line in out.stderr.splitlines():
+        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \| ( *)(\S+)", line)
+        if not m:
+            continue
+        name = m.group(4)
+        if ("." not in name or name.startswith("ksquery.")) and name not in ("site", "encodings"):
+            rows[name] = max(rows.get(name, 0.0), int(m.group(2)) / 1000.0)
+    return sorted(rows.items(), key=lambda r: -r[1])[:top]
+
+
+def main() -> int:
+    parser = base_parser(__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=None, help="pairs per measurement (default 21, quick 3)")
+    args = parser.parse_args()
+    pairs = args.pairs or (3 if args.quick else 21)
+    report = Report("startup", args)
+    env = ksquery_env()
+    report.note("warm starts: KSQUERY_HOME is a fresh temp dir, warmed once by running every command "
+                "(compiles the data cache and caches named-question validation); cold runs are not counted")
+    repl = ReplRunner()
+    cold = warm([("ask text", ASK_TEXT), ("sql", SQL_TEXT), ("ask named", ASK_NAMED)], env, report)
+    t, _ = repl(REPL, env)
+    report.line(f"  warm-up repl: {t * 1000:.0f} ms to prompt (not counted)")
+    repl.exit_times.clear()
+    report.measurements["cold"] = cold
+
+    report.line(f"\nfloor = {' '.join(FLOOR[1:])!r} (same interpreter); {pairs} pairs each, order alternating")
+    cases = [
+        ("ask_text", "ksquery ask \"investeringar per år\"", ASK_TEXT, None, 1.6),
+        ("sql", "ksquery sql \"SELECT risk, riskvärde FROM risker …\"", SQL_TEXT, None, 2.2),
+        ("ask_named", "ksquery ask investeringar_per_ar", ASK_NAMED, None, None),
+        ("repl", "REPL (python repl.py in a pty) to a usable prompt", REPL, repl, 2.5),
+    ]
+    for key, label, argv, runner, limit in cases:
+        report.line(f"\n{label}")
+        res = paired(FLOOR, argv, pairs, env=env, runner=runner)
+        report.timing(f"{key}.floor", "floor", res["floor_s"], "ms", res["floor_maxrss_mib"])
+        report.timing(f"{key}.cmd", "command", res["cmd_s"], "ms", res["cmd_maxrss_mib"])
+        report.ratio(f"{key}.ratio", "command / floor", res["ratio"], {"pairs": pairs, "argv": argv[1:]})
+        if runner is repl:
+            report.timing("repl.exit_after_ctrl_d", "Ctrl-D to exit (not part of the goal)", stats(repl.exit_times))
+        report.add_goal(goal(f"startup.{key}", f"{label}: median ratio to floor", res["ratio"]["median"],
+                             limit, "<=", "x"))
+
+    report.line("\nwhere the time goes (report only)")
+    py_pass = [run_timed([PYTHON, "-c", "pass"], env=env) for _ in range(3 if args.quick else 11)]
+    report.timing("python_bare", "python -c pass", stats([p[0] for p in py_pass]), "ms",
+                  stats([p[1] for p in py_pass]))
+    phases = breakdown(env, 1 if args.quick else 7)
+    for name, st in phases.items():
+        report.timing(f"phase.{name}", f"phase {name}", st, "ms")
+    top = import_top(env, SQL_TEXT)
+    report.line("  top-level imports by cumulative time (python -X importtime, ksquery sql, one run):")
+    for name, ms in top:
+        report.line(f"    {name:<28} {ms:7.1f} ms")
+    report.measurements["importtime_top"] = {"label": "python -X importtime, ksquery sql", "unit": "ms",
+                                             "value": top}
+    return report.finish()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -2,13 +2,16 @@
 a description of the machine, a warmed KSQUERY_HOME, goals and the plain-text report.
 
 Stdlib + duckdb only. Times are wall-clock (time.perf_counter); peak memory is the child's
-ru_maxrss from os.wait4 (KiB on Linux), reported in MiB.
+ru_maxrss from os.wait4 (KiB on Linux), reported in MiB. Measured commands are started from a lean
+launcher process (bench/_spawner.py) so that their ru_maxrss is not inflated by this process's own
+memory (Linux children start from the parent's high-water mark).
 """
 
 from __future__ import annotations
 
 import argparse
 import atexit
+import base64
 import json
 import os
 import platform
@@ -35,37 +38,67 @@ class CommandFailed(RuntimeError):
     pass
 
 
+_spawner_proc: subprocess.Popen | None = None
+
+
+def _spawner() -> subprocess.Popen:
+    """The lean launcher process (bench/_spawner.py), started on first use."""
+    global _spawner_proc
+    if _spawner_proc is None or _spawner_proc.poll() is not None:
+        _spawner_proc = subprocess.Popen(
+            [sys.executable, str(BENCH / "_spawner.py")],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8", cwd=ROOT,
+        )
+        atexit.register(_stop_spawner, _spawner_proc)
+    return _spawner_proc
+
+
+def _stop_spawner(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.stdin.close()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _request(req: dict):
+    proc = _spawner()
+    proc.stdin.write(json.dumps(req) + "\n")
+    proc.stdin.flush()
+    line = proc.stdout.readline()
+    if not line:
+        raise RuntimeError("the benchmark launcher (bench/_spawner.py) died")
+    resp = json.loads(line)
+    if not resp["ok"]:
+        raise RuntimeError(resp["error"])
+    return resp["result"]
+
+
+def call_in_spawner(call: str, *args):
+    """Run `module:function(*args)` inside the lean launcher process; JSON in and out."""
+    return _request({"call": call, "args": list(args)})
+
+
 def run_timed(argv, env=None, stdin=None, cwd=None, check=True) -> tuple[float, float]:
     """Run argv to completion; return (wall seconds, peak RSS of the child in MiB).
 
-    stdout is discarded, stderr kept in a temporary file for the error message. `stdin` may be
-    bytes (fed through a pipe) or None (no input). Uses os.wait4 so that the rusage is the
-    child's own, not the sum over every child this process ever had.
+    The child is started by a lean launcher process (bench/_spawner.py) with subprocess.Popen and
+    reaped with os.wait4, so the rusage is the child's own (ru_maxrss is KiB on Linux); started
+    from this process it would inherit this process's memory high-water mark. stdout is
+    discarded; stderr is shown on failure. `stdin` may be bytes (fed through a pipe) or None.
     """
-    with tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            [str(a) for a in argv],
-            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-            env=env,
-            cwd=cwd or ROOT,
-        )
-        if stdin is not None:
-            try:
-                proc.stdin.write(stdin)
-            except BrokenPipeError:
-                pass
-            proc.stdin.close()
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)  # tell Popen the child is reaped
-        if check and proc.returncode != 0:
-            err.seek(0)
-            tail = err.read().decode("utf-8", "replace").strip()[-600:]
-            raise CommandFailed(f"exit {proc.returncode}: {' '.join(map(str, argv))}\n{tail}")
-    return seconds, usage.ru_maxrss / 1024.0
+    req = {
+        "argv": [str(a) for a in argv],
+        "env": dict(env) if env is not None else None,
+        "stdin_b64": base64.b64encode(stdin).decode() if stdin is not None else None,
+        "cwd": str(cwd or ROOT),
+    }
+    res = _request(req)
+    if check and res["returncode"] != 0:
+        raise CommandFailed(f"exit {res['returncode']}: {' '.join(map(str, argv))}\n{res['stderr']}")
+    return res["seconds"], res["maxrss_kib"] / 1024.0
 
 
 def stats(values) -> dict:

@@ -18,7 +18,7 @@ from ksquery.errors import DataError
 SHIPPED_DATA = Path(__file__).resolve().parent.parent / "data"
 DICTIONARY = "dictionary.toml"
 # Bump when the compiled layout changes so that old cache files are not reused.
-COMPILE_VERSION = "3"
+COMPILE_VERSION = "4"
 TYPES = re.compile(r"^(VARCHAR|INTEGER|BIGINT|DOUBLE|BOOLEAN|DATE|DECIMAL\(\d+,\s*\d+\))$")
 RAW_SCHEMA = "lagrad"
 
@@ -263,6 +263,9 @@ def _compile(dictionary: Dictionary, db_path: Path) -> None:
         con = duckdb.connect(str(tmp), config={"autoinstall_known_extensions": False})
         try:
             con.execute(f"CREATE SCHEMA {RAW_SCHEMA}")
+            # tkr -> mnkr with one decimal, half away from zero as the document rounds
+            # (round(x / 1000, 1) on a DOUBLE turns 136 350 into 136,3).
+            con.execute("CREATE MACRO mnkr(tkr) AS round(tkr / 100) / 10")
             for table in dictionary.tables.values():
                 _load_table(con, dictionary.data_dir / table.file, table)
             con.execute("CHECKPOINT")

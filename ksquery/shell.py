@@ -268,9 +268,12 @@ def _completer(state: State):
         def _candidates(self, text: str):
             tables = state.catalog.tables
             mentioned = [t for t in tables.values() if re.search(rf"\b{re.escape(t.name)}\b", text, re.I)]
+            owners: dict[str, list[str]] = {}
             for t in mentioned or tables.values():
                 for c in t.columns:
-                    yield c.name, f"kolumn i {t.name}"
+                    owners.setdefault(c.name, []).append(t.name)
+            for name, in_tables in owners.items():
+                yield name, "kolumn i " + ", ".join(in_tables)
             for name in tables:
                 yield name, "tabell"
             if is_sql(text):

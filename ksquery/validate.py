@@ -61,7 +61,7 @@ ALLOWED_FUNCTIONS = frozenset(
     to_days to_months to_years to_weeks to_hours to_minutes to_seconds
     coalesce ifnull nullif if iff typeof try_cast to_json json_extract json_extract_string
     json_array_length json_keys json_object json_array json_valid alias collate
-    array_extract list_select array_select list_where array_where
+    array_extract list_select array_select list_where array_where mnkr
     """.split()
 )
 ALLOWED_TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest"})

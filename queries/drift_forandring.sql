@@ -10,7 +10,7 @@ WITH a AS (SELECT * FROM drift WHERE enhet = $enhet AND post = $post AND år = $
      b AS (SELECT * FROM drift WHERE enhet = $enhet AND post = $post AND år = $till)
 SELECT b.post, a.belopp_tkr AS belopp_från_tkr, b.belopp_tkr AS belopp_till_tkr,
        b.belopp_tkr - a.belopp_tkr AS förändring_tkr,
-       round((b.belopp_tkr - a.belopp_tkr) / 1000, 1) AS förändring_mnkr,
+       mnkr(b.belopp_tkr - a.belopp_tkr) AS förändring_mnkr,
        (SELECT string_agg(t.text, ' ' ORDER BY t.avsnitt_id) FROM avsnitt t
          WHERE t.rubrik = b.tabell
            AND lower(t.text) LIKE '%' || lower(left(b.post, length(b.post) - 1)) || '%'

@@ -7,7 +7,7 @@
 -- param: till int = 2027 | in (SELECT DISTINCT år FROM drift) | Sista år
 -- source: Nämndens budget: Ekonomiska ramar
 -- chart: bar x=år y=belopp_tkr
-SELECT post, år, budgettyp, belopp_tkr, round(belopp_tkr / 1000, 1) AS belopp_mnkr, källrad
+SELECT post, år, budgettyp, belopp_tkr, mnkr(belopp_tkr) AS belopp_mnkr, källrad
 FROM drift
 WHERE post = $post AND enhet = $enhet AND år BETWEEN $från AND $till
 ORDER BY år;

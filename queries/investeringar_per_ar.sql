@@ -5,7 +5,7 @@
 -- param: till int = 2029 | in (SELECT DISTINCT år FROM investeringar) | Sista år
 -- source: Nämndens budget: Investeringsbudget
 -- chart: bar x=år y=belopp_tkr
-SELECT år, budgettyp, belopp_tkr, round(belopp_tkr / 1000, 1) AS belopp_mnkr, källrad
+SELECT år, budgettyp, belopp_tkr, mnkr(belopp_tkr) AS belopp_mnkr, källrad
 FROM investeringar
 WHERE nivå = 'totalt' AND år BETWEEN $från AND $till
 ORDER BY år;

@@ -5,7 +5,7 @@
 -- param: till int = 2029 | in (SELECT DISTINCT år FROM investeringar) | Sista år
 -- source: Nämndens budget: Investeringsbudget
 -- chart: bar x=kategori y=summa_tkr
-SELECT post AS kategori, sum(belopp_tkr) AS summa_tkr, round(sum(belopp_tkr) / 1000, 1) AS summa_mnkr,
+SELECT post AS kategori, sum(belopp_tkr) AS summa_tkr, mnkr(sum(belopp_tkr)) AS summa_mnkr,
        min(källrad) AS källrad
 FROM investeringar
 WHERE nivå = 'kategori' AND år BETWEEN $från AND $till

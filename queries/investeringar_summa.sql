@@ -5,7 +5,7 @@
 -- param: till int = 2029 | in (SELECT DISTINCT år FROM investeringar) | Sista år
 -- source: Nämndens budget: Investeringsbudget
 SELECT min(år) AS från, max(år) AS till, sum(belopp_tkr) AS summa_tkr,
-       round(sum(belopp_tkr) / 1000, 1) AS summa_mnkr,
-       round(avg(belopp_tkr) / 1000, 1) AS genomsnitt_mnkr_per_år
+       mnkr(sum(belopp_tkr)) AS summa_mnkr,
+       mnkr(avg(belopp_tkr)) AS genomsnitt_mnkr_per_år
 FROM investeringar
 WHERE nivå = 'totalt' AND år BETWEEN $från AND $till;

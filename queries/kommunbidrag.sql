@@ -6,7 +6,7 @@
 -- chart: bar x=år y=kommunbidrag_tkr
 SELECT år, budgettyp, belopp_tkr AS kommunbidrag_tkr,
        belopp_tkr - lag(belopp_tkr) OVER (ORDER BY år) AS förändring_tkr,
-       round(belopp_tkr / 1000, 1) AS kommunbidrag_mnkr, källrad
+       mnkr(belopp_tkr) AS kommunbidrag_mnkr, källrad
 FROM drift
 WHERE post = 'Kommunbidrag' AND enhet = $enhet
 ORDER BY år;

@@ -66,3 +66,10 @@ def test_text_param_choices_come_from_data(catalog):
 def test_malformed_headers(text, words):
     with pytest.raises(QuestionError, match=words):
         questions.parse_text(text, Path("x.sql"))
+
+
+def test_mnkr_rounds_half_away_from_zero_like_the_document(catalog):
+    rows = questions.run(catalog, ALL["investeringar_per_ar"]).rows
+    by_year = {r[0]: r[3] for r in rows}
+    assert by_year[2027] == 136.4  # 136 350 tkr; a DOUBLE round(…/1000, 1) gives 136,3
+    assert engine.run(catalog, "SELECT mnkr(-4227), mnkr(-50), mnkr(619698)").rows == [(-4.2, -0.1, 619.7)]

@@ -115,3 +115,12 @@ def test_ctrl_c_interrupts_a_running_query(catalog):
     finally:
         timer.cancel()
     assert engine.run(catalog, "SELECT 1").rows == [(1,)]
+
+
+def test_completion_lists_a_column_once(state):
+    from prompt_toolkit.document import Document
+
+    completer = shell._completer(state)
+    doc = Document("SELECT riskv", len("SELECT riskv"))
+    found = [c for c in completer.get_completions(doc, None) if c.text == "riskvärde"]
+    assert len(found) == 1 and "risker" in found[0].display_meta_text

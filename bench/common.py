@@ -38,19 +38,21 @@ class CommandFailed(RuntimeError):
     pass
 
 
-_spawner_proc: subprocess.Popen | None = None
+_spawners: dict[str, subprocess.Popen] = {}
 
 
-def _spawner() -> subprocess.Popen:
-    """The lean launcher process (bench/_spawner.py), started on first use."""
-    global _spawner_proc
-    if _spawner_proc is None or _spawner_proc.poll() is not None:
-        _spawner_proc = subprocess.Popen(
+def _spawner(kind: str = "run") -> subprocess.Popen:
+    """A lean launcher process (bench/_spawner.py), started on first use. "run" only ever runs
+    commands (stdlib only, ~11 MiB); "call" imports bench modules for special runners (the pty)."""
+    proc = _spawners.get(kind)
+    if proc is None or proc.poll() is not None:
+        proc = subprocess.Popen(
             [sys.executable, str(BENCH / "_spawner.py")],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8", cwd=ROOT,
         )
-        atexit.register(_stop_spawner, _spawner_proc)
-    return _spawner_proc
+        _spawners[kind] = proc
+        atexit.register(_stop_spawner, proc)
+    return proc
 
 
 def _stop_spawner(proc: subprocess.Popen) -> None:
@@ -63,8 +65,8 @@ def _stop_spawner(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def _request(req: dict):
-    proc = _spawner()
+def _request(req: dict, kind: str = "run"):
+    proc = _spawner(kind)
     proc.stdin.write(json.dumps(req) + "\n")
     proc.stdin.flush()
     line = proc.stdout.readline()
@@ -78,7 +80,7 @@ def _request(req: dict):
 
 def call_in_spawner(call: str, *args):
     """Run `module:function(*args)` inside the lean launcher process; JSON in and out."""
-    return _request({"call": call, "args": list(args)})
+    return _request({"call": call, "args": list(args)}, kind="call")
 
 
 def run_timed(argv, env=None, stdin=None, cwd=None, check=True) -> tuple[float, float]:

@@ -26,8 +26,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import (  # noqa: E402
-    FLOOR, KSQUERY, PYTHON, ROOT, Report, base_parser, goal, ksquery_env, paired, run_timed, stats,
-    warm,
+    FLOOR, KSQUERY, PYTHON, ROOT, Report, base_parser, call_in_spawner, goal, ksquery_env, paired, run_timed,
+    stats, warm,
 )
 
 PROMPT = "ksquery> "
@@ -90,79 +90,87 @@ def prompt_visible(text: str) -> bool:
 
 
 class ReplRunner:
-    """Start the REPL in a pseudo-terminal, time it to a usable prompt, then Ctrl-D."""
+    """Time the REPL to a usable prompt; the pty work runs in the lean launcher process."""
 
     def __init__(self, timeout: float = 60.0):
         self.timeout = timeout
         self.exit_times: list[float] = []
 
     def __call__(self, argv, env) -> tuple[float, float]:
-        master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
-        child_env = dict(env, TERM="xterm", COLUMNS=str(COLS), LINES=str(ROWS))
-        start = time.perf_counter()
-        proc = subprocess.Popen([str(a) for a in argv], stdin=slave, stdout=slave, stderr=slave,
-                                env=child_env, cwd=ROOT, start_new_session=True, close_fds=True)
-        os.close(slave)
-        decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        text = ""
-        answered_cpr = 0
-        at_prompt = None
-        deadline = start + self.timeout
-        try:
-            while at_prompt is None:
-                left = deadline - time.perf_counter()
-                if left <= 0:
-                    raise RuntimeError(f"no prompt within {self.timeout:.0f} s; output so far: {text[-400:]!r}")
-                ready, _, _ = select.select([master], [], [], left)
-                if not ready:
-                    continue
+        at_prompt, rss, exit_s = call_in_spawner("startup:repl_once", [str(a) for a in argv], env, self.timeout)
+        self.exit_times.append(exit_s)
+        return at_prompt, rss
+
+
+def repl_once(argv, env, timeout: float = 60.0) -> list[float]:
+    """Start the REPL in a pseudo-terminal (TERM=xterm, 100x30), wait until the prompt is drawn,
+    send Ctrl-D and wait for the exit. Returns [seconds to prompt, peak RSS MiB, seconds to exit]."""
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+    child_env = dict(env, TERM="xterm", COLUMNS=str(COLS), LINES=str(ROWS))
+    start = time.perf_counter()
+    proc = subprocess.Popen([str(a) for a in argv], stdin=slave, stdout=slave, stderr=slave,
+                            env=child_env, cwd=ROOT, start_new_session=True, close_fds=True)
+    os.close(slave)
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    text = ""
+    answered_cpr = 0
+    at_prompt = None
+    deadline = start + timeout
+    try:
+        while at_prompt is None:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                raise RuntimeError(f"no prompt within {timeout:.0f} s; output so far: {text[-400:]!r}")
+            ready, _, _ = select.select([master], [], [], left)
+            if not ready:
+                continue
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                data = b""
+            if not data:
+                raise RuntimeError(f"REPL exited before its prompt; output: {text[-400:]!r}")
+            text += decoder.decode(data)
+            # Answer cursor-position requests the way a real terminal does.
+            while text.count("\x1b[6n") > answered_cpr:
+                answered_cpr += 1
+                os.write(master, f"\x1b[{ROWS - 2};1R".encode())
+            if PROMPT in text or prompt_visible(text):
+                at_prompt = time.perf_counter() - start
+        os.write(master, b"\x04")  # Ctrl-D: leave the REPL
+        t_eof = time.perf_counter()
+        end = t_eof + 15.0
+        while time.perf_counter() < end:
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
                 try:
                     data = os.read(master, 65536)
-                except OSError:
-                    data = b""
+                except OSError:  # EIO: the child closed the terminal
+                    break
                 if not data:
-                    raise RuntimeError(f"REPL exited before its prompt; output: {text[-400:]!r}")
+                    break
                 text += decoder.decode(data)
-                # Answer cursor-position requests the way a real terminal does.
                 while text.count("\x1b[6n") > answered_cpr:
                     answered_cpr += 1
                     os.write(master, f"\x1b[{ROWS - 2};1R".encode())
-                if PROMPT in text or prompt_visible(text):
-                    at_prompt = time.perf_counter() - start
-            os.write(master, b"\x04")  # Ctrl-D: leave the REPL
-            t_eof = time.perf_counter()
-            end = t_eof + 15.0
-            while time.perf_counter() < end:
-                ready, _, _ = select.select([master], [], [], 0.5)
-                if ready:
-                    try:
-                        data = os.read(master, 65536)
-                    except OSError:  # EIO: the child closed the terminal
-                        break
-                    if not data:
-                        break
-                    text += decoder.decode(data)
-                    while text.count("\x1b[6n") > answered_cpr:
-                        answered_cpr += 1
-                        os.write(master, f"\x1b[{ROWS - 2};1R".encode())
-                elif proc.poll() is not None:
-                    break
-        except BaseException:
-            _kill(proc)
-            raise
-        finally:
-            os.close(master)
-        try:
-            _, status, usage = _wait4(proc.pid, 15.0)
-        except TimeoutError:
-            _kill(proc)
-            raise RuntimeError("REPL did not exit after Ctrl-D") from None
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        self.exit_times.append(time.perf_counter() - t_eof)
-        if proc.returncode != 0:
-            raise RuntimeError(f"REPL exited with {proc.returncode}: {text[-400:]!r}")
-        return at_prompt, usage.ru_maxrss / 1024.0
+            elif proc.poll() is not None:
+                break
+    except BaseException:
+        _kill(proc)
+        raise
+    finally:
+        os.close(master)
+    try:
+        _, status, usage = _wait4(proc.pid, 15.0)
+    except TimeoutError:
+        _kill(proc)
+        raise RuntimeError("REPL did not exit after Ctrl-D") from None
+    exit_s = time.perf_counter() - t_eof
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"REPL exited with {proc.returncode}: {text[-400:]!r}")
+    return [at_prompt, usage.ru_maxrss / 1024.0, exit_s]
 
 
 def _wait4(pid: int, timeout: float):

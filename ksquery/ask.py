@@ -28,7 +28,7 @@ NUMBER_WORDS = {"en": 1, "ett": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5, "se
                 "åtta": 8, "nio": 9, "tio": 10, "elva": 11, "tolv": 12, "sexton": 16}
 STOP = set("""vad vilka vilken vilket hur mycket många är var finns det den de som med för på i om
 av till och eller att har hade ska skall kan visa ge lista mig oss en ett står säger jag vi man
-läggs blir alla all totalt""".split())
+läggs blir alla all totalt går gå satsas avsätts budgeteras kostar planeras""".split())
 SYNONYMS = {"anslag": "kommunbidrag", "ks": "kommunstyrelsen", "åtgärd": "kontroll", "åtgärder": "kontroller",
             "expl": "exploateringsenheten", "exploatering": "exploateringsenheten", "invest": "investering",
             "kostnad": "kostnader", "riskerna": "risker"}
@@ -85,6 +85,7 @@ class Extracted:
     threshold: int | None = None
     entities: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, column) -> value
     rest: str = ""
+    change: bool = False  # the text asks about a change (ökar, minskar, förändring …)
 
 
 @dataclass
@@ -131,6 +132,7 @@ def extract(catalog: Catalog, text: str) -> Extracted:
                 break
     ex.entities = _entities(catalog, low)
     ex.rest = low
+    ex.change = bool(CHANGE_WORDS & set(words(low)))
     return ex
 
 
@@ -245,12 +247,9 @@ def _fill(catalog: Catalog, q: questions.Question, ex: Extracted) -> tuple[dict[
         params["från"], params["till"] = ex.span
         bonus += 8
     elif years and {"från", "till"} <= names:
-        if len(years) >= 2 and q.id == "drift_forandring":
-            params["från"], params["till"] = years[0], years[-1]
-        else:
-            params["från"] = params["till"] = years[0] if len(years) == 1 else years[0]
-            if len(years) >= 2:
-                params["till"] = years[-1]
+        params["från"], params["till"] = years[0], years[-1]
+        if len(years) == 1 and ex.change:
+            params["från"] = years[0] - 1  # "varför ökar X 2025?": compared with the year before
         bonus += 6
     elif years and "år" in names:
         params["år"] = years[0]
@@ -277,7 +276,7 @@ def interpret(catalog: Catalog, named: dict[str, questions.Question], text: str,
               context: dict | None = None) -> list[Reading]:
     """Readings of `text`, best first (scores 0–100+)."""
     ex = extract(catalog, text)
-    change = bool(CHANGE_WORDS & set(words(text)))
+    change = ex.change
     readings = []
     entity_stems = {s for v in ex.entities.values() for s in stems(v)}
     for q in named.values():
@@ -316,12 +315,21 @@ def answer(catalog: Catalog, named: dict[str, questions.Question], text: str, gi
     readings = interpret(catalog, named, text, context)
     searchy = any(t in low for t in SEARCH_TRIGGERS)
     best = readings[0] if readings else None
-    count = _count_question(catalog, text)
-    if count is not None and not searchy:
-        return count
+    counting = bool(re.search(r"\bhur många\b|\bantal(et)?\b", low))
+    if counting and not searchy:
+        count = _count_question(catalog, text)
+        if count is not None:
+            return count
     if best is not None and best.score >= THRESHOLD and not (searchy and best.score < 90):
         params = {**best.params, **given}
         result = questions.run(catalog, best.question, params, timeout=timeout)
+        if counting and " per " not in best.question.title.lower():
+            # "hur många risker accepteras?": the number of rows the matching question lists
+            return result.with_meta(
+                columns=("antal",), types=("BIGINT",), rows=[(result.row_count,)], total_rows=1,
+                title=f"Antal: {result.title}",
+                notes=(f"Tolkat som: antal rader i {result.title}",),
+            )
         shown = ", ".join(f"{k} = {v}" for k, v in result.params.items())
         notes = [f"Tolkat som: {result.title}" + (f" ({shown})" if shown else "")]
         close = [r for r in readings[1:4] if r.score >= best.score - 8 and r.score >= THRESHOLD]
@@ -351,11 +359,11 @@ def _count_question(catalog: Catalog, text: str) -> engine.Result | None:
     low = text.lower()
     if not re.search(r"\bhur många\b|\bantal\b", low):
         return None
-    text_stems = stems(low)
+    text_stems = [s for s in stems(low) if s not in ("ant", "antal", "många", "fanns", "dokument", "budget")]
     for name, table in catalog.tables.items():
         if stem(name) in text_stems or any(fuzz.ratio(stem(name), s) >= 90 for s in text_stems):
-            if any(s in text_stems for s in ("per", "varj")):
-                return None
+            if len(text_stems) > 1:
+                return None  # more than the table's name: a named question answers with a filter
             sql = f'SELECT count(*) AS antal FROM "{name}"'
             result = engine.run(catalog, sql, timeout=5)
             return result.with_meta(title=f"Antal rader i {name}", source=table.source,

@@ -47,6 +47,8 @@ def format_value(value: Any, column: str = "") -> str:
         number = Decimal(str(value)) if isinstance(value, float) else value
         if isinstance(value, float):
             number = round(number, 2)
+            if "mnkr" in column.lower():  # millions are always shown with one decimal: 7,0
+                return _decimal_text(number.quantize(Decimal("0.1")))
         if number == number.to_integral_value() and (isinstance(value, float) or number.as_tuple().exponent >= 0):
             whole = str(abs(int(number)))
             return _group(whole, number < 0)
@@ -58,6 +60,11 @@ def format_value(value: Any, column: str = "") -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(format_value(v) for v in value) + "]"
     return safe(str(value))
+
+
+def _decimal_text(number: Decimal) -> str:
+    whole, _, frac = format(abs(number), "f").partition(".")
+    return _group(whole, number < 0) + ("," + frac if frac else "")
 
 
 def _group(digits: str, negative: bool) -> str:

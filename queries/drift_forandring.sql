@@ -13,7 +13,18 @@ SELECT b.post, a.belopp_tkr AS belopp_från_tkr, b.belopp_tkr AS belopp_till_tkr
        mnkr(b.belopp_tkr - a.belopp_tkr) AS förändring_mnkr,
        (SELECT string_agg(t.text, ' ' ORDER BY t.avsnitt_id) FROM avsnitt t
          WHERE t.rubrik = b.tabell
-           AND lower(t.text) LIKE '%' || lower(left(b.post, length(b.post) - 1)) || '%'
-           AND lower(t.text) SIMILAR TO '.*(ökar|minskar|oförändrat|tilldelas).*') AS dokumentets_förklaring,
+           AND (t.avsnitt_id IN (SELECT h.avsnitt_id FROM avsnitt h
+                                 WHERE h.rubrik = b.tabell
+                                   AND lower(h.text) LIKE '%' || lower(left(b.post, length(b.post) - 1)) || '%'
+                                   AND lower(h.text) SIMILAR TO '.*(ökar|minskar|oförändrat|tilldelas).*')
+                -- the bullet points that follow an explanation ending in a colon
+                OR (t.punkt AND EXISTS (
+                      SELECT 1 FROM avsnitt h
+                      WHERE h.rubrik = b.tabell AND h.avsnitt_id < t.avsnitt_id
+                        AND rtrim(h.text) LIKE '%:'
+                        AND lower(h.text) LIKE '%' || lower(left(b.post, length(b.post) - 1)) || '%'
+                        AND NOT EXISTS (SELECT 1 FROM avsnitt x
+                                        WHERE x.avsnitt_id > h.avsnitt_id AND x.avsnitt_id < t.avsnitt_id
+                                          AND NOT x.punkt))))) AS dokumentets_förklaring,
        b.källrad
 FROM a JOIN b USING (post);

@@ -1,6 +1,6 @@
 -- title: Total investeringsplan {från}–{till}
 -- description: Summan av de totala investeringsutgifterna över en följd av år (dokumentet anger 619,7 mnkr för 2025–2029).
--- aliases: total investeringsplan; investeringsplanen totalt; sammanlagda investeringar; summa investeringar; hur mycket investeras totalt; investeringar sammanlagt
+-- aliases: total investeringsplan; genomsnittlig investeringsnivå; investeringar i genomsnitt; investeringsplanen totalt; sammanlagda investeringar; summa investeringar; hur mycket investeras totalt; investeringar sammanlagt
 -- param: från int = 2025 | in (SELECT DISTINCT år FROM investeringar) | Första år
 -- param: till int = 2029 | in (SELECT DISTINCT år FROM investeringar) | Sista år
 -- source: Nämndens budget: Investeringsbudget

@@ -117,3 +117,9 @@ def test_bar_chart_and_matrix():
     grid = output.chart(m, spec="matrix x=sannolikhet y=väsentlighet")
     assert "1 (1)" in grid and "9 (0)" in grid
     assert output.chart(res(["t"], [("x",)])).startswith("(inget att rita")
+
+
+def test_mnkr_columns_keep_one_decimal():
+    assert output.format_value(7.0, "belopp_mnkr") == "7,0"
+    assert output.format_value(-4.2, "förändring_mnkr") == "\u22124,2"
+    assert output.format_value(7.0, "belopp") == "7"

@@ -149,6 +149,7 @@ def paragraphs(lines: list[str]) -> list[dict]:
     avsnitt = rubrik = None
     result: list[dict] = []
     current: list[tuple[int, str]] = []  # (lineno, raw line)
+    bullet = [False]  # whether the paragraph being collected is a bullet point
 
     def flush() -> None:
         if current:
@@ -158,10 +159,12 @@ def paragraphs(lines: list[str]) -> list[dict]:
                     "avsnitt": avsnitt,
                     "rubrik": rubrik,
                     "text": text,
+                    "punkt": "true" if bullet[0] else "false",
                     "från": current[0][0],
                     "till": current[-1][0],
                 })
             current.clear()
+        bullet[0] = False
 
     for lineno, raw in enumerate(lines, start=1):
         if lineno in heading_at:
@@ -179,6 +182,7 @@ def paragraphs(lines: list[str]) -> list[dict]:
         # Bullet points are paragraphs of their own.
         if stripped.startswith("•"):
             flush()
+            bullet[0] = True
             raw = stripped.lstrip("•")
         # A line with a stray leading space is the first line of a new PDF
         # page; when the previous line closed a sentence, it starts a new
@@ -204,12 +208,12 @@ def write_avsnitt(lines: list[str], out: Path) -> int:
     rows = paragraphs(lines)
     with out.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, quoting=csv.QUOTE_MINIMAL)
-        writer.writerow(["avsnitt_id", "avsnitt", "rubrik", "stycke", "text",
+        writer.writerow(["avsnitt_id", "avsnitt", "rubrik", "stycke", "text", "punkt",
                          "källrad_från", "källrad_till"])
         for r in rows:
             assert r["text"], r
             writer.writerow([r["avsnitt_id"], r["avsnitt"], r["rubrik"],
-                             r["stycke"], r["text"], r["från"], r["till"]])
+                             r["stycke"], r["text"], r["punkt"], r["från"], r["till"]])
     return len(rows)
 
 

@@ -23,7 +23,8 @@ test: compile
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check ksquery tests
+	$(BIN)/ruff check ksquery tests bench
+	$(BIN)/ruff format --check ksquery tests
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -213,6 +213,10 @@ def ksquery_env(home: Path | None = None, **extra: str) -> dict:
     env = dict(os.environ)
     for key in ("KSQUERY_DATA", "KSQUERY_QUERIES"):
         env.pop(key, None)  # the benchmarks name their data explicitly
+    # A user's warm start has up-to-date bytecode. With PYTHONDONTWRITEBYTECODE set (as in some
+    # sandboxes) and .pyc files older than the sources, every start would recompile those modules;
+    # dropping it lets the warm-up run write the bytecode cache once, as a normal install does.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["KSQUERY_HOME"] = str(home)
     env.update(extra)
     return env

@@ -177,6 +177,7 @@ def _named_breakdown(report: Report, catalog, q, reps: int) -> None:
 
     params = questions.bind(catalog, q, {})
     steps = {
+        "questions.run (whole answer)": lambda: questions.run(catalog, q),
         "bind (defaults, cached choices)": lambda: questions.bind(catalog, q, {}),
         "check_cached (sha256 + marker stat)": lambda: engine.check_cached(catalog, q.sql),
         "engine.execute (cursor + worker thread)": lambda: engine.execute(catalog.con, q.sql, params),

@@ -223,9 +223,14 @@ def breakdown(env, runs: int) -> dict:
     script = PHASES.replace("engine.run(cat, SQL)", f"engine.run(cat, {SQL_TEXT[2]!r})")
     samples: dict[str, list[float]] = {}
     for _ in range(runs):
+        t = time.perf_counter()
         out = subprocess.run([PYTHON, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
-        for name, seconds in json.loads(out.stdout).items():
+        wall = time.perf_counter() - t
+        phases = json.loads(out.stdout)
+        for name, seconds in phases.items():
             samples.setdefault(name, []).append(seconds)
+        samples.setdefault("interpreter start + exit (wall − phases)", []).append(wall - sum(phases.values()))
+        samples.setdefault("wall, whole process", []).append(wall)
     return {name: stats(values) for name, values in samples.items()}
 
 

@@ -24,18 +24,65 @@ from ksquery.catalog import Catalog, user_dir
 from ksquery.errors import NoAnswer
 
 INDEX_VERSION = "1"
-NUMBER_WORDS = {"en": 1, "ett": 1, "två": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7,
-                "åtta": 8, "nio": 9, "tio": 10, "elva": 11, "tolv": 12, "sexton": 16}
-STOP = set("""vad vilka vilken vilket hur mycket många är var finns det den de som med för på i om
+NUMBER_WORDS = {
+    "en": 1,
+    "ett": 1,
+    "två": 2,
+    "tre": 3,
+    "fyra": 4,
+    "fem": 5,
+    "sex": 6,
+    "sju": 7,
+    "åtta": 8,
+    "nio": 9,
+    "tio": 10,
+    "elva": 11,
+    "tolv": 12,
+    "sexton": 16,
+}
+STOP = set(
+    """vad vilka vilken vilket hur mycket många är var finns det den de som med för på i om
 av till och eller att har hade ska skall kan visa ge lista mig oss en ett står säger jag vi man
-läggs blir alla all totalt går gå satsas avsätts budgeteras kostar planeras""".split())
-SYNONYMS = {"anslag": "kommunbidrag", "ks": "kommunstyrelsen", "åtgärd": "kontroll", "åtgärder": "kontroller",
-            "expl": "exploateringsenheten", "exploatering": "exploateringsenheten", "invest": "investering",
-            "kostnad": "kostnader", "riskerna": "risker"}
-CHANGE_WORDS = {"ökar", "ökning", "ökade", "minskar", "minskning", "förändring", "förändras", "skillnad",
-                "jämfört", "varför", "förändringen", "ändras", "växer"}
-SEARCH_TRIGGERS = ("vad står det om", "vad säger", "står det något om", "vad skrivs om", "sök ", "berätta om",
-                   "vad ska göras", "vad görs", "text om", "nämns")
+läggs blir alla all totalt går gå satsas avsätts budgeteras kostar planeras""".split()
+)
+SYNONYMS = {
+    "anslag": "kommunbidrag",
+    "ks": "kommunstyrelsen",
+    "åtgärd": "kontroll",
+    "åtgärder": "kontroller",
+    "expl": "exploateringsenheten",
+    "exploatering": "exploateringsenheten",
+    "invest": "investering",
+    "kostnad": "kostnader",
+    "riskerna": "risker",
+}
+CHANGE_WORDS = {
+    "ökar",
+    "ökning",
+    "ökade",
+    "minskar",
+    "minskning",
+    "förändring",
+    "förändras",
+    "skillnad",
+    "jämfört",
+    "varför",
+    "förändringen",
+    "ändras",
+    "växer",
+}
+SEARCH_TRIGGERS = (
+    "vad står det om",
+    "vad säger",
+    "står det något om",
+    "vad skrivs om",
+    "sök ",
+    "berätta om",
+    "vad ska göras",
+    "vad görs",
+    "text om",
+    "nämns",
+)
 CHART_WORDS = ("diagram", "graf", "rita", "chart")
 THRESHOLD = 62.0
 
@@ -150,9 +197,16 @@ def _load_index(catalog: Catalog) -> None:
     needs neither DuckDB look-ups nor the Snowball stemmer for words it has seen before.
     """
     named = questions.load_all()
-    vocabulary = sorted({w for q in named.values()
-                         for w in words(" ".join((q.title, q.id.replace("_", " "), *q.aliases)))})
-    key = hashlib.sha256(f"{INDEX_VERSION}|{catalog.fingerprint}|{vocabulary}".encode()).hexdigest()[:24]
+    vocabulary = sorted(
+        {
+            w
+            for q in named.values()
+            for w in words(" ".join((q.title, q.id.replace("_", " "), *q.aliases)))
+        }
+    )
+    key = hashlib.sha256(
+        f"{INDEX_VERSION}|{catalog.fingerprint}|{vocabulary}".encode()
+    ).hexdigest()[:24]
     path = user_dir("cache") / f"ask-index-{key}.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -170,8 +224,10 @@ def _load_index(catalog: Catalog) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"stems": _STEMS, "entities": entities}, ensure_ascii=False),
-                           encoding="utf-8")
+            tmp.write_text(
+                json.dumps({"stems": _STEMS, "entities": entities}, ensure_ascii=False),
+                encoding="utf-8",
+            )
             tmp.replace(path)
         except OSError:
             pass  # a read-only cache only costs speed
@@ -217,13 +273,19 @@ def _entities(catalog: Catalog, low: str) -> dict[tuple[str, str], str]:
 @lru_cache(maxsize=64)
 def _phrases(question: questions.Question) -> tuple[str, ...]:
     title = re.sub(r"\{\w+\}", "", question.title)
-    return tuple(" ".join(stems(p)) for p in (title, *question.aliases, question.id.replace("_", " ")) if stems(p))
+    return tuple(
+        " ".join(stems(p))
+        for p in (title, *question.aliases, question.id.replace("_", " "))
+        if stems(p)
+    )
 
 
 def _param_source(param: questions.Param) -> tuple[str, str] | None:
     if not param.choices_sql:
         return None
-    m = re.search(r"select\s+(?:distinct\s+)?\"?(\w+)\"?\s+from\s+\"?(\w+)\"?", param.choices_sql, re.I)
+    m = re.search(
+        r"select\s+(?:distinct\s+)?\"?(\w+)\"?\s+from\s+\"?(\w+)\"?", param.choices_sql, re.I
+    )
     return (m.group(2).lower(), m.group(1).lower()) if m else None
 
 
@@ -237,7 +299,12 @@ def _fill(catalog: Catalog, q: questions.Question, ex: Extracted) -> tuple[dict[
         if p.type == "text" and source and source in ex.entities:
             params[p.name] = ex.entities[source]
             bonus += 18
-        elif p.type == "text" and source and "{" + p.name + "}" in q.title and p.name not in ("enhet",):
+        elif (
+            p.type == "text"
+            and source
+            and "{" + p.name + "}" in q.title
+            and p.name not in ("enhet",)
+        ):
             bonus -= 12  # a question about one specific thing, but the text names none
     if ex.threshold is not None and any(n.startswith("min") for n in names):
         params[next(n for n in q.params if n.name.startswith("min")).name] = ex.threshold
@@ -262,18 +329,24 @@ TIME_PHRASES = re.compile(r"\b(förra året|föregående år|nästa år|i år|in
 
 def _score_text(ex_text: str, q: questions.Question, entity_stems: set[str] = frozenset()) -> float:
     ex_text = TIME_PHRASES.sub(" ", ex_text.lower())  # read as years, not as topic words
-    core = " ".join(s for s in stems(ex_text) if not re.fullmatch(r"\d+", s) and s not in entity_stems)
+    core = " ".join(
+        s for s in stems(ex_text) if not re.fullmatch(r"\d+", s) and s not in entity_stems
+    )
     if not core:
         return 50.0  # only names and numbers: the parameters decide
     best = 0.0
     for phrase in _phrases(q):
-        best = max(best, 0.5 * fuzz.token_set_ratio(core, phrase) + 0.5 * fuzz.token_sort_ratio(core, phrase),
-                   fuzz.ratio(core, phrase))
+        best = max(
+            best,
+            0.5 * fuzz.token_set_ratio(core, phrase) + 0.5 * fuzz.token_sort_ratio(core, phrase),
+            fuzz.ratio(core, phrase),
+        )
     return best
 
 
-def interpret(catalog: Catalog, named: dict[str, questions.Question], text: str,
-              context: dict | None = None) -> list[Reading]:
+def interpret(
+    catalog: Catalog, named: dict[str, questions.Question], text: str, context: dict | None = None
+) -> list[Reading]:
     """Readings of `text`, best first (scores 0–100+)."""
     ex = extract(catalog, text)
     change = ex.change
@@ -308,8 +381,15 @@ def _follow_up(catalog, named, text, ex: Extracted, context: dict | None) -> Rea
     return Reading(q, params, 200.0)
 
 
-def answer(catalog: Catalog, named: dict[str, questions.Question], text: str, given: dict[str, Any],
-           *, timeout: float | None = engine.DEFAULT_TIMEOUT, context: dict | None = None) -> engine.Result:
+def answer(
+    catalog: Catalog,
+    named: dict[str, questions.Question],
+    text: str,
+    given: dict[str, Any],
+    *,
+    timeout: float | None = engine.DEFAULT_TIMEOUT,
+    context: dict | None = None,
+) -> engine.Result:
     """Answer a Swedish question with a named question or the document's text; raise NoAnswer."""
     low = text.lower()
     readings = interpret(catalog, named, text, context)
@@ -326,7 +406,10 @@ def answer(catalog: Catalog, named: dict[str, questions.Question], text: str, gi
         if counting and " per " not in best.question.title.lower():
             # "hur många risker accepteras?": the number of rows the matching question lists
             return result.with_meta(
-                columns=("antal",), types=("BIGINT",), rows=[(result.row_count,)], total_rows=1,
+                columns=("antal",),
+                types=("BIGINT",),
+                rows=[(result.row_count,)],
+                total_rows=1,
                 title=f"Antal: {result.title}",
                 notes=(f"Tolkat som: antal rader i {result.title}",),
             )
@@ -334,16 +417,25 @@ def answer(catalog: Catalog, named: dict[str, questions.Question], text: str, gi
         notes = [f"Tolkat som: {result.title}" + (f" ({shown})" if shown else "")]
         close = [r for r in readings[1:4] if r.score >= best.score - 8 and r.score >= THRESHOLD]
         if close:
-            notes.append("Menade du: " + "; ".join(f"{r.question.id} ({r.question.heading(r.params or {})})"
-                                                     for r in close))
-        return result.with_meta(notes=tuple(notes), alternatives=tuple(r.question.id for r in close))
+            notes.append(
+                "Menade du: "
+                + "; ".join(
+                    f"{r.question.id} ({r.question.heading(r.params or {})})" for r in close
+                )
+            )
+        return result.with_meta(
+            notes=tuple(notes), alternatives=tuple(r.question.id for r in close)
+        )
     hits = search(catalog, text)
     if hits is not None:
         return hits
     nearest = [r.question for r in readings[:3]]
     raise NoAnswer(
         f"hittar ingen fråga som passar »{text[:80]}«",
-        "närmast: " + "; ".join(f"{q.id} ({q.heading({p.name: p.default for p in q.params})})" for q in nearest),
+        "närmast: "
+        + "; ".join(
+            f"{q.id} ({q.heading({p.name: p.default for p in q.params})})" for q in nearest
+        ),
     )
 
 
@@ -359,15 +451,20 @@ def _count_question(catalog: Catalog, text: str) -> engine.Result | None:
     low = text.lower()
     if not re.search(r"\bhur många\b|\bantal\b", low):
         return None
-    text_stems = [s for s in stems(low) if s not in ("ant", "antal", "många", "fanns", "dokument", "budget")]
+    text_stems = [
+        s for s in stems(low) if s not in ("ant", "antal", "många", "fanns", "dokument", "budget")
+    ]
     for name, table in catalog.tables.items():
         if stem(name) in text_stems or any(fuzz.ratio(stem(name), s) >= 90 for s in text_stems):
             if len(text_stems) > 1:
                 return None  # more than the table's name: a named question answers with a filter
             sql = f'SELECT count(*) AS antal FROM "{name}"'
             result = engine.run(catalog, sql, timeout=5)
-            return result.with_meta(title=f"Antal rader i {name}", source=table.source,
-                                    notes=(f"Tolkat som: antal {name}",))
+            return result.with_meta(
+                title=f"Antal rader i {name}",
+                source=table.source,
+                notes=(f"Tolkat som: antal {name}",),
+            )
     return None
 
 
@@ -381,14 +478,18 @@ def _documents(catalog: Catalog) -> list[tuple[str, str, str, int | None, Counte
         for table in catalog.tables.values():
             if not table.search:
                 continue
-            cols = ", ".join(f'coalesce(CAST("{c}" AS VARCHAR), \'\')' for c in table.search)
+            cols = ", ".join(f"coalesce(CAST(\"{c}\" AS VARCHAR), '')" for c in table.search)
             line = next((c.name for c in table.columns if c.name.startswith("källrad")), None)
             where = "avsnitt" if table.column("avsnitt") else None
             section_sql = f'"{where}"' if where else "NULL"
             line_sql = f'"{line}"' if line else "NULL"
-            sql = f"SELECT concat_ws(' — ', {cols}), {section_sql}, {line_sql} FROM \"{table.name}\""
+            sql = (
+                f"SELECT concat_ws(' — ', {cols}), {section_sql}, {line_sql} FROM \"{table.name}\""
+            )
             for body, section, source_line in engine.execute(catalog.con, sql, {}, timeout=10).rows:
-                docs.append((table.name, section or table.source, body, source_line, Counter(stems(body))))
+                docs.append(
+                    (table.name, section or table.source, body, source_line, Counter(stems(body)))
+                )
         cache["documents"] = docs
     return cache["documents"]
 
@@ -413,7 +514,9 @@ def search(catalog: Catalog, text: str, limit: int = 5) -> engine.Result | None:
             if match:
                 expanded[q] = match[0]
             else:
-                prefixed = [t for t in vocab if t.startswith(q) or (len(t) >= 5 and q.startswith(t))]
+                prefixed = [
+                    t for t in vocab if t.startswith(q) or (len(t) >= 5 and q.startswith(t))
+                ]
                 if prefixed:
                     expanded[q] = max(prefixed, key=len)
     terms = list(dict.fromkeys(expanded.values()))
@@ -435,6 +538,11 @@ def search(catalog: Catalog, text: str, limit: int = 5) -> engine.Result | None:
         return None
     scored.sort(key=lambda s: -s[0])
     rows = [(section, body, line, table) for score, table, section, body, line in scored[:limit]]
-    return engine.Result(("avsnitt", "text", "källrad", "tabell"), ("",) * 4, rows,
-                         title=f"Ur dokumentet: {text.strip()[:60]}", source="sökning i dokumentets text",
-                         notes=("Tolkat som: sökning i dokumentets text (" + ", ".join(terms) + ")",))
+    return engine.Result(
+        ("avsnitt", "text", "källrad", "tabell"),
+        ("",) * 4,
+        rows,
+        title=f"Ur dokumentet: {text.strip()[:60]}",
+        source="sökning i dokumentets text",
+        notes=("Tolkat som: sökning i dokumentets text (" + ", ".join(terms) + ")",),
+    )

@@ -40,8 +40,18 @@ def audit(catalog: Catalog) -> list[Finding]:
             findings += _products(catalog, table)
     for check in catalog.dictionary.checks:
         for row in _rows(catalog, check.sql):
-            findings.append(Finding("kontroll", check.id, str(row[0]), row[1], row[2], check.where,
-                                    row[3] if len(row) > 3 else None, check.description))
+            findings.append(
+                Finding(
+                    "kontroll",
+                    check.id,
+                    str(row[0]),
+                    row[1],
+                    row[2],
+                    check.where,
+                    row[3] if len(row) > 3 else None,
+                    check.description,
+                )
+            )
     if "påståenden" in catalog.tables:
         findings += _claims(catalog)
     return findings
@@ -71,20 +81,45 @@ def _sums(catalog: Catalog, table: Table) -> list[Finding]:
     out = []
     for r in _rows(catalog, sql):
         label = f"{r[0]} " + " ".join(str(k) for k in r[1 : 1 + len(group)])
-        out.append(Finding("summa", table.name, label.strip(), r[-4], r[-3], str(r[-1]), r[-2],
-                           "summan av raderna som ingår stämmer inte"))
+        out.append(
+            Finding(
+                "summa",
+                table.name,
+                label.strip(),
+                r[-4],
+                r[-3],
+                str(r[-1]),
+                r[-2],
+                "summan av raderna som ingår stämmer inte",
+            )
+        )
     return out
 
 
 def _products(catalog: Catalog, table: Table) -> list[Finding]:
     spec = table.products or {}
-    result, factors, label = _q(spec["result"]), [_q(f) for f in spec["factors"]], _q(spec.get("row", spec["result"]))
+    result, factors, label = (
+        _q(spec["result"]),
+        [_q(f) for f in spec["factors"]],
+        _q(spec.get("row", spec["result"])),
+    )
     line = "källrad" if _has(table, "källrad") else "NULL"
     product = " * ".join(factors)
-    sql = f"SELECT {label}, {result}, {product}, {line} FROM {_q(table.name)} WHERE {result} IS DISTINCT FROM {product}"
+    sql = (
+        f"SELECT {label}, {result}, {product}, {line} FROM {_q(table.name)} "
+        f"WHERE {result} IS DISTINCT FROM {product}"
+    )
     return [
-        Finding("produkt", table.name, str(r[0]), r[1], r[2], table.source, r[3],
-                f"{spec['result']} ≠ {' × '.join(spec['factors'])}")
+        Finding(
+            "produkt",
+            table.name,
+            str(r[0]),
+            r[1],
+            r[2],
+            table.source,
+            r[3],
+            f"{spec['result']} ≠ {' × '.join(spec['factors'])}",
+        )
         for r in _rows(catalog, sql)
     ]
 
@@ -94,26 +129,60 @@ _UNIT = {"mnkr": Decimal(1000), "tkr": Decimal(1), "procent": Decimal(1), "st": 
 
 def _claims(catalog: Catalog) -> list[Finding]:
     out = []
-    claims = _rows(catalog, 'SELECT påstående_id, påstående, avsnitt, källrad, värde, enhet, decimaler, sql FROM "påståenden" ORDER BY källrad')
+    claims = _rows(
+        catalog,
+        "SELECT påstående_id, påstående, avsnitt, källrad, värde, enhet, decimaler, sql "
+        'FROM "påståenden" ORDER BY källrad',
+    )
     for cid, text, section, line, printed, unit, decimals, sql in claims:
         try:
             engine.check(catalog, sql)
             rows = _rows(catalog, sql)
             raw = rows[0][0] if rows and rows[0] else None
         except KsqueryError as err:
-            out.append(Finding("påstående", "påståenden", cid, printed, None, section, line,
-                               f"SQL:en kunde inte köras: {err}"))
+            out.append(
+                Finding(
+                    "påstående",
+                    "påståenden",
+                    cid,
+                    printed,
+                    None,
+                    section,
+                    line,
+                    f"SQL:en kunde inte köras: {err}",
+                )
+            )
             continue
         if raw is None:
-            out.append(Finding("påstående", "påståenden", cid, _plain(printed), None, section, line,
-                               f"»{text}« kan inte räknas om ur tabellerna (värdet saknas)"))
+            out.append(
+                Finding(
+                    "påstående",
+                    "påståenden",
+                    cid,
+                    _plain(printed),
+                    None,
+                    section,
+                    line,
+                    f"»{text}« kan inte räknas om ur tabellerna (värdet saknas)",
+                )
+            )
             continue
         actual = Decimal(str(raw)) / _UNIT.get(unit, Decimal(1))
         quantum = Decimal(1).scaleb(-int(decimals))
         rounded = (actual / quantum).quantize(Decimal(1), rounding=ROUND_HALF_UP) * quantum
         if rounded != Decimal(str(printed)):
-            out.append(Finding("påstående", "påståenden", cid, _plain(printed), _plain(actual), section, line,
-                               f"»{text}« ({unit})"))
+            out.append(
+                Finding(
+                    "påstående",
+                    "påståenden",
+                    cid,
+                    _plain(printed),
+                    _plain(actual),
+                    section,
+                    line,
+                    f"»{text}« ({unit})",
+                )
+            )
     return out
 
 

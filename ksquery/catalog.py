@@ -77,7 +77,9 @@ class Schema:
     @classmethod
     def from_tables(cls, tables: dict) -> Schema:
         """Build from the catalog's tables (name -> Table)."""
-        return cls({name.lower(): tuple(c.name.lower() for c in t.columns) for name, t in tables.items()})
+        return cls(
+            {name.lower(): tuple(c.name.lower() for c in t.columns) for name, t in tables.items()}
+        )
 
 
 @dataclass
@@ -114,7 +116,9 @@ def resolve_data_dir(arg: str | os.PathLike | None = None) -> Path:
     chosen = arg or os.environ.get("KSQUERY_DATA") or SHIPPED_DATA
     path = Path(chosen).expanduser()
     if not path.is_dir():
-        raise DataError(f"datakatalogen {path} finns inte", "ange en katalog med --data eller KSQUERY_DATA")
+        raise DataError(
+            f"datakatalogen {path} finns inte", "ange en katalog med --data eller KSQUERY_DATA"
+        )
     return path.resolve()
 
 
@@ -145,7 +149,8 @@ def load_dictionary(data_dir: Path) -> Dictionary:
         where = f"{path.name}: tabell {name}"
         try:
             columns = tuple(
-                Column(c["name"], c["type"].upper(), c.get("description", "")) for c in spec["columns"]
+                Column(c["name"], c["type"].upper(), c.get("description", ""))
+                for c in spec["columns"]
             )
             table = Table(
                 name=name,
@@ -163,7 +168,8 @@ def load_dictionary(data_dir: Path) -> Dictionary:
         for col in columns:
             if not TYPES.match(col.type):
                 raise DataError(
-                    f"{where}, rad {_line_of(text, col.name, col.type)}: kolumn {col.name} har okänd typ "
+                    f"{where}, rad {_line_of(text, col.name, col.type)}: "
+                    f"kolumn {col.name} har okänd typ "
                     f"{col.type}",
                     "tillåtna typer: VARCHAR, INTEGER, BIGINT, DOUBLE, DECIMAL(p,s), BOOLEAN, DATE",
                 )
@@ -285,7 +291,9 @@ def _load_table(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -> Non
         _check_parquet(con, path, table)
         # A view over the file: nothing is copied, so a large data set opens as fast as a small one.
         literal = "'" + str(path).replace("'", "''") + "'"
-        con.execute(f"CREATE VIEW {_quote(table.name)} AS SELECT {cols} FROM read_parquet({literal})")
+        con.execute(
+            f"CREATE VIEW {_quote(table.name)} AS SELECT {cols} FROM read_parquet({literal})"
+        )
         return
     spec = ", ".join(f"{_sql_string(c.name)}: {_sql_string(c.type)}" for c in table.columns)
     raw = f"{RAW_SCHEMA}.{_quote(table.name)}"
@@ -346,7 +354,7 @@ _LIMITS = {"INTEGER": 2**31, "BIGINT": 2**63}
 
 
 def check_csv(path: Path, table: Table) -> None:
-    """Raise DataError naming file, line and column for the first cell that breaks the dictionary."""
+    """Raise DataError naming file, line and column of the first cell that breaks the dictionary."""
     try:
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
@@ -369,7 +377,8 @@ def check_csv(path: Path, table: Table) -> None:
             line = reader.line_num
             if len(row) != len(expected):
                 raise DataError(
-                    f"{path.name}, rad {line}: {len(row)} kolumner, dataordlistan väntar sig {len(expected)}"
+                    f"{path.name}, rad {line}: {len(row)} kolumner, "
+                    f"dataordlistan väntar sig {len(expected)}"
                 )
             for col, cell in zip(table.columns, row, strict=True):
                 problem = _cell_problem(col.type, cell)

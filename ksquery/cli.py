@@ -19,7 +19,7 @@ from typing import Any
 
 from ksquery import engine, output
 from ksquery.catalog import Catalog, open_catalog
-from ksquery.errors import KsqueryError, NoAnswer, ParamError, QuestionError
+from ksquery.errors import KsqueryError, ParamError
 from ksquery.output import format_value, safe
 
 EXIT_OK, EXIT_NO_ANSWER, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -32,27 +32,41 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
+
     def options(suppress: bool) -> argparse.ArgumentParser:
         # Subcommands repeat the options without defaults so `--data X sql …` is not overwritten.
         def default(value):
             return argparse.SUPPRESS if suppress else value
 
         opts = argparse.ArgumentParser(add_help=False)
-        opts.add_argument("--data", default=default(None), help="datakatalog (annars $KSQUERY_DATA)")
-        opts.add_argument("--timeout", type=float, default=default(engine.DEFAULT_TIMEOUT),
-                          help="tidsgräns per fråga i sekunder")
-        opts.add_argument("--format", choices=output.FORMATS, default=default("table"), help="utdataformat")
+        opts.add_argument(
+            "--data", default=default(None), help="datakatalog (annars $KSQUERY_DATA)"
+        )
+        opts.add_argument(
+            "--timeout",
+            type=float,
+            default=default(engine.DEFAULT_TIMEOUT),
+            help="tidsgräns per fråga i sekunder",
+        )
+        opts.add_argument(
+            "--format", choices=output.FORMATS, default=default("table"), help="utdataformat"
+        )
         return opts
 
     common = options(suppress=True)
-    parser = _Parser(prog="ksquery", description="Frågor om Alingsås kommunstyrelses budget 2025–2027.",
-                     parents=[options(suppress=False)])
+    parser = _Parser(
+        prog="ksquery",
+        description="Frågor om Alingsås kommunstyrelses budget 2025–2027.",
+        parents=[options(suppress=False)],
+    )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     p = sub.add_parser("sql", parents=[common], help="kör en SQL-fråga (- läser från stdin)")
     p.add_argument("query")
     p.add_argument("--param", action="append", default=[], metavar="NAMN=VÄRDE")
     p.add_argument("--chart", action="store_true", help="rita resultatet som diagram")
-    p = sub.add_parser("ask", parents=[common], help="ställ en fråga på svenska eller kör en namngiven fråga")
+    p = sub.add_parser(
+        "ask", parents=[common], help="ställ en fråga på svenska eller kör en namngiven fråga"
+    )
     p.add_argument("text", nargs="+")
     p.add_argument("--param", action="append", default=[], metavar="NAMN=VÄRDE")
     p.add_argument("--chart", action="store_true", help="rita resultatet som diagram")
@@ -116,6 +130,7 @@ def prefetch(*modules: str) -> None:
 
     On two cores this hides most of sqlglot's or rapidfuzz's import time behind the connect.
     """
+
     def work() -> None:
         for name in modules:
             try:
@@ -126,8 +141,12 @@ def prefetch(*modules: str) -> None:
     threading.Thread(target=work, name="ksquery-prefetch", daemon=True).start()
 
 
-_PREFETCH = {"sql": ("ksquery.validate",), "check": ("ksquery.validate", "ksquery.audit"),
-             "run": ("ksquery.questions",), "questions": ("ksquery.questions",)}
+_PREFETCH = {
+    "sql": ("ksquery.validate",),
+    "check": ("ksquery.validate", "ksquery.audit"),
+    "run": ("ksquery.questions",),
+    "questions": ("ksquery.questions",),
+}
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -221,7 +240,7 @@ def _run(catalog: Catalog, args: argparse.Namespace) -> int:
             parsed.append((name, questions.parse_file(Path(name))))
         except KsqueryError as err:
             parsed.append((name, err))
-    for name, question in parsed:
+    for _name, question in parsed:
         if not isinstance(question, KsqueryError):
             used |= {p.name for p in question.params} & set(given)
     unknown = set(given) - used
@@ -259,24 +278,52 @@ def _questions(args: argparse.Namespace) -> int:
 
     named = questions.load_all()
     if args.format == "json":
-        print(json.dumps([
-            {"id": q.id, "title": q.title, "description": q.description, "aliases": list(q.aliases),
-             "source": q.source, "params": [p.describe() for p in q.params]}
-            for q in named.values()
-        ], ensure_ascii=False))
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": q.id,
+                        "title": q.title,
+                        "description": q.description,
+                        "aliases": list(q.aliases),
+                        "source": q.source,
+                        "params": [p.describe() for p in q.params],
+                    }
+                    for q in named.values()
+                ],
+                ensure_ascii=False,
+            )
+        )
         return EXIT_OK
-    rows = [(q.id, q.title, ", ".join(f"{p.name}={format_value(p.default, p.name)}" for p in q.params))
-            for q in named.values()]
-    print(output.render(engine.Result(("fråga", "titel", "parametrar"), ("",) * 3, rows), args.format,
-                        width=_width(), max_rows=None))
+    rows = [
+        (q.id, q.title, ", ".join(f"{p.name}={format_value(p.default, p.name)}" for p in q.params))
+        for q in named.values()
+    ]
+    print(
+        output.render(
+            engine.Result(("fråga", "titel", "parametrar"), ("",) * 3, rows),
+            args.format,
+            width=_width(),
+            max_rows=None,
+        )
+    )
     return EXIT_OK
 
 
 def _tables(catalog: Catalog, args: argparse.Namespace) -> int:
-    counts = {name: catalog.con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in catalog.tables}
+    counts = {
+        name: catalog.con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+        for name in catalog.tables
+    }
     rows = [(t.name, counts[name], t.description) for name, t in catalog.tables.items()]
-    print(output.render(engine.Result(("tabell", "rader", "beskrivning"), ("",) * 3, rows), args.format,
-                        width=_width(), max_rows=None))
+    print(
+        output.render(
+            engine.Result(("tabell", "rader", "beskrivning"), ("",) * 3, rows),
+            args.format,
+            width=_width(),
+            max_rows=None,
+        )
+    )
     return EXIT_OK
 
 
@@ -286,11 +333,19 @@ def _describe(catalog: Catalog, args: argparse.Namespace) -> int:
         import difflib
 
         hint = difflib.get_close_matches(args.table.lower(), list(catalog.tables), n=1)
-        raise KsqueryError(f"okänd tabell '{safe(args.table)[:60]}'" + (f" — menade du '{hint[0]}'?" if hint else ""),
-                           "skriv ksquery tables för att se alla tabeller")
+        raise KsqueryError(
+            f"okänd tabell '{safe(args.table)[:60]}'"
+            + (f" — menade du '{hint[0]}'?" if hint else ""),
+            "skriv ksquery tables för att se alla tabeller",
+        )
     rows = [(c.name, c.type, c.description) for c in table.columns]
-    result = engine.Result(("kolumn", "typ", "beskrivning"), ("",) * 3, rows,
-                           title=f"{table.name}: {table.description}", source=table.source)
+    result = engine.Result(
+        ("kolumn", "typ", "beskrivning"),
+        ("",) * 3,
+        rows,
+        title=f"{table.name}: {table.description}",
+        source=table.source,
+    )
     print(output.render(result, args.format, width=_width(), max_rows=None))
     return EXIT_OK
 
@@ -300,15 +355,25 @@ def _check(catalog: Catalog, args: argparse.Namespace) -> int:
 
     findings = audit(catalog)
     if args.format == "json":
-        print(json.dumps({"findings": [f.as_dict() for f in findings]}, ensure_ascii=False, default=str))
+        print(
+            json.dumps(
+                {"findings": [f.as_dict() for f in findings]}, ensure_ascii=False, default=str
+            )
+        )
     else:
         for f in findings:
             where = f"{f.where}, rad {f.line}" if f.line else f.where
             computed = "saknas" if f.computed is None else format_value(Decimal(str(f.computed)))
-            print(f"{f.kind}: {safe(f.row)} — dokumentet: {format_value(Decimal(str(f.document)))}, beräknat: {computed}"
-                  f" ({safe(where)}) — {safe(f.message)}")
-        print(f"{len(findings)} avvikelse{'r' if len(findings) != 1 else ''} hittades" if findings
-              else "Allt stämmer: inga avvikelser.")
+            print(
+                f"{f.kind}: {safe(f.row)} — dokumentet: {format_value(Decimal(str(f.document)))}, "
+                f"beräknat: {computed}"
+                f" ({safe(where)}) — {safe(f.message)}"
+            )
+        print(
+            f"{len(findings)} avvikelse{'r' if len(findings) != 1 else ''} hittades"
+            if findings
+            else "Allt stämmer: inga avvikelser."
+        )
     return EXIT_NO_ANSWER if findings else EXIT_OK
 
 

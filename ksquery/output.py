@@ -17,7 +17,17 @@ from ksquery.engine import Result
 
 FORMATS = ("table", "csv", "json", "md", "xlsx")
 MINUS = "\u2212"
-_PLAIN_INT_NAMES = {"år", "från", "till", "nr", "ordning", "stycke", "nivå", "sannolikhet", "väsentlighet"}
+_PLAIN_INT_NAMES = {
+    "år",
+    "från",
+    "till",
+    "nr",
+    "ordning",
+    "stycke",
+    "nivå",
+    "sannolikhet",
+    "väsentlighet",
+}
 _CONTROL = {c: f"\\x{c:02x}" for c in list(range(32)) + [127] if chr(c) not in "\n\t"}
 
 
@@ -28,7 +38,9 @@ def safe(text: str) -> str:
 
 def _plain_int(column: str) -> bool:
     name = column.lower()
-    return name in _PLAIN_INT_NAMES or name.endswith("_id") or "källrad" in name or name.endswith("år")
+    return (
+        name in _PLAIN_INT_NAMES or name.endswith("_id") or "källrad" in name or name.endswith("år")
+    )
 
 
 def format_value(value: Any, column: str = "") -> str:
@@ -49,10 +61,16 @@ def format_value(value: Any, column: str = "") -> str:
             number = round(number, 2)
             if "mnkr" in column.lower():  # millions are always shown with one decimal: 7,0
                 return _decimal_text(number.quantize(Decimal("0.1")))
-        if number == number.to_integral_value() and (isinstance(value, float) or number.as_tuple().exponent >= 0):
+        if number == number.to_integral_value() and (
+            isinstance(value, float) or number.as_tuple().exponent >= 0
+        ):
             whole = str(abs(int(number)))
             return _group(whole, number < 0)
-        text = format(abs(number), "f").rstrip("0") if isinstance(value, float) else format(abs(number), "f")
+        text = (
+            format(abs(number), "f").rstrip("0")
+            if isinstance(value, float)
+            else format(abs(number), "f")
+        )
         whole, _, frac = text.partition(".")
         return _group(whole, number < 0) + ("," + frac if frac else "")
     if isinstance(value, (dt.date, dt.datetime)):
@@ -77,7 +95,10 @@ def _group(digits: str, negative: bool) -> str:
 
 
 def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in text)
+    return sum(
+        2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1
+        for c in text
+    )
 
 
 def _is_number(value: Any) -> bool:
@@ -90,15 +111,25 @@ def render_table(result: Result, width: int = 100, max_rows: int | None = 50) ->
     if result.title:
         lines.append(safe(result.title))
     if result.params:
-        lines.append("Parametrar: " + ", ".join(f"{k} = {format_value(v, k)}" for k, v in result.params.items()))
+        lines.append(
+            "Parametrar: "
+            + ", ".join(f"{k} = {format_value(v, k)}" for k, v in result.params.items())
+        )
     shown = result.rows if max_rows is None else result.rows[:max_rows]
     columns = [safe(c) for c in result.columns]
     if not columns:
         lines.append("(inget resultat)")
         return "\n".join(lines)
-    cells = [[format_value(v, c) for v, c in zip(row, result.columns, strict=False)] for row in shown]
-    numeric = [bool(shown) and all(_is_number(r[i]) or r[i] is None for r in shown) for i in range(len(columns))]
-    natural = [max([_width(columns[i])] + [_width(r[i]) for r in cells]) for i in range(len(columns))]
+    cells = [
+        [format_value(v, c) for v, c in zip(row, result.columns, strict=False)] for row in shown
+    ]
+    numeric = [
+        bool(shown) and all(_is_number(r[i]) or r[i] is None for r in shown)
+        for i in range(len(columns))
+    ]
+    natural = [
+        max([_width(columns[i])] + [_width(r[i]) for r in cells]) for i in range(len(columns))
+    ]
     widths = _fit(natural, numeric, width - 3 * (len(columns) - 1))
     lines.append(_row_line(columns, widths, numeric, header=True))
     lines.append("─┼─".join("─" * w for w in widths))
@@ -111,13 +142,18 @@ def render_table(result: Result, width: int = 100, max_rows: int | None = 50) ->
             lines.append(_row_line([w[k] if k < len(w) else "" for w in wrapped], widths, numeric))
     total = result.row_count
     if total > len(shown):
-        lines.append(f"… {total - len(shown)} rader till (visa alla med --format csv eller .export)")
+        lines.append(
+            f"… {total - len(shown)} rader till (visa alla med --format csv eller .export)"
+        )
     lines.append(_footer(result, total))
     return "\n".join(lines)
 
 
 def _footer(result: Result, total: int) -> str:
-    parts = [f"{total} rad" + ("er" if total != 1 else ""), f"{result.elapsed * 1000:.1f} ms".replace(".", ",")]
+    parts = [
+        f"{total} rad" + ("er" if total != 1 else ""),
+        f"{result.elapsed * 1000:.1f} ms".replace(".", ","),
+    ]
     if result.source:
         parts.append("Källa: " + result.source)
     return "(" + " · ".join(parts) + ")"
@@ -126,14 +162,18 @@ def _footer(result: Result, total: int) -> str:
 def _fit(natural: list[int], numeric: list[bool], room: int) -> list[int]:
     widths = list(natural)
     while sum(widths) > max(room, len(widths) * 4):
-        i = max((i for i in range(len(widths)) if not numeric[i]), key=lambda i: widths[i], default=None)
+        i = max(
+            (i for i in range(len(widths)) if not numeric[i]), key=lambda i: widths[i], default=None
+        )
         if i is None or widths[i] <= 12:
             break
         widths[i] -= 1
     return widths
 
 
-def _row_line(values: list[str], widths: list[int], numeric: list[bool], header: bool = False) -> str:
+def _row_line(
+    values: list[str], widths: list[int], numeric: list[bool], header: bool = False
+) -> str:
     out = []
     for value, w, num in zip(values, widths, numeric, strict=True):
         pad = " " * max(0, w - _width(value))
@@ -159,7 +199,10 @@ def _raw(value: Any) -> Any:
 
 def to_json(result: Result) -> str:
     """{"columns": [...], "rows": [[...]]} with raw values, plus the question's metadata if any."""
-    data: dict[str, Any] = {"columns": list(result.columns), "rows": [[_raw(v) for v in r] for r in result.rows]}
+    data: dict[str, Any] = {
+        "columns": list(result.columns),
+        "rows": [[_raw(v) for v in r] for r in result.rows],
+    }
     if result.question or result.title:
         data = {
             "question": result.question,
@@ -191,18 +234,27 @@ def _csv_value(value: Any) -> Any:
 
 def to_markdown(result: Result) -> str:
     """A GitHub-flavoured Markdown table with Swedish number formatting."""
+
     def cell(text: str) -> str:
         return text.replace("|", "\\|").replace("\n", " ")
 
-    numeric = [bool(result.rows) and all(_is_number(r[i]) or r[i] is None for r in result.rows)
-               for i in range(len(result.columns))]
+    numeric = [
+        bool(result.rows) and all(_is_number(r[i]) or r[i] is None for r in result.rows)
+        for i in range(len(result.columns))
+    ]
     lines = []
     if result.title:
         lines += [f"**{cell(result.title)}**", ""]
     lines.append("| " + " | ".join(cell(c) for c in result.columns) + " |")
     lines.append("|" + "|".join("---:" if n else "---" for n in numeric) + "|")
     for row in result.rows:
-        lines.append("| " + " | ".join(cell(format_value(v, c)) for v, c in zip(row, result.columns, strict=False)) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                cell(format_value(v, c)) for v, c in zip(row, result.columns, strict=False)
+            )
+            + " |"
+        )
     if result.source:
         lines += ["", f"Källa: {cell(result.source)}"]
     return "\n".join(lines) + "\n"
@@ -273,7 +325,13 @@ def chart(result: Result, width: int = 80, spec: str | None = None) -> str:
     if kind == "matrix":
         return _matrix(result, opts.get("x", "sannolikhet"), opts.get("y", "väsentlighet"))
     cols = list(result.columns)
-    num_cols = [i for i, c in enumerate(cols) if result.rows and all(_is_number(r[i]) or r[i] is None for r in result.rows) and not _plain_int(c)]
+    num_cols = [
+        i
+        for i, c in enumerate(cols)
+        if result.rows
+        and all(_is_number(r[i]) or r[i] is None for r in result.rows)
+        and not _plain_int(c)
+    ]
     if not result.rows or not num_cols:
         return "(inget att rita: resultatet saknar en talkolumn)"
     y = cols.index(opts["y"]) if opts.get("y") in cols else num_cols[0]
@@ -281,9 +339,14 @@ def chart(result: Result, width: int = 80, spec: str | None = None) -> str:
     if opts.get("x") in cols:
         label_cols = [cols.index(opts["x"])]
     if opts.get("series") in cols:
-        label_cols = [cols.index(opts["series"])] + [i for i in label_cols if i != cols.index(opts["series"])]
+        label_cols = [cols.index(opts["series"])] + [
+            i for i in label_cols if i != cols.index(opts["series"])
+        ]
     rows = result.rows[:60]
-    labels = [" ".join(format_value(r[i], cols[i]) for i in label_cols[:2]) or str(n + 1) for n, r in enumerate(rows)]
+    labels = [
+        " ".join(format_value(r[i], cols[i]) for i in label_cols[:2]) or str(n + 1)
+        for n, r in enumerate(rows)
+    ]
     values = [float(r[y] or 0) for r in rows]
     label_w = min(36, max(_width(label) for label in labels))
     number_w = max(len(format_value(r[y], cols[y])) for r in rows)
@@ -295,8 +358,10 @@ def chart(result: Result, width: int = 80, spec: str | None = None) -> str:
         full, part = int(units), int((units - int(units)) * 8)
         bar = "█" * full + (BLOCKS[part] if part else "")
         shown = label if _width(label) <= label_w else label[: label_w - 1] + "…"
-        lines.append(f"{shown}{' ' * (label_w - _width(shown))} │{bar:<{bar_w}} {format_value(row[y], cols[y]):>{number_w}}"
-                     + (" (neg.)" if value < 0 else ""))
+        lines.append(
+            f"{shown}{' ' * (label_w - _width(shown))} │{bar:<{bar_w}} "
+            f"{format_value(row[y], cols[y]):>{number_w}}" + (" (neg.)" if value < 0 else "")
+        )
     if len(result.rows) > len(rows):
         lines.append(f"… {len(result.rows) - len(rows)} rader till visas inte")
     if result.source:
@@ -327,5 +392,8 @@ def _matrix(result: Result, x: str, y: str) -> str:
         lines.append(f"{y[:3]} {yv} │ " + " │ ".join(f"{c:^9}" for c in cells))
     lines.append("      └" + "─" * 48)
     lines.append("        " + "".join(f"{x[:3]} {xv:<8}" for xv in xs))
-    lines.append("Riskvärde = sannolikhet × väsentlighet; (k) = antal med kontroll i internkontrollplanen 2025")
+    lines.append(
+        "Riskvärde = sannolikhet × väsentlighet; (k) = antal med kontroll "
+        "i internkontrollplanen 2025"
+    )
     return "\n".join(lines)

@@ -67,7 +67,9 @@ class Question:
 
     def heading(self, values: dict[str, Any]) -> str:
         """The title with parameter values filled in, e.g. 'Risker med riskvärde minst 6'."""
-        text = re.sub(r"\{(\w+)\}", lambda m: _shown(values.get(m.group(1), m.group(0))), self.title)
+        text = re.sub(
+            r"\{(\w+)\}", lambda m: _shown(values.get(m.group(1), m.group(0))), self.title
+        )
         return re.sub(r"\b(\d{4})–\1\b", r"\1", text)  # "2026–2026" reads as "2026"
 
 
@@ -138,9 +140,13 @@ def parse_text(text: str, path: Path) -> Question:
     used = set(re.findall(r"\$([^\W\d]\w*)", _strip_literals(sql)))
     declared = {p.name for p in params}
     if used - declared:
-        raise QuestionError(f"{path.name}: parametern ${sorted(used - declared)[0]} används men deklareras inte")
+        raise QuestionError(
+            f"{path.name}: parametern ${sorted(used - declared)[0]} används men deklareras inte"
+        )
     if declared - used:
-        raise QuestionError(f"{path.name}: parametern {sorted(declared - used)[0]} deklareras men används inte")
+        raise QuestionError(
+            f"{path.name}: parametern {sorted(declared - used)[0]} deklareras men används inte"
+        )
     aliases = tuple(a.strip() for a in ";".join(header.get("aliases", [])).split(";") if a.strip())
     return Question(
         id=path.stem,
@@ -207,7 +213,9 @@ def convert(param: Param, raw: Any) -> Any:
                 raise ParamError(f"{param.name} ska vara ett heltal, fick '{_short(raw)}'")
             value = int(text)
         if param.low is not None and not param.low <= value <= param.high:
-            raise ParamError(f"{param.name} ska vara mellan {param.low} och {param.high}, fick {value}")
+            raise ParamError(
+                f"{param.name} ska vara mellan {param.low} och {param.high}, fick {value}"
+            )
         return value
     if param.type == "decimal":
         text = str(raw).strip().replace(",", ".").replace("\u2212", "-")
@@ -279,7 +287,9 @@ def bind(catalog: Catalog, question: Question, given: dict[str, Any]) -> dict[st
             values[param.name] = param.default  # the file's own default: no look-up needed
             continue
         else:
-            raise ParamError(f"parametern {param.name} saknar värde", f"ange --param {param.name}=…")
+            raise ParamError(
+                f"parametern {param.name} saknar värde", f"ange --param {param.name}=…"
+            )
         if param.choices_sql:
             picked = _pick(param, str(value), choices_for(catalog, param) or [])
             value = picked if param.type == "text" else value
@@ -298,7 +308,9 @@ def run(
     """Bind parameters, validate (cached by content), run, and label the Result with its source."""
     values = bind(catalog, question, given or {})
     engine.check_cached(catalog, question.sql)
-    result = engine.run(catalog, question.sql, values, timeout=timeout, max_rows=max_rows, validated=True)
+    result = engine.run(
+        catalog, question.sql, values, timeout=timeout, max_rows=max_rows, validated=True
+    )
     return result.with_meta(
         title=question.heading(values),
         question=question.id,

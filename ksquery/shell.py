@@ -53,10 +53,12 @@ COMMANDS: dict[str, tuple[Callable, str, str]] = {}
 
 def command(*names: str, usage: str = "", help: str = ""):
     """Register a meta-command under each name; the registry also builds `\\?`."""
+
     def wrap(fn: Callable) -> Callable:
         for name in names:
             COMMANDS[name] = (fn, usage or names[0], help)
         return fn
+
     return wrap
 
 
@@ -108,7 +110,9 @@ def _question(state: State, text: str) -> list[engine.Result | Reply]:
 
     if ask.wants_chart(text) and state.last is not None:
         return [Reply("info", output.chart(state.last, width=state.width))]
-    result = ask.answer(state.catalog, state.named, text, {}, timeout=state.timeout, context=state.context)
+    result = ask.answer(
+        state.catalog, state.named, text, {}, timeout=state.timeout, context=state.context
+    )
     state.context = ask.last_context(result)
     state.last = result
     return [Reply("info", n) for n in result.notes] + [result]
@@ -121,22 +125,32 @@ def _meta(state: State, text: str) -> list[engine.Result | Reply]:
         import difflib
 
         hint = difflib.get_close_matches(name, list(COMMANDS), n=1)
-        raise KsqueryError(f"okänt kommando .{name}" + (f" — menade du .{hint[0]}?" if hint else ""),
-                           "skriv \\? för att se alla kommandon")
+        raise KsqueryError(
+            f"okänt kommando .{name}" + (f" — menade du .{hint[0]}?" if hint else ""),
+            "skriv \\? för att se alla kommandon",
+        )
     return COMMANDS[name][0](state, arg.strip())
 
 
 @command("?", "help", "hjälp", usage=".help", help="visa den här hjälpen")
 def _help(state: State, arg: str) -> list:
-    seen, lines = set(), ["Skriv SQL (avsluta med ;), en fråga på svenska eller ett frågenamn. Kommandon (. eller \\):"]
+    seen, lines = (
+        set(),
+        [
+            "Skriv SQL (avsluta med ;), en fråga på svenska eller ett frågenamn. "
+            "Kommandon (. eller \\):"
+        ],
+    )
     for fn, usage, text in COMMANDS.values():
         if fn in seen:
             continue
         seen.add(fn)
         names = [f".{n}" for n, v in COMMANDS.items() if v[0] is fn]
         lines.append(f"  {usage:<26} {text}  ({', '.join(names)})")
-    lines.append("Tab kompletterar tabeller, kolumner, frågor och parametrar. Ctrl-R söker i historiken,"
-                 " Ctrl-C avbryter, Ctrl-D avslutar.")
+    lines.append(
+        "Tab kompletterar tabeller, kolumner, frågor och parametrar. Ctrl-R söker i historiken,"
+        " Ctrl-C avbryter, Ctrl-D avslutar."
+    )
     return [Reply("info", "\n".join(lines))]
 
 
@@ -150,23 +164,38 @@ def _tables(state: State, arg: str) -> list:
 def _describe(state: State, arg: str) -> list:
     table = state.catalog.dictionary.table(arg)
     if table is None:
-        raise KsqueryError(f"okänd tabell '{safe(arg)[:60]}'", "skriv .tables för att se alla tabeller")
+        raise KsqueryError(
+            f"okänd tabell '{safe(arg)[:60]}'", "skriv .tables för att se alla tabeller"
+        )
     rows = [(c.name, c.type, c.description) for c in table.columns]
-    return [engine.Result(("kolumn", "typ", "beskrivning"), ("",) * 3, rows,
-                          title=f"{table.name}: {table.description}", source=table.source)]
+    return [
+        engine.Result(
+            ("kolumn", "typ", "beskrivning"),
+            ("",) * 3,
+            rows,
+            title=f"{table.name}: {table.description}",
+            source=table.source,
+        )
+    ]
 
 
 @command("questions", "frågor", "q", usage=".questions", help="lista de namngivna frågorna")
 def _questions(state: State, arg: str) -> list:
-    rows = [(q.id, q.title, " ".join(f"{p.name}={p.default}" for p in q.params)) for q in state.named.values()
-            if not arg or arg.lower() in (q.id + q.title + " ".join(q.aliases)).lower()]
+    rows = [
+        (q.id, q.title, " ".join(f"{p.name}={p.default}" for p in q.params))
+        for q in state.named.values()
+        if not arg or arg.lower() in (q.id + q.title + " ".join(q.aliases)).lower()
+    ]
     return [engine.Result(("fråga", "titel", "parametrar"), ("",) * 3, rows)]
 
 
 @command("format", usage=".format table|csv|json|md", help="byt utdataformat")
 def _format(state: State, arg: str) -> list:
     if arg not in output.FORMATS or arg == "xlsx":
-        raise KsqueryError(f"okänt format '{safe(arg)}'", "välj table, csv, json eller md (xlsx via .export FIL.xlsx)")
+        raise KsqueryError(
+            f"okänt format '{safe(arg)}'",
+            "välj table, csv, json eller md (xlsx via .export FIL.xlsx)",
+        )
     state.fmt = arg
     return [Reply("info", f"format: {arg}")]
 
@@ -176,7 +205,9 @@ def _timeout(state: State, arg: str) -> list:
     try:
         value = float(arg.replace(",", "."))
     except ValueError:
-        raise KsqueryError(f"tidsgränsen ska vara ett antal sekunder, fick '{safe(arg)[:20]}'") from None
+        raise KsqueryError(
+            f"tidsgränsen ska vara ett antal sekunder, fick '{safe(arg)[:20]}'"
+        ) from None
     if not 0.1 <= value <= 3600:
         raise KsqueryError("tidsgränsen ska vara mellan 0,1 och 3600 sekunder")
     state.timeout = value
@@ -193,7 +224,9 @@ def _export(state: State, arg: str) -> list:
     suffix = path.suffix.lower().lstrip(".")
     fmt = {"txt": "table", "markdown": "md"}.get(suffix, suffix)
     if fmt not in output.FORMATS:
-        raise KsqueryError(f"okänd filändelse '.{safe(suffix)}'", "använd .csv, .json, .md, .txt eller .xlsx")
+        raise KsqueryError(
+            f"okänd filändelse '.{safe(suffix)}'", "använd .csv, .json, .md, .txt eller .xlsx"
+        )
     try:
         if fmt == "xlsx":
             output.write_xlsx(state.last, path)
@@ -230,8 +263,14 @@ def _check(state: State, arg: str) -> list:
     from ksquery.audit import audit
 
     rows = [(f.kind, f.row, f.document, f.computed, f.where, f.line) for f in audit(state.catalog)]
-    return [engine.Result(("typ", "rad", "dokumentet", "beräknat", "var", "källrad"), ("",) * 6, rows,
-                          title="Avvikelser i dokumentet")]
+    return [
+        engine.Result(
+            ("typ", "rad", "dokumentet", "beräknat", "var", "källrad"),
+            ("",) * 6,
+            rows,
+            title="Avvikelser i dokumentet",
+        )
+    ]
 
 
 @command("quit", "exit", "q!", "avsluta", usage=".quit", help="avsluta (eller Ctrl-D)")
@@ -242,9 +281,11 @@ def _quit(state: State, arg: str) -> list:
 
 # --- the terminal -------------------------------------------------------------------------
 
-SQL_KEYWORDS = ("SELECT FROM WHERE GROUP BY ORDER HAVING LIMIT JOIN LEFT INNER ON USING AS AND OR NOT "
-                "IN IS NULL DISTINCT COUNT SUM AVG MIN MAX WITH UNION ALL CASE WHEN THEN ELSE END "
-                "BETWEEN LIKE ILIKE COLLATE DESC ASC PIVOT").split()
+SQL_KEYWORDS = (
+    "SELECT FROM WHERE GROUP BY ORDER HAVING LIMIT JOIN LEFT INNER ON USING AS AND OR NOT "
+    "IN IS NULL DISTINCT COUNT SUM AVG MIN MAX WITH UNION ALL CASE WHEN THEN ELSE END "
+    "BETWEEN LIKE ILIKE COLLATE DESC ASC PIVOT"
+).split()
 
 
 def _completer(state: State):
@@ -267,7 +308,9 @@ def _completer(state: State):
 
         def _candidates(self, text: str):
             tables = state.catalog.tables
-            mentioned = [t for t in tables.values() if re.search(rf"\b{re.escape(t.name)}\b", text, re.I)]
+            mentioned = [
+                t for t in tables.values() if re.search(rf"\b{re.escape(t.name)}\b", text, re.I)
+            ]
             owners: dict[str, list[str]] = {}
             for t in mentioned or tables.values():
                 for c in t.columns:
@@ -292,7 +335,9 @@ def _completer(state: State):
     return CatalogCompleter()
 
 
-def start(data: str | None = None, timeout: float = engine.DEFAULT_TIMEOUT, fmt: str = "table") -> int:
+def start(
+    data: str | None = None, timeout: float = engine.DEFAULT_TIMEOUT, fmt: str = "table"
+) -> int:
     """Open the REPL; return 0 on Ctrl-D or .quit."""
     from prompt_toolkit import PromptSession
     from prompt_toolkit.formatted_text import FormattedText
@@ -303,7 +348,9 @@ def start(data: str | None = None, timeout: float = engine.DEFAULT_TIMEOUT, fmt:
     from pygments.lexers.sql import SqlLexer
 
     catalog = open_catalog(data)
-    state = State(catalog, questions.load_all(), fmt=fmt if fmt != "xlsx" else "table", timeout=timeout)
+    state = State(
+        catalog, questions.load_all(), fmt=fmt if fmt != "xlsx" else "table", timeout=timeout
+    )
     history_path = user_dir("state") / "history"
     history_path.parent.mkdir(parents=True, exist_ok=True)
     bindings = KeyBindings()
@@ -319,15 +366,29 @@ def start(data: str | None = None, timeout: float = engine.DEFAULT_TIMEOUT, fmt:
     title = catalog.dictionary.meta.get("title", catalog.data_dir.name)
 
     def toolbar():
-        return f" {title} · format: {state.fmt} · tidsgräns: {state.timeout:g} s · \\? hjälp · Ctrl-D avslutar"
+        return (
+            f" {title} · format: {state.fmt} · tidsgräns: {state.timeout:g} s"
+            " · \\? hjälp · Ctrl-D avslutar"
+        )
 
     session = PromptSession(
-        history=FileHistory(str(history_path)), lexer=PygmentsLexer(SqlLexer), completer=_completer(state),
-        complete_while_typing=False, key_bindings=bindings, multiline=True, bottom_toolbar=toolbar,
+        history=FileHistory(str(history_path)),
+        lexer=PygmentsLexer(SqlLexer),
+        completer=_completer(state),
+        complete_while_typing=False,
+        key_bindings=bindings,
+        multiline=True,
+        bottom_toolbar=toolbar,
         prompt_continuation=lambda width, line, soft: "...> ".rjust(width),
     )
-    print_formatted_text(FormattedText([("bold", f"ksquery — {title}"),
-                                        ("", "\nSkriv \\? för hjälp, .questions för frågorna, Ctrl-D för att avsluta.")]))
+    print_formatted_text(
+        FormattedText(
+            [
+                ("bold", f"ksquery — {title}"),
+                ("", "\nSkriv \\? för hjälp, .questions för frågorna, Ctrl-D för att avsluta."),
+            ]
+        )
+    )
     while not state.done:
         try:
             text = session.prompt("ksquery> ")

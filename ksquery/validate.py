@@ -67,32 +67,125 @@ ALLOWED_FUNCTIONS = frozenset(
 ALLOWED_TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest"})
 # Functions that build a whole value in one uninterruptible call, with the index of the size
 # argument: the bound of what they build is checked before anything runs.
-SIZE_FUNCTIONS = {"repeat": 1, "lpad": 1, "rpad": 1, "range": 0, "generate_series": 0, "bar": 3,
-                  "list_resize": 1, "array_resize": 1}
+SIZE_FUNCTIONS = {
+    "repeat": 1,
+    "lpad": 1,
+    "rpad": 1,
+    "range": 0,
+    "generate_series": 0,
+    "bar": 3,
+    "list_resize": 1,
+    "array_resize": 1,
+}
 MAX_VALUE_SIZE = 10_000_000
 VALUE_BOUND = 100_000  # assumed size of any other value, e.g. a text column
-SYSTEM_NAMES = frozenset({"current_user", "current_catalog", "current_schema", "current_role",
-                          "session_user", "user", "current_database", "current_query"})
-FORBIDDEN_WORDS = frozenset({"EXPORT", "IMPORT", "INSTALL", "LOAD", "ATTACH", "DETACH", "COPY", "CREATE",
-                             "DROP", "ALTER", "INSERT", "UPDATE", "DELETE", "MERGE", "SET", "RESET",
-                             "PRAGMA", "CALL", "CHECKPOINT", "BEGIN", "COMMIT", "ROLLBACK", "USE",
-                             "VACUUM", "TRUNCATE", "GRANT", "REVOKE", "FORCE", "UPSERT", "REPLACE"})
+SYSTEM_NAMES = frozenset(
+    {
+        "current_user",
+        "current_catalog",
+        "current_schema",
+        "current_role",
+        "session_user",
+        "user",
+        "current_database",
+        "current_query",
+    }
+)
+FORBIDDEN_WORDS = frozenset(
+    {
+        "EXPORT",
+        "IMPORT",
+        "INSTALL",
+        "LOAD",
+        "ATTACH",
+        "DETACH",
+        "COPY",
+        "CREATE",
+        "DROP",
+        "ALTER",
+        "INSERT",
+        "UPDATE",
+        "DELETE",
+        "MERGE",
+        "SET",
+        "RESET",
+        "PRAGMA",
+        "CALL",
+        "CHECKPOINT",
+        "BEGIN",
+        "COMMIT",
+        "ROLLBACK",
+        "USE",
+        "VACUUM",
+        "TRUNCATE",
+        "GRANT",
+        "REVOKE",
+        "FORCE",
+        "UPSERT",
+        "REPLACE",
+    }
+)
 FORMAT_FUNCTIONS = {"printf", "format"}
 # Statement kinds we name in messages; everything not a query is refused with its keyword.
 _KIND_NAMES = {
-    "Create": "CREATE", "Drop": "DROP", "Insert": "INSERT", "Update": "UPDATE", "Delete": "DELETE",
-    "Merge": "MERGE", "Copy": "COPY", "Attach": "ATTACH", "Detach": "DETACH", "Set": "SET",
-    "Pragma": "PRAGMA", "Transaction": "BEGIN", "Commit": "COMMIT", "Rollback": "ROLLBACK",
-    "Use": "USE", "Describe": "DESCRIBE", "Alter": "ALTER", "Install": "INSTALL", "Load": "LOAD",
-    "Export": "EXPORT", "Import": "IMPORT", "Call": "CALL", "Checkpoint": "CHECKPOINT",
-    "TruncateTable": "TRUNCATE", "Analyze": "ANALYZE", "Grant": "GRANT", "Revoke": "REVOKE",
+    "Create": "CREATE",
+    "Drop": "DROP",
+    "Insert": "INSERT",
+    "Update": "UPDATE",
+    "Delete": "DELETE",
+    "Merge": "MERGE",
+    "Copy": "COPY",
+    "Attach": "ATTACH",
+    "Detach": "DETACH",
+    "Set": "SET",
+    "Pragma": "PRAGMA",
+    "Transaction": "BEGIN",
+    "Commit": "COMMIT",
+    "Rollback": "ROLLBACK",
+    "Use": "USE",
+    "Describe": "DESCRIBE",
+    "Alter": "ALTER",
+    "Install": "INSTALL",
+    "Load": "LOAD",
+    "Export": "EXPORT",
+    "Import": "IMPORT",
+    "Call": "CALL",
+    "Checkpoint": "CHECKPOINT",
+    "TruncateTable": "TRUNCATE",
+    "Analyze": "ANALYZE",
+    "Grant": "GRANT",
+    "Revoke": "REVOKE",
 }
 _WRITE_NODES = tuple(
     getattr(exp, n)
-    for n in ("Create", "Drop", "Insert", "Update", "Delete", "Merge", "Copy", "Attach", "Detach",
-              "Set", "Pragma", "Transaction", "Commit", "Rollback", "Use", "Alter", "Command",
-              "TruncateTable", "Analyze", "Grant", "Revoke", "Install", "Load", "Export",
-              "Import", "Call")
+    for n in (
+        "Create",
+        "Drop",
+        "Insert",
+        "Update",
+        "Delete",
+        "Merge",
+        "Copy",
+        "Attach",
+        "Detach",
+        "Set",
+        "Pragma",
+        "Transaction",
+        "Commit",
+        "Rollback",
+        "Use",
+        "Alter",
+        "Command",
+        "TruncateTable",
+        "Analyze",
+        "Grant",
+        "Revoke",
+        "Install",
+        "Load",
+        "Export",
+        "Import",
+        "Call",
+    )
     if hasattr(exp, n)
 )
 _QUERY_ROOTS = (exp.Query, exp.Values)
@@ -194,17 +287,16 @@ def _parse(sql: str) -> tuple[exp.Expression | None, Rejected | None]:
     except ParseError as err:
         match = _FIRST_WORD.match(sql)
         if match and match.group(1).upper() in FORBIDDEN_WORDS:
-            raise Rejected(
-                f"{match.group(1).upper()} är inte tillåtet: databasen är skrivskyddad och bara läsbar",
-                "bara läsfrågor (SELECT, WITH, VALUES, PIVOT) körs",
-            ) from None
+            raise _not_read_only(match.group(1).upper()) from None
         return None, _syntax_error(sql, err)
     except TokenError as err:
         return None, Rejected(f"syntaxfel: {str(err).splitlines()[0][:120]}")
     if not statements:
         raise Rejected("tom fråga", "skriv en SELECT-fråga eller en fråga på svenska")
     if len(statements) > 1:
-        raise Rejected(f"flera satser ({len(statements)}) på en gång; bara en fråga i taget är tillåten")
+        raise Rejected(
+            f"flera satser ({len(statements)}) på en gång; bara en fråga i taget är tillåten"
+        )
     return statements[0], None
 
 
@@ -214,7 +306,7 @@ def _syntax_error(sql: str, err: ParseError) -> Rejected:
     desc = str(info.get("description") or "ogiltig SQL").splitlines()[0][:100]
     text_line = sql.splitlines()[line - 1] if sql.splitlines() else sql
     start = max(0, col - 1 - len(info.get("highlight") or ""))
-    word = text_line[start : col] or text_line[max(0, col - 1) : col]
+    word = text_line[start:col] or text_line[max(0, col - 1) : col]
     marked = text_line[:start] + "»" + word + "«" + text_line[col:]
     return Rejected(
         f"syntaxfel på rad {line}, kolumn {col}: {desc}",
@@ -234,13 +326,17 @@ def _kind_name(node: exp.Expression, sql: str = "") -> str:
     return match.group(1).upper() if match else type(node).__name__.upper()
 
 
+def _not_read_only(kind: str) -> Rejected:
+    """The refusal for any statement that is not a read-only query, named by its keyword."""
+    hint = "bara läsfrågor (SELECT, WITH, VALUES, PIVOT) körs"
+    if kind in ("DESCRIBE", "SHOW", "SUMMARIZE"):
+        hint = "skriv .tables eller .describe TABELL"
+    return Rejected(f"{kind} är inte tillåtet: databasen är skrivskyddad och bara läsbar", hint)
+
+
 def _check_kind(tree: exp.Expression, sql: str) -> None:
     if not isinstance(tree, _QUERY_ROOTS + (exp.Pivot,)):
-        kind = _kind_name(tree, sql)
-        hint = "bara läsfrågor (SELECT, WITH, VALUES, PIVOT) körs"
-        if kind in ("DESCRIBE", "SHOW", "SUMMARIZE"):
-            hint = "skriv .tables eller .describe TABELL"
-        raise Rejected(f"{kind} är inte tillåtet: databasen är skrivskyddad och bara läsbar", hint)
+        raise _not_read_only(_kind_name(tree, sql))
     for node in tree.find_all(*_WRITE_NODES):
         raise Rejected(f"{_kind_name(node)} är inte tillåtet, inte heller inuti en fråga")
 
@@ -269,14 +365,20 @@ def _check_tables(tree: exp.Expression, schema: Schema, ctes: set[str]) -> set[s
         if not name:
             continue
         if table.catalog or (table.db and table.db.lower() != "main"):
-            raise Rejected(f"tabellen {table.sql(dialect='duckdb')[:60]} är inte tillåten: bara budgetens tabeller")
+            raise Rejected(
+                f"tabellen {table.sql(dialect='duckdb')[:60]} är inte tillåten: "
+                "bara budgetens tabeller"
+            )
         if name in ctes and not table.db:
             continue
         if name in schema.tables:
             used.add(name)
             continue
         if isinstance(target, exp.Identifier) and target.quoted and re.search(r"[./\\:]", name):
-            raise Rejected(f"filer kan inte läsas ('{table.name[:60]}')", "fråga budgetens tabeller; skriv .tables")
+            raise Rejected(
+                f"filer kan inte läsas ('{table.name[:60]}')",
+                "fråga budgetens tabeller; skriv .tables",
+            )
         hint = _suggest(name, list(schema.tables) + sorted(ctes))
         raise Rejected(
             f"okänd tabell '{table.name[:60]}'" + (f" — menade du '{hint}'?" if hint else ""),
@@ -300,15 +402,27 @@ def _check_functions(tree: exp.Expression) -> None:
             raise Rejected(
                 f"funktionen {name} är inte tillåten" + (f" — menade du '{hint}'?" if hint else ""),
             )
-    for cls_name in ("CurrentUser", "CurrentCatalog", "CurrentSchema", "CurrentRole", "SessionUser"):
+    for cls_name in (
+        "CurrentUser",
+        "CurrentCatalog",
+        "CurrentSchema",
+        "CurrentRole",
+        "SessionUser",
+    ):
         cls = getattr(exp, cls_name, None)
         if cls is not None and tree.find(cls) is not None:
-            raise Rejected(f"systemvärdet {tree.find(cls).sql(dialect='duckdb').lower()} är inte tillåtet")
+            raise Rejected(
+                f"systemvärdet {tree.find(cls).sql(dialect='duckdb').lower()} är inte tillåtet"
+            )
     if isinstance(tree, exp.Pivot):
         # DuckDB cannot serialize PIVOT, so its exact gate cannot bound sizes: refuse them here.
         for func in tree.find_all(exp.Func):
             name = _func_name(func)
-            if name in SIZE_FUNCTIONS or name in FORMAT_FUNCTIONS or isinstance(func, exp.Repeat if hasattr(exp, "Repeat") else ()):
+            if (
+                name in SIZE_FUNCTIONS
+                or name in FORMAT_FUNCTIONS
+                or isinstance(func, exp.Repeat if hasattr(exp, "Repeat") else ())
+            ):
                 raise Rejected(f"{name} stöds inte i PIVOT")
     for cls_name in ("ReadCSV", "ReadParquet", "ReadJSON"):
         cls = getattr(exp, cls_name, None)
@@ -329,7 +443,9 @@ def _output_names(query: exp.Expression, schema: Schema, ctes: dict) -> set[str]
         return _UNKNOWN
     names: set[str] = set()
     for proj in query.expressions:
-        if isinstance(proj, exp.Star) or (isinstance(proj, exp.Column) and isinstance(proj.this, exp.Star)):
+        if isinstance(proj, exp.Star) or (
+            isinstance(proj, exp.Column) and isinstance(proj.this, exp.Star)
+        ):
             sources = _sources(query, schema, ctes)
             if sources is _UNKNOWN:
                 return _UNKNOWN
@@ -462,12 +578,14 @@ def _duckdb_gate(
     except duckdb.Error as err:
         raise Rejected(f"syntaxfel: {_first_line(err)}") from None
     if len(statements) != 1:
-        raise Rejected(f"flera satser ({len(statements)}) på en gång; bara en fråga i taget är tillåten")
+        raise Rejected(
+            f"flera satser ({len(statements)}) på en gång; bara en fråga i taget är tillåten"
+        )
     kind = statements[0].type
     if pivot and kind == duckdb.StatementType.MULTI:
         return  # PIVOT without an IN list: DuckDB plans it in two steps; sqlglot checked it
     if kind != duckdb.StatementType.SELECT:
-        raise Rejected(f"{kind.name} är inte tillåtet: databasen är skrivskyddad")
+        raise _not_read_only(kind.name)
     raw = con.execute("SELECT json_serialize_sql($1)", [sql]).fetchone()
     tree = json.loads(raw[0]) if raw else {}
     if tree.get("error"):
@@ -488,10 +606,15 @@ def _walk_duckdb(node: object, schema: Schema, ctes: set[str]) -> None:
         kind = item.get("type")
         if kind == "BASE_TABLE":
             name = str(item.get("table_name", "")).lower()
-            if item.get("catalog_name") or str(item.get("schema_name", "")).lower() not in ("", "main"):
+            if item.get("catalog_name") or str(item.get("schema_name", "")).lower() not in (
+                "",
+                "main",
+            ):
                 raise Rejected(f"tabellen {name} är inte tillåten: bara budgetens tabeller")
             if name not in schema.tables and name not in ctes:
-                raise Rejected(f"okänd tabell '{name[:60]}'", "skriv .tables för att se alla tabeller")
+                raise Rejected(
+                    f"okänd tabell '{name[:60]}'", "skriv .tables för att se alla tabeller"
+                )
         elif kind == "TABLE_FUNCTION":
             fn = item.get("function") or {}
             name = str(fn.get("function_name", "")).lower()
@@ -520,7 +643,9 @@ def _check_duckdb_function(item: dict) -> None:
 
 
 def _args(item: dict) -> list:
-    return [a.get("expression", a) if isinstance(a, dict) else a for a in item.get("arguments") or ()]
+    return [
+        a.get("expression", a) if isinstance(a, dict) else a for a in item.get("arguments") or ()
+    ]
 
 
 def _constant(arg: object) -> float | None:
@@ -539,7 +664,7 @@ def _constant(arg: object) -> float | None:
 
 
 def _count(name: str, arg: object) -> float:
-    """A size argument must be a literal number within MAX_SIZE_ARG: data or subqueries may not set it."""
+    """A size argument must be a literal number within MAX_SIZE_ARG: no data may set it."""
     value = _constant(arg)
     if value is None or abs(value) > MAX_SIZE_ARG:
         raise Rejected(
@@ -565,9 +690,13 @@ def _size(arg: object) -> float:
         numbers = [_count(name, a) for a in args]
         size = max(numbers, default=0) * 2 + 1
     else:  # lpad, rpad, list_resize, array_resize, bar: the argument is the resulting size
-        size = _count(name, args[SIZE_FUNCTIONS[name]] if len(args) > SIZE_FUNCTIONS[name] else None)
+        size = _count(
+            name, args[SIZE_FUNCTIONS[name]] if len(args) > SIZE_FUNCTIONS[name] else None
+        )
     if size > MAX_VALUE_SIZE:
-        raise Rejected(f"{name} bygger ett för stort värde (högst {MAX_VALUE_SIZE:,} tecken)".replace(",", " "))
+        raise Rejected(
+            f"{name} bygger ett för stort värde (högst {MAX_VALUE_SIZE:,} tecken)".replace(",", " ")
+        )
     return size
 
 

@@ -8,21 +8,35 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT
 
 
 def ks(*args, stdin=None):
     env = dict(os.environ)
-    return subprocess.run([sys.executable, "-m", "ksquery", *args], capture_output=True, text=True,
-                          input=stdin, cwd=ROOT, env=env, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "ksquery", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        cwd=ROOT,
+        env=env,
+        timeout=60,
+    )
 
 
 def test_sql_json_raw_values():
-    p = ks("sql", "SELECT post, belopp_tkr FROM drift WHERE enhet = 'kommunstyrelsen' AND år = 2025 "
-                  "AND post = 'Kommunbidrag'", "--format", "json")
+    p = ks(
+        "sql",
+        "SELECT post, belopp_tkr FROM drift WHERE enhet = 'kommunstyrelsen' AND år = 2025 "
+        "AND post = 'Kommunbidrag'",
+        "--format",
+        "json",
+    )
     assert p.returncode == 0, p.stderr
-    assert json.loads(p.stdout) == {"columns": ["post", "belopp_tkr"], "rows": [["Kommunbidrag", 118535]]}
+    assert json.loads(p.stdout) == {
+        "columns": ["post", "belopp_tkr"],
+        "rows": [["Kommunbidrag", 118535]],
+    }
 
 
 def test_sql_from_stdin_and_table():
@@ -30,18 +44,21 @@ def test_sql_from_stdin_and_table():
     assert p.returncode == 0 and "33" in p.stdout
 
 
-@pytest.mark.parametrize("args, code, words", [
-    (("sql", "DROP VIEW risker"), 2, "DROP"),
-    (("sql", "select riskvarde from risker"), 2, "menade du 'riskvärde'"),
-    (("ask", "risker_utan_kontroll", "--param", "min_värde=sex"), 2, "heltal"),
-    (("ask", "risker_utan_kontroll", "--param", "min_värde=99"), 2, "mellan 1 och 16"),
-    (("ask", "risker_utan_kontroll", "--param", "min_varde=6"), 2, "menade du 'min_värde'"),
-    (("ask", "risker_utan_kontroll", "--param", "min_värde=6; DROP VIEW risker"), 2, "heltal"),
-    (("describe", "riskr"), 2, "menade du 'risker'"),
-    (("--data", "/nonexistent/x", "tables"), 2, "finns inte"),
-    (("nonsense-command",), 2, "ogiltiga argument"),
-    (("run", "/nonexistent.sql"), 2, "finns inte"),
-])
+@pytest.mark.parametrize(
+    "args, code, words",
+    [
+        (("sql", "DROP VIEW risker"), 2, "DROP"),
+        (("sql", "select riskvarde from risker"), 2, "menade du 'riskvärde'"),
+        (("ask", "risker_utan_kontroll", "--param", "min_värde=sex"), 2, "heltal"),
+        (("ask", "risker_utan_kontroll", "--param", "min_värde=99"), 2, "mellan 1 och 16"),
+        (("ask", "risker_utan_kontroll", "--param", "min_varde=6"), 2, "menade du 'min_värde'"),
+        (("ask", "risker_utan_kontroll", "--param", "min_värde=6; DROP VIEW risker"), 2, "heltal"),
+        (("describe", "riskr"), 2, "menade du 'risker'"),
+        (("--data", "/nonexistent/x", "tables"), 2, "finns inte"),
+        (("nonsense-command",), 2, "ogiltiga argument"),
+        (("run", "/nonexistent.sql"), 2, "finns inte"),
+    ],
+)
 def test_bad_input_one_line_no_traceback(args, code, words):
     p = ks(*args)
     assert p.returncode == code
@@ -68,12 +85,15 @@ def test_check_finds_the_documents_slips():
         ("summa", "Årets resultat kommunstyrelsen 2025"),
         ("summa", "Anpassningsinvesteringar 2028"),
         ("summa", "Anpassningsinvesteringar 2029"),
-        ("påstående", "P02"), ("påstående", "P19"), ("påstående", "P20"),
+        ("påstående", "P02"),
+        ("påstående", "P19"),
+        ("påstående", "P20"),
     }
 
 
 def test_check_is_clean_when_the_data_adds_up(data_copy):
     import csv
+
     rows = list(csv.DictReader(open(data_copy / "investeringar.csv", encoding="utf-8")))
     for r in rows:
         if r["post"] == "Lokalanpassningar" and r["år"] in ("2028", "2029"):
@@ -84,7 +104,10 @@ def test_check_is_clean_when_the_data_adds_up(data_copy):
         w.writerows(rows)
     p = ks("--data", str(data_copy), "check", "--format", "json")
     rows_found = {f["row"] for f in json.loads(p.stdout)["findings"]}
-    assert "Anpassningsinvesteringar 2028" not in rows_found and "Verksamhetens kostnader kommunstyrelsen 2024" in rows_found
+    assert (
+        "Anpassningsinvesteringar 2028" not in rows_found
+        and "Verksamhetens kostnader kommunstyrelsen 2024" in rows_found
+    )
 
 
 def test_questions_json_lists_params():
@@ -100,17 +123,30 @@ def test_batch_run_reports_failures_and_runs_the_rest(tmp_path):
     plain = tmp_path / "plain.sql"
     plain.write_text("SELECT count(*) AS n FROM risker;", encoding="utf-8")
     out = tmp_path / "out"
-    p = ks("run", str(ROOT / "queries" / "investeringar_per_ar.sql"), str(bad), str(plain),
-           "--format", "csv", "--out", str(out))
+    p = ks(
+        "run",
+        str(ROOT / "queries" / "investeringar_per_ar.sql"),
+        str(bad),
+        str(plain),
+        "--format",
+        "csv",
+        "--out",
+        str(out),
+    )
     assert p.returncode == 2 and "bad.sql" in p.stderr
     assert (out / "investeringar_per_ar.csv").read_text().startswith("år,budgettyp,belopp_tkr")
     assert (out / "plain.csv").read_text() == "n\n33\n"
 
 
 def test_one_shot_does_not_import_prompt_toolkit_and_cached_question_skips_sqlglot():
-    code = ("import sys; from ksquery import cli; cli.main(['ask','investeringar_per_ar','--format','json']);"
-            "print('PT', any(m.startswith('prompt_toolkit') for m in sys.modules));"
-            "print('SG', 'sqlglot' in sys.modules)")
-    subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)  # warm the cache
+    code = (
+        "import sys; from ksquery import cli; "
+        "cli.main(['ask','investeringar_per_ar','--format','json']);"
+        "print('PT', any(m.startswith('prompt_toolkit') for m in sys.modules));"
+        "print('SG', 'sqlglot' in sys.modules)"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT
+    )  # warm the cache
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert "PT False" in p.stdout and "SG False" in p.stdout, p.stdout + p.stderr

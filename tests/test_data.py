@@ -42,6 +42,7 @@ def tkr(value: int) -> str:
 
 # --- 1. Row counts ------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "table, expected",
     [
@@ -64,8 +65,11 @@ def test_text_tables_are_not_empty(catalog, table):
 
 
 def test_drift_and_investeringar_shapes(catalog):
-    assert rows(catalog, "SELECT enhet, count(DISTINCT post), count(DISTINCT år) FROM drift "
-                         "GROUP BY enhet ORDER BY enhet") == [(EXPL, 10, 4), (KS, 10, 4)]
+    assert rows(
+        catalog,
+        "SELECT enhet, count(DISTINCT post), count(DISTINCT år) FROM drift "
+        "GROUP BY enhet ORDER BY enhet",
+    ) == [(EXPL, 10, 4), (KS, 10, 4)]
     assert rows(catalog, "SELECT count(DISTINCT post), count(DISTINCT år) FROM investeringar") == [
         (13, 6)
     ]
@@ -113,7 +117,10 @@ def test_drift_cells(catalog):
 def test_drift_budgettyp_per_year(catalog):
     # Column headings: "Budget 2024 Budget 2025 Plan 2026 Plan 2027".
     assert rows(catalog, "SELECT DISTINCT år, budgettyp FROM drift ORDER BY år") == [
-        (2024, "Budget"), (2025, "Budget"), (2026, "Plan"), (2027, "Plan")
+        (2024, "Budget"),
+        (2025, "Budget"),
+        (2026, "Plan"),
+        (2027, "Plan"),
     ]
 
 
@@ -125,10 +132,22 @@ INVESTERING_CELLS = {
     "Övr. exploateringsområden": {2026: 65023},
     "Imageinvesteringar": {2025: 0},
     # The two categories below have their numbers on separate lines in the source.
-    "Reinvesteringar": {2024: 20100, 2025: 26100, 2026: 43100, 2027: 18600, 2028: 19600,
-                        2029: 19600},
-    "Anpassningsinvesteringar": {2024: 7000, 2025: 10000, 2026: 10000, 2027: 10000,
-                                 2028: 10000, 2029: 10000},
+    "Reinvesteringar": {
+        2024: 20100,
+        2025: 26100,
+        2026: 43100,
+        2027: 18600,
+        2028: 19600,
+        2029: 19600,
+    },
+    "Anpassningsinvesteringar": {
+        2024: 7000,
+        2025: 10000,
+        2026: 10000,
+        2027: 10000,
+        2028: 10000,
+        2029: 10000,
+    },
     "Inventarier": {2024: 900},
     "Tjänstekatalog": {2026: 10000},
     "Fastigheter": {2027: 3000},
@@ -155,8 +174,12 @@ def test_investeringar_structure(catalog):
         ("Expansionsinvesteringar", "Expansionsinvesteringar", "kategori", "Totala utgifter"),
         ("Expansionsinvesteringar", "Bälinge företagspark", "objekt", "Expansionsinvesteringar"),
         ("Expansionsinvesteringar", "Stadsskogen", "objekt", "Expansionsinvesteringar"),
-        ("Expansionsinvesteringar", "Övr. exploateringsområden", "objekt",
-         "Expansionsinvesteringar"),
+        (
+            "Expansionsinvesteringar",
+            "Övr. exploateringsområden",
+            "objekt",
+            "Expansionsinvesteringar",
+        ),
         ("Imageinvesteringar", "Imageinvesteringar", "kategori", "Totala utgifter"),
         ("Reinvesteringar", "Reinvesteringar", "kategori", "Totala utgifter"),
         ("Reinvesteringar", "Inventarier", "objekt", "Reinvesteringar"),
@@ -167,11 +190,18 @@ def test_investeringar_structure(catalog):
         ("Anpassningsinvesteringar", "Lokalanpassningar", "objekt", "Anpassningsinvesteringar"),
         (None, "Totala utgifter", "totalt", None),
     ]
-    got = rows(catalog, "SELECT DISTINCT kategori, post, nivå, ingår_i, ordning FROM investeringar "
-                        "ORDER BY ordning")
+    got = rows(
+        catalog,
+        "SELECT DISTINCT kategori, post, nivå, ingår_i, ordning FROM investeringar "
+        "ORDER BY ordning",
+    )
     assert [r[:4] for r in got] == expected
     assert rows(catalog, "SELECT DISTINCT år, budgettyp FROM investeringar ORDER BY år") == [
-        (2024, "Budget"), (2025, "Budget"), (2026, "Plan"), (2027, "Plan"), (2028, "Plan"),
+        (2024, "Budget"),
+        (2025, "Budget"),
+        (2026, "Plan"),
+        (2027, "Plan"),
+        (2028, "Plan"),
         (2029, "Plan"),
     ]
 
@@ -216,8 +246,11 @@ RISKS = [
 
 
 def test_risks_values_and_flags(catalog):
-    got = rows(catalog, "SELECT risk, sannolikhet, väsentlighet, riskvärde, accepteras, "
-                        "internkontroll_2024 FROM risker ORDER BY ordning")
+    got = rows(
+        catalog,
+        "SELECT risk, sannolikhet, väsentlighet, riskvärde, accepteras, "
+        "internkontroll_2024 FROM risker ORDER BY ordning",
+    )
     diffs = [(exp, act) for exp, act in zip(RISKS, got, strict=True) if exp != act]
     assert not diffs, f"(expected, csv): {diffs}"
 
@@ -254,10 +287,16 @@ def test_hyphenated_risk_names_are_joined(catalog, name):
 def test_no_leftover_pdf_hyphens_in_names(catalog):
     # A word broken at a line end leaves "xxx- yyy"; only "Kultur- och" style is legitimate.
     leftover = re.compile(r"\w-(\s+(?!och\b|eller\b)\w|$)")
-    for table, col in [("drift", "post"), ("investeringar", "post"), ("risker", "risk"),
-                       ("internkontroll", "risk"), ("internkontroll", "ansvarig"),
-                       ("utredningar", "nämnd"), ("utredningar", "utredning"),
-                       ("inriktningar", "inriktning")]:
+    for table, col in [
+        ("drift", "post"),
+        ("investeringar", "post"),
+        ("risker", "risk"),
+        ("internkontroll", "risk"),
+        ("internkontroll", "ansvarig"),
+        ("utredningar", "nämnd"),
+        ("utredningar", "utredning"),
+        ("inriktningar", "inriktning"),
+    ]:
         for (value,) in rows(catalog, f'SELECT DISTINCT "{col}" FROM "{table}"'):
             if value:
                 assert not leftover.search(value), f"{table}.{col}: {value!r}"
@@ -268,21 +307,36 @@ def test_no_leftover_pdf_hyphens_in_names(catalog):
 INTERNKONTROLL = [
     ("Välfärdsbrottslighet", 12, "Ekonomichef", "Välfärdsbrottslighet"),
     ("Energibrist", 8, "Biträdande kommundirektör", "Energibrist/effektbrist"),
-    ("Avsaknad av helhetstänk vid införskaffande av system", 6, "IT-chef",
-     "Avsaknad av helhetstänk vid införskaffande av system"),
+    (
+        "Avsaknad av helhetstänk vid införskaffande av system",
+        6,
+        "IT-chef",
+        "Avsaknad av helhetstänk vid införskaffande av system",
+    ),
     ("Felaktiga löneutbetalningar", 6, "Biträdande kommundirektör", "Felaktiga löneutbetalningar"),
-    ("Bristande service mot förvaltningar och företag i upphandlingsfrågor", 6, "Ekonomichef",
-     "Bristande service mot förvaltningar och företag i upphandlingsfrågor"),
+    (
+        "Bristande service mot förvaltningar och företag i upphandlingsfrågor",
+        6,
+        "Ekonomichef",
+        "Bristande service mot förvaltningar och företag i upphandlingsfrågor",
+    ),
     ("Ramavtal följs inte", 6, "Ekonomichef", "Ramavtal följs inte"),
-    ("Felaktig utbetalning till förtroendevalda", 6, "Biträdande kommundirektör",
-     "Felaktig utbetalning till förtroendevalda"),
+    (
+        "Felaktig utbetalning till förtroendevalda",
+        6,
+        "Biträdande kommundirektör",
+        "Felaktig utbetalning till förtroendevalda",
+    ),
 ]
 
 
 def test_internkontroll_rows_and_join(catalog):
-    got = rows(catalog, "SELECT k.kontroll_id, k.risk, k.riskvärde, k.ansvarig, r.risk, "
-                        "r.riskvärde FROM internkontroll k LEFT JOIN risker r USING (risk_id) "
-                        "ORDER BY k.källrad")
+    got = rows(
+        catalog,
+        "SELECT k.kontroll_id, k.risk, k.riskvärde, k.ansvarig, r.risk, "
+        "r.riskvärde FROM internkontroll k LEFT JOIN risker r USING (risk_id) "
+        "ORDER BY k.källrad",
+    )
     assert [g[0] for g in got] == [f"K{i}" for i in range(1, 8)]
     assert [g[1:5] for g in got] == INTERNKONTROLL
     # Bilaga 1 and Bilaga 2 print the same riskvärde for each control.
@@ -302,16 +356,29 @@ def test_utredningar_per_namnd(catalog):
 
 def test_utredningar_not_prioritised(catalog):
     # "bedöms inte som prioriterat" (source lines 255-258 and 297-302); nobody coordinates them.
-    got = rows(catalog, "SELECT nämnd, utredning, samordnas_av FROM utredningar "
-                        "WHERE NOT prioriterad ORDER BY utredning_id")
+    got = rows(
+        catalog,
+        "SELECT nämnd, utredning, samordnas_av FROM utredningar "
+        "WHERE NOT prioriterad ORDER BY utredning_id",
+    )
     assert got == [
-        ("Kommunstyrelsen", "Utred lämplighet i att samordna kommunens juristkompetenser, samt "
-                            "utred juristsamverkan med andra kommuner", None),
-        ("Kommunstyrelsen", "Undersöka möjligheten att dela kompetenser med andra kommuner, "
-                            "förvaltningar eller bolag", None),
+        (
+            "Kommunstyrelsen",
+            "Utred lämplighet i att samordna kommunens juristkompetenser, samt "
+            "utred juristsamverkan med andra kommuner",
+            None,
+        ),
+        (
+            "Kommunstyrelsen",
+            "Undersöka möjligheten att dela kompetenser med andra kommuner, "
+            "förvaltningar eller bolag",
+            None,
+        ),
     ]
-    assert rows(catalog, "SELECT count(*) FROM utredningar WHERE prioriterad "
-                         "AND coalesce(samordnas_av, '') = ''") == [(0,)]
+    assert rows(
+        catalog,
+        "SELECT count(*) FROM utredningar WHERE prioriterad AND coalesce(samordnas_av, '') = ''",
+    ) == [(0,)]
 
 
 @pytest.mark.parametrize(
@@ -319,16 +386,21 @@ def test_utredningar_not_prioritised(catalog):
     [
         ("Bygg- och miljönämnden", "Införande av ett E-arkiv"),
         ("Kommunstyrelsen", "Översyn av interndebiteringar"),
-        ("Kultur- och utbildningsnämnden",
-         "Ökad samverkan med andra förvaltningar gällande yrkesgrupper - Attraktiv arbetsgivare"),
+        (
+            "Kultur- och utbildningsnämnden",
+            "Ökad samverkan med andra förvaltningar gällande yrkesgrupper - Attraktiv arbetsgivare",
+        ),
         ("Socialnämnden", "Använda kommunorganisationen i arbetsmarknadsverksamhet"),
         ("Socialnämnden", "Använda AI-stöd i utredningar"),
         ("Vård- och omsorgsnämnden", "Kommunövergripande handlingsplaner och rutiner"),
     ],
 )
 def test_utredning_names(catalog, namnd, utredning):
-    assert rows(catalog, "SELECT count(*) FROM utredningar WHERE nämnd = ? AND utredning = ?",
-                [namnd, utredning]) == [(1,)]
+    assert rows(
+        catalog,
+        "SELECT count(*) FROM utredningar WHERE nämnd = ? AND utredning = ?",
+        [namnd, utredning],
+    ) == [(1,)]
 
 
 def test_inriktningar_titles(catalog):
@@ -341,17 +413,26 @@ def test_inriktningar_titles(catalog):
 
 def test_skalor_wordings(catalog):
     # "Förklaring" in Bilaga 2; the document's own typo "fels" is kept.
-    assert rows(catalog, "SELECT skala, nivå, benämning, beskrivning FROM skalor "
-                         "ORDER BY skala, nivå") == [
-        ("Sannolikhet", 1, "Osannolik",
-         "risken för att fel ska uppstå är praktiskt taget obefintlig"),
+    assert rows(
+        catalog, "SELECT skala, nivå, benämning, beskrivning FROM skalor ORDER BY skala, nivå"
+    ) == [
+        (
+            "Sannolikhet",
+            1,
+            "Osannolik",
+            "risken för att fel ska uppstå är praktiskt taget obefintlig",
+        ),
         ("Sannolikhet", 2, "Mindre sannolik", "risken för att fels ska uppstå är mycket liten"),
         ("Sannolikhet", 3, "Möjlig", "det finns en möjlig risk för att fel ska uppstå"),
         ("Sannolikhet", 4, "Sannolik", "det är mycket troligt att fel ska uppstå"),
         ("Väsentlighet", 1, "Försumbar", "är obetydlig för de olika intressenterna och kommunen"),
         ("Väsentlighet", 2, "Lindrig", "uppfattas som liten av såväl intressenter som kommunen"),
-        ("Väsentlighet", 3, "Kännbar",
-         "uppfattas som besvärande av såväl intressenter som kommunen"),
+        (
+            "Väsentlighet",
+            3,
+            "Kännbar",
+            "uppfattas som besvärande av såväl intressenter som kommunen",
+        ),
         ("Väsentlighet", 4, "Allvarlig", "är så stor att fel helt enkelt inte får inträffa"),
     ]
 
@@ -379,6 +460,7 @@ def test_text_cells_occur_in_source(catalog, table, columns):
 
 
 # --- 3. Numbers against the printed document ------------------------------------------------
+
 
 def _printed(value: int) -> re.Pattern:
     """A regex for `value` as printed, bounded by non-digits (a positive must not follow '-')."""
@@ -476,8 +558,9 @@ def _drift_table_in_source(heading: str) -> tuple[list[tuple[str, int]], list]:
     top = _line_no(lambda s: s == heading)
     header = _line_no(lambda s: s.startswith("Belopp i tkr"), top)
     last = _line_no(lambda s: s.startswith("Årets resultat"), header)
-    columns = [(typ, int(y)) for typ, y in re.findall(r"(Budget|Plan) (\d{4})",
-                                                       SRC_LINES[header - 1])]
+    columns = [
+        (typ, int(y)) for typ, y in re.findall(r"(Budget|Plan) (\d{4})", SRC_LINES[header - 1])
+    ]
     return columns, parse_source_table(header + 1, last, len(columns))
 
 
@@ -507,12 +590,15 @@ def test_investeringar_source_rows_equal_csv(catalog):
     first = _line_no(lambda s: s.startswith("Expansionsinvesteringar"), top)
     last = _line_no(lambda s: s.startswith("Totala utgifter"), first)
     # The column headings are wrapped one word per line between the title and the first row.
-    heading = " ".join(SRC_LINES[top:first - 1])
+    heading = " ".join(SRC_LINES[top : first - 1])
     columns = [(t, int(y)) for t, y in re.findall(r"(Budget|Plan)\s+(\d{4})", heading)]
     assert [y for _, y in columns] == list(range(2024, 2030))
     parsed = parse_source_table(first, last, len(columns))
-    csv_rows = rows(catalog, "SELECT post, list(belopp_tkr ORDER BY år) FROM investeringar "
-                             "GROUP BY post ORDER BY min(ordning)")
+    csv_rows = rows(
+        catalog,
+        "SELECT post, list(belopp_tkr ORDER BY år) FROM investeringar "
+        "GROUP BY post ORDER BY min(ordning)",
+    )
     assert csv_rows == parsed
     assert rows(catalog, "SELECT DISTINCT budgettyp, år FROM investeringar ORDER BY år") == columns
 
@@ -564,10 +650,20 @@ def test_kallrad_points_at_the_row_name(catalog, table):
 
 
 def test_each_post_has_one_kallrad(catalog):
-    assert rows(catalog, "SELECT enhet, post FROM drift GROUP BY enhet, post "
-                         "HAVING count(DISTINCT källrad) > 1") == []
-    assert rows(catalog, "SELECT post FROM investeringar GROUP BY post "
-                         "HAVING count(DISTINCT källrad) > 1") == []
+    assert (
+        rows(
+            catalog,
+            "SELECT enhet, post FROM drift GROUP BY enhet, post HAVING count(DISTINCT källrad) > 1",
+        )
+        == []
+    )
+    assert (
+        rows(
+            catalog,
+            "SELECT post FROM investeringar GROUP BY post HAVING count(DISTINCT källrad) > 1",
+        )
+        == []
+    )
 
 
 def test_kallrad_of_wrapped_drift_label(catalog):
@@ -575,6 +671,7 @@ def test_kallrad_of_wrapped_drift_label(catalog):
 
 
 # --- 5. Loader errors ---------------------------------------------------------------------
+
 
 def _cache_dir() -> Path:
     return Path(os.environ["KSQUERY_HOME"]) / "cache"
@@ -610,7 +707,7 @@ def _edit_line(path: Path, line_no: int, edit) -> None:
     """Rewrite 1-based line `line_no` of a CSV, keeping its line endings."""
     lines = path.read_bytes().decode("utf-8").splitlines(keepends=True)
     body = lines[line_no - 1].rstrip("\r\n")
-    lines[line_no - 1] = edit(body) + lines[line_no - 1][len(body):]
+    lines[line_no - 1] = edit(body) + lines[line_no - 1][len(body) :]
     path.write_bytes("".join(lines).encode("utf-8"))
 
 
@@ -700,8 +797,10 @@ def test_error_data_dir_missing(tmp_path, monkeypatch):
 
 # --- 6. --data / KSQUERY_DATA on a copy ----------------------------------------------------
 
-_KS_INTAKT_2024 = ("SELECT belopp_tkr FROM drift WHERE enhet = 'kommunstyrelsen' "
-                   "AND post = 'Verksamhetens intäkter' AND år = 2024")
+_KS_INTAKT_2024 = (
+    "SELECT belopp_tkr FROM drift WHERE enhet = 'kommunstyrelsen' "
+    "AND post = 'Verksamhetens intäkter' AND år = 2024"
+)
 
 
 def test_data_dir_copy_is_independent(data_copy, monkeypatch):
@@ -745,7 +844,8 @@ def test_adding_a_table_is_a_file_and_a_dictionary_entry(data_copy, catalog):
         assert "nyckeltal" in cat.tables
         got = cat.con.execute("SELECT namn, år, värde FROM nyckeltal ORDER BY namn").fetchall()
         assert [(n, y, float(v)) for n, y, v in got] == [
-            ("Pulsmätningar", 2025, 3.0), ("Sjukfrånvaro", 2025, 4.5)
+            ("Pulsmätningar", 2025, 3.0),
+            ("Sjukfrånvaro", 2025, 4.5),
         ]
         # The rest of the data set is still there.
         assert cat.con.execute("SELECT count(*) FROM risker").fetchone() == (33,)
@@ -802,7 +902,9 @@ def test_parquet_type_mismatch(tmp_path):
     assert_data_error(directory, "x.parquet", "n", "VARCHAR", "INTEGER")
 
 
-@pytest.mark.parametrize("value, words", [("123456789012.5", "för stort"), ("1.23456", "decimaler")])
+@pytest.mark.parametrize(
+    "value, words", [("123456789012.5", "för stort"), ("1.23456", "decimaler")]
+)
 def test_error_decimal_out_of_its_type(data_copy, value, words):
     # påståenden.värde is DECIMAL(12,3): 9 whole digits and 3 decimals at most.
     path = data_copy / "påståenden.csv"

@@ -41,8 +41,12 @@ def test_format_value(value, column, expected):
 
 
 def test_table_alignment_and_footer():
-    r = res(["post", "år", "belopp_tkr"], [("Kommunbidrag", 2025, 118535), ("Finansnetto", 2025, -100)],
-            elapsed=0.0012, source="Ekonomiska ramar")
+    r = res(
+        ["post", "år", "belopp_tkr"],
+        [("Kommunbidrag", 2025, 118535), ("Finansnetto", 2025, -100)],
+        elapsed=0.0012,
+        source="Ekonomiska ramar",
+    )
     assert output.render_table(r, width=80) == (
         "post         │ år   │ belopp_tkr\n"
         "─────────────┼──────┼───────────\n"
@@ -69,20 +73,30 @@ def test_table_wraps_long_text_to_width():
 
 
 def test_title_and_params_shown():
-    r = res(["risk"], [("Cyberhot",)], title="Risker med riskvärde minst 8", params={"min_värde": 8})
+    r = res(
+        ["risk"], [("Cyberhot",)], title="Risker med riskvärde minst 8", params={"min_värde": 8}
+    )
     lines = output.render_table(r).splitlines()
     assert lines[:2] == ["Risker med riskvärde minst 8", "Parametrar: min_värde = 8"]
 
 
 def test_csv_raw_values():
-    r = res(["post", "belopp", "ok", "n"], [("Köp, av \"tjänster\"", -51171, True, None), ("x", Decimal("4.2"), False, 1.5)])
-    assert output.to_csv(r) == 'post,belopp,ok,n\n"Köp, av ""tjänster""",-51171,true,\nx,4.2,false,1.5\n'
+    r = res(
+        ["post", "belopp", "ok", "n"],
+        [('Köp, av "tjänster"', -51171, True, None), ("x", Decimal("4.2"), False, 1.5)],
+    )
+    assert (
+        output.to_csv(r)
+        == 'post,belopp,ok,n\n"Köp, av ""tjänster""",-51171,true,\nx,4.2,false,1.5\n'
+    )
 
 
 def test_json_raw_values_and_meta():
     plain = res(["a", "b"], [(1, Decimal("2.50"))])
     assert json.loads(output.to_json(plain)) == {"columns": ["a", "b"], "rows": [[1, 2.5]]}
-    named = res(["a"], [(1,)], title="T", question="q", params={"år": 2026}, source="S", sql="SELECT 1")
+    named = res(
+        ["a"], [(1,)], title="T", question="q", params={"år": 2026}, source="S", sql="SELECT 1"
+    )
     data = json.loads(output.to_json(named))
     assert data["question"] == "q" and data["params"] == {"år": 2026} and data["source"] == "S"
     assert data["rows"] == [[1]] and data["alternatives"] == []
@@ -97,7 +111,10 @@ def test_markdown():
 
 def test_xlsx_is_a_real_spreadsheet(tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
-    r = res(["post", "år", "belopp_tkr", "andel"], [("Kommunbidrag", 2025, 118535, 0.5), ("Tom", 2026, None, None)])
+    r = res(
+        ["post", "år", "belopp_tkr", "andel"],
+        [("Kommunbidrag", 2025, 118535, 0.5), ("Tom", 2026, None, None)],
+    )
     path = output.write_xlsx(r, tmp_path / "x.xlsx")
     sheet = openpyxl.load_workbook(path).active
     assert [c.value for c in sheet[1]] == ["post", "år", "belopp_tkr", "andel"]
@@ -113,7 +130,10 @@ def test_bar_chart_and_matrix():
     assert lines[0] == "Inv (belopp_tkr)"
     assert lines[1].startswith("2024 │") and lines[1].count("█") == 29
     assert lines[2].count("█") == 14 and "▌" in lines[2]  # half of 29 cells: 14.5
-    m = res(["sannolikhet", "väsentlighet", "antal_risker", "med_kontroll"], [(3, 4, 1, 1), (2, 2, 9, 0)])
+    m = res(
+        ["sannolikhet", "väsentlighet", "antal_risker", "med_kontroll"],
+        [(3, 4, 1, 1), (2, 2, 9, 0)],
+    )
     grid = output.chart(m, spec="matrix x=sannolikhet y=väsentlighet")
     assert "1 (1)" in grid and "9 (0)" in grid
     assert output.chart(res(["t"], [("x",)])).startswith("(inget att rita")

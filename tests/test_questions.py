@@ -10,13 +10,26 @@ from ksquery import engine, questions
 from ksquery.errors import ParamError, QuestionError
 
 ALL = questions.load_all()
+HEADER = "-- title: x\n-- description: d\n-- aliases: a\n-- source: s\n"
 
 
 def test_catalogue_covers_the_brief():
-    for qid in ("risker_utan_kontroll", "investeringar_per_ar", "investeringar_per_kategori",
-                "investeringar_per_objekt", "investeringar_summa", "drift_per_post", "drift_forandring",
-                "kommunbidrag", "kontroller_per_ansvarig", "utredningar_per_namnd",
-                "utredningar_per_samordnare", "accepterade_risker", "riskmatris", "politiska_inriktningar"):
+    for qid in (
+        "risker_utan_kontroll",
+        "investeringar_per_ar",
+        "investeringar_per_kategori",
+        "investeringar_per_objekt",
+        "investeringar_summa",
+        "drift_per_post",
+        "drift_forandring",
+        "kommunbidrag",
+        "kontroller_per_ansvarig",
+        "utredningar_per_namnd",
+        "utredningar_per_samordnare",
+        "accepterade_risker",
+        "riskmatris",
+        "politiska_inriktningar",
+    ):
         assert qid in ALL
 
 
@@ -39,10 +52,15 @@ def test_risks_without_control_by_threshold(catalog):
     assert len(six) == 7 and all(r[3] >= 6 for r in six)
 
 
-@pytest.mark.parametrize("given, words", [
-    ({"min_värde": "sex"}, "heltal"), ({"min_värde": "0"}, "mellan 1 och 16"),
-    ({"min_värde": "6; DROP VIEW risker"}, "heltal"), ({"x": "1"}, "ingen parameter"),
-])
+@pytest.mark.parametrize(
+    "given, words",
+    [
+        ({"min_värde": "sex"}, "heltal"),
+        ({"min_värde": "0"}, "mellan 1 och 16"),
+        ({"min_värde": "6; DROP VIEW risker"}, "heltal"),
+        ({"x": "1"}, "ingen parameter"),
+    ],
+)
 def test_bad_params(catalog, given, words):
     with pytest.raises(ParamError, match=words):
         questions.run(catalog, ALL["risker_utan_kontroll"], given)
@@ -55,14 +73,26 @@ def test_text_param_choices_come_from_data(catalog):
         questions.run(catalog, q, {"nämnd": "Socialnämden"})
 
 
-@pytest.mark.parametrize("text, words", [
-    ("-- title: x\n-- colour: red\nSELECT 1", "okänd rubriknyckel"),
-    ("-- title: x\n-- description: d\n-- aliases: a\n-- source: s\nSELECT $y", "används men deklareras inte"),
-    ("-- title: x\n-- description: d\n-- aliases: a\n-- source: s\n-- param: y int = 1\nSELECT 1", "deklareras men används inte"),
-    ("-- title: x\n-- description: d\nSELECT 1", "saknar"),
-    ("-- title: x\n-- description: d\n-- aliases: a\n-- source: s\n-- param: y float = 1\nSELECT $y", "okänd typ"),
-    ("-- title: x\n", "ingen SQL"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("-- title: x\n-- colour: red\nSELECT 1", "okänd rubriknyckel"),
+        (
+            "-- title: x\n-- description: d\n-- aliases: a\n-- source: s\nSELECT $y",
+            "används men deklareras inte",
+        ),
+        (
+            HEADER + "-- param: y int = 1\nSELECT 1",
+            "deklareras men används inte",
+        ),
+        ("-- title: x\n-- description: d\nSELECT 1", "saknar"),
+        (
+            HEADER + "-- param: y float = 1\nSELECT $y",
+            "okänd typ",
+        ),
+        ("-- title: x\n", "ingen SQL"),
+    ],
+)
 def test_malformed_headers(text, words):
     with pytest.raises(QuestionError, match=words):
         questions.parse_text(text, Path("x.sql"))
@@ -72,4 +102,6 @@ def test_mnkr_rounds_half_away_from_zero_like_the_document(catalog):
     rows = questions.run(catalog, ALL["investeringar_per_ar"]).rows
     by_year = {r[0]: r[3] for r in rows}
     assert by_year[2027] == 136.4  # 136 350 tkr; a DOUBLE round(…/1000, 1) gives 136,3
-    assert engine.run(catalog, "SELECT mnkr(-4227), mnkr(-50), mnkr(619698)").rows == [(-4.2, -0.1, 619.7)]
+    assert engine.run(catalog, "SELECT mnkr(-4227), mnkr(-50), mnkr(619698)").rows == [
+        (-4.2, -0.1, 619.7)
+    ]

@@ -29,7 +29,10 @@ def test_named_question_sql_and_refusal(state):
 
 
 def test_meta_commands(state, tmp_path):
-    assert "\\?" not in texts(handle(state, "\\?"))[0] and ".tables" in texts(handle(state, ".help"))[0]
+    assert (
+        "\\?" not in texts(handle(state, "\\?"))[0]
+        and ".tables" in texts(handle(state, ".help"))[0]
+    )
     assert handle(state, ".tables")[0].rows
     assert handle(state, ".describe risker")[0].rows[0][0] == "risk_id"
     assert "okänt kommando" in texts(handle(state, ".foo"))[0]
@@ -111,7 +114,9 @@ def test_ctrl_c_interrupts_a_running_query(catalog):
     timer.start()
     try:
         with pytest.raises(Exception, match="Ctrl-C"):
-            engine.run(catalog, "SELECT count(*) FROM range(1000000) a, range(1000000) b", timeout=30)
+            engine.run(
+                catalog, "SELECT count(*) FROM range(1000000) a, range(1000000) b", timeout=30
+            )
     finally:
         timer.cancel()
     assert engine.run(catalog, "SELECT 1").rows == [(1,)]

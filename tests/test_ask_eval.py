@@ -267,3 +267,106 @@ def test_cli_nonsense_exits_1_with_swedish_message():
     low = errors[0].lower()
     assert any(w in low for w in ("hittar", "ingen", "inget", "fråga", "kunde inte")), err
     assert not proc.stdout.strip() or proc.stdout.strip().startswith("{"), proc.stdout
+
+
+# --- held-out measurement ----------------------------------------------------------------------
+#
+# tests/eval_holdout.toml was written without looking at eval_questions.toml or the parser, so it
+# measures how `ask` generalises. Same scoring as test_ask_eval_share; it only asserts a floor
+# (the share is reported in the README). [[unanswerable]] questions count as right when ask
+# raises NoAnswer or falls back to free-text search (result.question is None).
+
+from ksquery.errors import KsqueryError  # noqa: E402
+
+HOLDOUT_FILE = Path(__file__).with_name("eval_holdout.toml")
+HOLDOUT_MIN_SHARE = 0.80
+
+
+def test_ask_holdout_report(catalog, named):
+    with HOLDOUT_FILE.open("rb") as fh:
+        data = tomllib.load(fh)
+    cases = data["q"]
+    unanswerable = data.get("unanswerable", [])
+
+    contexts: dict[str, dict | None] = {}
+    misses: list[str] = []
+    right = 0
+    for case in cases:
+        text = case["text"]
+        context = contexts.get(case["follows"]) if "follows" in case else None
+        head = f"- {text!r}" + (f"  (följer {case['follows']!r})" if "follows" in case else "")
+        wanted = (
+            f"    väntat: {case['expect']!r}"
+            f"{' utan ' + repr(case['absent']) if case.get('absent') else ''}\n"
+        )
+        try:
+            result = ask.answer(catalog, named, text, {}, context=context)
+        except NoAnswer as exc:
+            contexts[text] = None
+            misses.append(f"{head}\n{wanted}    fick:   NoAnswer: {exc}")
+            continue
+        except KsqueryError as exc:  # any other refusal is a miss too, not a crash
+            contexts[text] = None
+            misses.append(f"{head}\n{wanted}    fick:   {type(exc).__name__}: {exc}")
+            continue
+        contexts[text] = ask.last_context(result)
+        reasons = _judge(case, result)
+        if not reasons:
+            right += 1
+            continue
+        shown = [tuple(result.columns)] + [tuple(r) for r in list(result.rows)[:SHOW_ROWS]]
+        more = len(result.rows) - SHOW_ROWS
+        misses.append(
+            f"{head}\n{wanted}"
+            f"    fel:    {'; '.join(reasons)}\n"
+            f"    fick:   fråga={result.question!r} params={_params(result)}\n"
+            + "".join(f"            {_short(r)}\n" for r in shown)
+            + (f"            … {more} rader till\n" if more > 0 else "")
+        )
+
+    refused = 0
+    searched = 0
+    other_error: list[str] = []
+    wrongly_answered: list[str] = []
+    for case in unanswerable:
+        text = case["text"]
+        try:
+            result = ask.answer(catalog, named, text, {}, context=None)
+        except NoAnswer:
+            refused += 1
+            continue
+        except KsqueryError as exc:  # refused, but not as NoAnswer: reported, not counted right
+            other_error.append(f"- {text!r}\n    fick:   {type(exc).__name__}: {exc}")
+            continue
+        if result.question is None:
+            searched += 1
+            continue
+        first = list(result.rows)[:2]
+        wrongly_answered.append(
+            f"- {text!r}\n    fick:   fråga={result.question!r} params={_params(result)}\n"
+            + "".join(f"            {_short(tuple(r))}\n" for r in first)
+        )
+
+    share = right / len(cases)
+    print(
+        f"\n=== ksquery ask, held-out: {right}/{len(cases)} rätt = {share:.1%}"
+        f" (golv {HOLDOUT_MIN_SHARE:.0%}) ==="
+    )
+    if misses:
+        print(f"--- {len(misses)} missar ---")
+        print("\n".join(misses))
+    if unanswerable:
+        ok = refused + searched
+        print(
+            f"=== obesvarbara: {ok}/{len(unanswerable)} rätt hanterade"
+            f" ({refused} NoAnswer, {searched} fritextsökning) ==="
+        )
+        if other_error:
+            print(f"--- {len(other_error)} avvisade med annat fel än NoAnswer (räknas ej rätt) ---")
+            print("\n".join(other_error))
+        if wrongly_answered:
+            print(f"--- {len(wrongly_answered)} besvarade ändå med en namngiven fråga ---")
+            print("\n".join(wrongly_answered))
+    assert share >= HOLDOUT_MIN_SHARE, (
+        f"bara {share:.1%} rätt ({right}/{len(cases)}); se utskriften"
+    )

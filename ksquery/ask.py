@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 
 from ksquery import engine, questions
 from ksquery.catalog import Catalog, user_dir
-from ksquery.errors import NoAnswer
+from ksquery.errors import NoAnswer, ParamError
 
 INDEX_VERSION = "1"
 NUMBER_WORDS = {
@@ -129,7 +129,8 @@ def wants_chart(text: str) -> bool:
 class Extracted:
     years: list[int] = field(default_factory=list)
     span: tuple[int, int] | None = None
-    threshold: int | None = None
+    threshold: int | None = None  # lower bound ("minst 6")
+    maximum: int | None = None  # upper bound ("under 4" → 3)
     entities: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, column) -> value
     rest: str = ""
     change: bool = False  # the text asks about a change (ökar, minskar, förändring …)
@@ -163,24 +164,49 @@ def extract(catalog: Catalog, text: str) -> Extracted:
         ex.years.append(budget_year)
     if re.search(r"\bförra året\b|\bföregående år\b", low) and not ex.years:
         ex.years.append(budget_year - 1)
-    num = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")"
-    patterns = [
-        (rf"(?:≥|>=|minst|lägst|åtminstone)\s*{num}\b", 0),
-        (rf"\b{num}\s+eller\s+(?:mer|högre|större|över)", 0),
-        (rf"(?:>|över|högre än|större än|mer än)\s*{num}\b", 1),
-        (rf"(?:värde|riskvärde|riskvärdet)\s*(?:=|på|är)?\s*{num}\b(?!\s*(?:eller|och))", 0),
-    ]
-    for pattern, plus in patterns:
-        if m := re.search(pattern, low):
-            raw = m.group(1)
-            value = int(raw) if raw.isdigit() else NUMBER_WORDS[raw]
-            if value < 100:
-                ex.threshold = value + plus
-                break
+    ex.threshold, ex.maximum = _bounds(low)
     ex.entities = _entities(catalog, low)
     ex.rest = low
     ex.change = bool(CHANGE_WORDS & set(words(low)))
     return ex
+
+
+_NUM = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")"
+# (pattern, which bound it sets, adjustment): "över 5" means at least 6, "under 4" at most 3.
+_BOUNDS = [
+    (rf"(?:≥|>=|minst|lägst|åtminstone)\s*{_NUM}\b", "min", 0),
+    (rf"\b{_NUM}\s+eller\s+(?:mer|högre|större|över)", "min", 0),
+    (rf"(?:>|över|högre än|större än|mer än)\s*{_NUM}\b", "min", 1),
+    (rf"(?:≤|<=|högst|max|maximalt|som mest)\s*{_NUM}\b", "max", 0),
+    (rf"\b{_NUM}\s+eller\s+(?:mindre|lägre|under)", "max", 0),
+    (rf"(?:<|under|lägre än|mindre än)\s*{_NUM}\b", "max", -1),
+    (
+        rf"(?:värde|riskvärde|riskvärdet)\s*(?:=|på|är|lika med)?\s*{_NUM}\b(?!\s*(?:eller|och))",
+        "exact",
+        0,
+    ),
+]
+
+
+def _bounds(low: str) -> tuple[int | None, int | None]:
+    """Lower and upper bounds a text puts on a value: 'minst 6', 'under 4', 'värde 3'."""
+    low_bound = high_bound = None
+    for pattern, kind, adjust in _BOUNDS:
+        m = re.search(pattern, low)
+        if not m:
+            continue
+        raw = m.group(1)
+        value = (int(raw) if raw.isdigit() else NUMBER_WORDS[raw]) + adjust
+        if value >= 100:
+            continue
+        if kind == "exact":
+            if low_bound is None and high_bound is None:
+                low_bound = high_bound = value
+        elif kind == "min" and low_bound is None:
+            low_bound = value
+        elif kind == "max" and high_bound is None:
+            high_bound = value
+    return low_bound, high_bound
 
 
 def _entity_index(catalog: Catalog) -> list[tuple[str, str, str, tuple[str, ...]]]:
@@ -306,9 +332,13 @@ def _fill(catalog: Catalog, q: questions.Question, ex: Extracted) -> tuple[dict[
             and p.name not in ("enhet",)
         ):
             bonus -= 12  # a question about one specific thing, but the text names none
-    if ex.threshold is not None and any(n.startswith("min") for n in names):
-        params[next(n for n in q.params if n.name.startswith("min")).name] = ex.threshold
-        bonus += 20
+    for bound, prefix in ((ex.threshold, "min"), (ex.maximum, "max")):
+        target = next((p.name for p in q.params if p.name.startswith(prefix)), None)
+        if bound is not None and target:
+            params[target] = bound
+            bonus += 20 if prefix == "min" or ex.threshold is None else 0
+    if {"per", "varje", "vardera"} & set(words(ex.rest)) and " per " in q.title.lower():
+        bonus += 10  # "per nämnd", "varje nämnd": the overview, not one of them
     years = sorted(set(ex.years))
     if ex.span and {"från", "till"} <= names:
         params["från"], params["till"] = ex.span
@@ -402,7 +432,14 @@ def answer(
             return count
     if best is not None and best.score >= THRESHOLD and not (searchy and best.score < 90):
         params = {**best.params, **given}
-        result = questions.run(catalog, best.question, params, timeout=timeout)
+        try:
+            result = questions.run(catalog, best.question, params, timeout=timeout)
+        except ParamError as err:
+            # e.g. a year the document does not cover: an honest "no answer", not bad input
+            raise NoAnswer(
+                f"dokumentet har inget svar: {err} ({best.question.heading(_with_defaults(best))})",
+                err.hint,
+            ) from None
         if counting and " per " not in best.question.title.lower():
             # "hur många risker accepteras?": the number of rows the matching question lists
             return result.with_meta(
@@ -437,6 +474,10 @@ def answer(
             f"{q.id} ({q.heading({p.name: p.default for p in q.params})})" for q in nearest
         ),
     )
+
+
+def _with_defaults(reading: Reading) -> dict[str, Any]:
+    return {**{p.name: p.default for p in reading.question.params}, **reading.params}
 
 
 def last_context(result: engine.Result) -> dict | None:

@@ -70,7 +70,7 @@ class Question:
         text = re.sub(
             r"\{(\w+)\}", lambda m: _shown(values.get(m.group(1), m.group(0))), self.title
         )
-        return re.sub(r"\b(\d{4})–\1\b", r"\1", text)  # "2026–2026" reads as "2026"
+        return re.sub(r"\b(\d+)–\1\b", r"\1", text)  # "2026–2026" reads as "2026"
 
 
 def _shown(value: Any) -> str:
@@ -264,7 +264,9 @@ def choices_for(catalog: Catalog, param: Param) -> list[str] | None:
     if param.choices_sql not in cache:
         engine.check_cached(catalog, param.choices_sql)
         result = engine.run(catalog, param.choices_sql, validated=True)
-        cache[param.choices_sql] = [str(r[0]) for r in result.rows if r[0] is not None]
+        values = [str(r[0]) for r in result.rows if r[0] is not None]
+        numeric = all(re.fullmatch(r"-?\d+", v) for v in values)
+        cache[param.choices_sql] = sorted(values, key=int if numeric else str.casefold)
     return cache[param.choices_sql]
 
 

@@ -1,12 +1,13 @@
--- title: Risker med riskvärde minst {min_värde}
--- description: Alla risker med minst det riskvärdet, och om de har ett kontrollmoment i internkontrollplanen 2025.
--- aliases: risker med högt riskvärde; högsta riskerna; största riskerna; allvarligaste riskerna; risker över; risker med värde; lista risker; alla risker; riskerna
+-- title: Risker med riskvärde {min_värde}–{max_värde}
+-- description: Alla risker med ett riskvärde inom gränserna, och om de har ett kontrollmoment i internkontrollplanen 2025.
+-- aliases: risker med högt riskvärde; högsta riskerna; största riskerna; allvarligaste riskerna; risker över; risker med värde; lista risker; alla risker; riskerna; risker under; lägsta riskerna
 -- param: min_värde int = 1 | in 1..16 | Lägsta riskvärde
+-- param: max_värde int = 16 | in 1..16 | Högsta riskvärde
 -- source: Bilaga 2 – Risk och väsentlighetsanalys
 -- chart: bar x=risk y=riskvärde
 SELECT risk, sannolikhet, väsentlighet, riskvärde,
        risk_id IN (SELECT risk_id FROM internkontroll) AS har_kontroll,
        accepteras, källrad
 FROM risker
-WHERE riskvärde >= $min_värde
+WHERE riskvärde BETWEEN $min_värde AND $max_värde
 ORDER BY riskvärde DESC, risk COLLATE sv;

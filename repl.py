@@ -1,4 +1,7 @@
 """Start the ksquery REPL on the shipped data (or --data DIR)."""
-from ksquery.cli import main
 
-raise SystemExit(main(["repl", *__import__("sys").argv[1:]]))
+import sys
+
+from ksquery.cli import entry
+
+entry(["repl", *sys.argv[1:]])

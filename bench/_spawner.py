@@ -25,7 +25,8 @@ import time
 
 
 def run_local(argv, env=None, stdin=None, cwd=None) -> dict:
-    """Run argv to completion; wall seconds, the child's own ru_maxrss (KiB), exit code, stderr tail."""
+    """Run argv to completion: wall seconds, the child's own ru_maxrss (KiB), exit code and the
+    tail of stderr."""
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(
@@ -49,7 +50,12 @@ def run_local(argv, env=None, stdin=None, cwd=None) -> dict:
         if proc.returncode != 0:
             err.seek(0)
             tail = err.read().decode("utf-8", "replace").strip()[-600:]
-    return {"seconds": seconds, "maxrss_kib": usage.ru_maxrss, "returncode": proc.returncode, "stderr": tail}
+    return {
+        "seconds": seconds,
+        "maxrss_kib": usage.ru_maxrss,
+        "returncode": proc.returncode,
+        "stderr": tail,
+    }
 
 
 def serve() -> None:
@@ -64,7 +70,9 @@ def serve() -> None:
                 module, func = req["call"].split(":")
                 result = getattr(importlib.import_module(module), func)(*req.get("args", []))
             else:
-                data = base64.b64decode(req["stdin_b64"]) if req.get("stdin_b64") is not None else None
+                data = (
+                    base64.b64decode(req["stdin_b64"]) if req.get("stdin_b64") is not None else None
+                )
                 result = run_local(req["argv"], req.get("env"), data, req.get("cwd"))
             resp = {"ok": True, "result": result}
         except Exception as err:  # noqa: BLE001 - reported to the benchmark

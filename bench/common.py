@@ -48,7 +48,11 @@ def _spawner(kind: str = "run") -> subprocess.Popen:
     if proc is None or proc.poll() is not None:
         proc = subprocess.Popen(
             [sys.executable, str(BENCH / "_spawner.py")],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, encoding="utf-8", cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            cwd=ROOT,
         )
         _spawners[kind] = proc
         atexit.register(_stop_spawner, proc)
@@ -99,7 +103,9 @@ def run_timed(argv, env=None, stdin=None, cwd=None, check=True) -> tuple[float, 
     }
     res = _request(req)
     if check and res["returncode"] != 0:
-        raise CommandFailed(f"exit {res['returncode']}: {' '.join(map(str, argv))}\n{res['stderr']}")
+        raise CommandFailed(
+            f"exit {res['returncode']}: {' '.join(map(str, argv))}\n{res['stderr']}"
+        )
     return res["seconds"], res["maxrss_kib"] / 1024.0
 
 
@@ -198,8 +204,10 @@ def machine_line(m: dict) -> str:
     load = m.get("loadavg")
     load_text = f", load {load[0]:.2f}/{load[1]:.2f}/{load[2]:.2f}" if load else ""
     mem = f"{m['mem_total_mib'] / 1024:.1f} GiB RAM" if m.get("mem_total_mib") else "RAM unknown"
-    return (f"{m['nproc']} CPU ({m['cpu_model']}), {mem}, Python {m['python']}, "
-            f"DuckDB {m['duckdb']}, {m['platform']}{load_text}")
+    return (
+        f"{m['nproc']} CPU ({m['cpu_model']}), {mem}, Python {m['python']}, "
+        f"DuckDB {m['duckdb']}, {m['platform']}{load_text}"
+    )
 
 
 # --- a warmed KSQUERY_HOME ----------------------------------------------------------------
@@ -238,8 +246,15 @@ def warm(commands, env, report=None) -> dict:
 # --- goals and the report -----------------------------------------------------------------
 
 
-def goal(gid: str, description: str, measured: float | None, limit: float | None, op: str = "<=",
-         unit: str = "", note: str = "") -> dict:
+def goal(
+    gid: str,
+    description: str,
+    measured: float | None,
+    limit: float | None,
+    op: str = "<=",
+    unit: str = "",
+    note: str = "",
+) -> dict:
     """A goal; limit None means 'report only' (never fails)."""
     if measured is None:
         passed = False
@@ -253,8 +268,16 @@ def goal(gid: str, description: str, measured: float | None, limit: float | None
         passed = measured >= limit
     else:
         raise ValueError(op)
-    return {"id": gid, "description": description, "measured": measured, "limit": limit, "op": op,
-            "unit": unit, "passed": passed, "note": note}
+    return {
+        "id": gid,
+        "description": description,
+        "measured": measured,
+        "limit": limit,
+        "op": op,
+        "unit": unit,
+        "passed": passed,
+        "note": note,
+    }
 
 
 def fmt_value(value, unit: str) -> str:
@@ -294,13 +317,23 @@ class Report:
         self.notes.append(text)
         print(f"note: {text}", flush=True)
 
-    def timing(self, key: str, label: str, st: dict, unit: str = "ms", rss: dict | None = None,
-               extra: dict | None = None) -> None:
+    def timing(
+        self,
+        key: str,
+        label: str,
+        st: dict,
+        unit: str = "ms",
+        rss: dict | None = None,
+        extra: dict | None = None,
+    ) -> None:
         """Print one measurement: median, min–max, runs (and peak memory)."""
         scale = {"ms": 1000.0, "us": 1e6, "s": 1.0}.get(unit, 1.0)
-        text = (f"  {label}: median {st['median'] * scale:.{_dec(unit)}f} {_u(unit)}, "
-                f"min–max {st['min'] * scale:.{_dec(unit)}f}–{st['max'] * scale:.{_dec(unit)}f} {_u(unit)}, "
-                f"runs {st['n']}")
+        text = (
+            f"  {label}: median {st['median'] * scale:.{_dec(unit)}f} {_u(unit)}, "
+            f"min–max {st['min'] * scale:.{_dec(unit)}f}–"
+            f"{st['max'] * scale:.{_dec(unit)}f} {_u(unit)}, "
+            f"runs {st['n']}"
+        )
         if rss is not None and rss.get("n"):
             text += f", peak RSS {rss['max']:.0f} MiB (median {rss['median']:.0f})"
         print(text, flush=True)
@@ -312,8 +345,12 @@ class Report:
         self.measurements[key] = entry
 
     def ratio(self, key: str, label: str, st: dict, extra: dict | None = None) -> None:
-        print(f"  {label}: median ratio {st['median']:.2f}x, min–max {st['min']:.2f}–{st['max']:.2f}x, "
-              f"runs {st['n']}", flush=True)
+        print(
+            f"  {label}: median ratio {st['median']:.2f}x, "
+            f"min–max {st['min']:.2f}–{st['max']:.2f}x, "
+            f"runs {st['n']}",
+            flush=True,
+        )
         entry = {"label": label, "unit": "x", "stats": st}
         if extra:
             entry.update(extra)
@@ -334,9 +371,16 @@ class Report:
         print(flush=True)
         for g in self.goals:
             verdict = "REPORT" if g["passed"] is None else ("PASS" if g["passed"] else "FAIL")
-            limit = "" if g["limit"] is None else f" (goal {g['op']} {fmt_value(g['limit'], g['unit'])})"
-            print(f"{verdict} {g['id']}: {g['description']} = {fmt_value(g['measured'], g['unit'])}{limit}",
-                  flush=True)
+            limit = (
+                ""
+                if g["limit"] is None
+                else f" (goal {g['op']} {fmt_value(g['limit'], g['unit'])})"
+            )
+            print(
+                f"{verdict} {g['id']}: {g['description']} = "
+                f"{fmt_value(g['measured'], g['unit'])}{limit}",
+                flush=True,
+            )
         doc = {
             "script": self.script,
             "quick": bool(self.args.quick),
@@ -351,7 +395,9 @@ class Report:
         if getattr(self.args, "json", None):
             path = Path(self.args.json)
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+            path.write_text(
+                json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+            )
         failed = any(g["passed"] is False for g in self.goals)
         return 1 if (failed and getattr(self.args, "strict", False)) else 0
 
@@ -369,6 +415,9 @@ def base_parser(description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
     parser.add_argument("--quick", action="store_true", help="fast smoke run: few repetitions")
-    parser.add_argument("--strict", action="store_true",
-                        help="exit 1 when a goal fails (default: goals are reported, exit 0)")
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 when a goal fails (default: goals are reported, exit 0)",
+    )
     return parser

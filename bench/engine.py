@@ -20,44 +20,62 @@ from pathlib import Path
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import (  # noqa: E402
-    KSQUERY, ROOT, Report, base_parser, goal, ksquery_env, run_timed, stats,
+    KSQUERY,
+    Report,
+    base_parser,
+    goal,
+    ksquery_env,
+    run_timed,
+    stats,
 )
 
 # Realistic queries over 1–3 tables: filters, aggregates, joins, CTEs, window functions.
 VALIDATION_QUERIES = [
     "SELECT risk, riskvärde FROM risker WHERE riskvärde >= 6 ORDER BY riskvärde DESC",
-    "SELECT år, sum(belopp_tkr) AS summa FROM investeringar WHERE nivå = 'objekt' GROUP BY år ORDER BY år",
-    "SELECT post, belopp_tkr FROM drift WHERE år = 2025 AND enhet = 'kommunstyrelsen' ORDER BY ordning",
+    "SELECT år, sum(belopp_tkr) AS summa FROM investeringar WHERE nivå = 'objekt' "
+    "GROUP BY år ORDER BY år",
+    "SELECT post, belopp_tkr FROM drift WHERE år = 2025 AND enhet = 'kommunstyrelsen' "
+    "ORDER BY ordning",
     "SELECT ansvarig, count(*) AS antal FROM internkontroll GROUP BY ansvarig ORDER BY antal DESC",
     "SELECT r.risk, r.riskvärde, k.metod, k.ansvarig FROM risker r JOIN internkontroll k "
     "ON k.risk_id = r.risk_id ORDER BY r.riskvärde DESC",
     "SELECT r.risk, r.riskvärde FROM risker r LEFT JOIN internkontroll k USING (risk_id) "
     "WHERE k.kontroll_id IS NULL AND r.riskvärde >= 8 ORDER BY r.risk",
     "WITH per_år AS (SELECT år, sum(belopp_tkr) AS summa FROM investeringar WHERE nivå = 'objekt' "
-    "GROUP BY år) SELECT år, summa, summa - lag(summa) OVER (ORDER BY år) AS förändring FROM per_år ORDER BY år",
+    "GROUP BY år) SELECT år, summa, summa - lag(summa) OVER (ORDER BY år) AS förändring "
+    "FROM per_år ORDER BY år",
     "WITH a AS (SELECT post, belopp_tkr FROM drift WHERE år = 2024 AND enhet = 'kommunstyrelsen'), "
     "b AS (SELECT post, belopp_tkr FROM drift WHERE år = 2025 AND enhet = 'kommunstyrelsen') "
-    "SELECT b.post, b.belopp_tkr - a.belopp_tkr AS förändring FROM a JOIN b USING (post) ORDER BY förändring",
+    "SELECT b.post, b.belopp_tkr - a.belopp_tkr AS förändring FROM a JOIN b USING (post) "
+    "ORDER BY förändring",
     "SELECT kategori, år, sum(belopp_tkr) AS summa, round(sum(belopp_tkr) / 1000, 1) AS mnkr "
     "FROM investeringar WHERE nivå = 'objekt' GROUP BY kategori, år ORDER BY kategori, år",
     "SELECT nämnd, count(*) AS antal, count(*) FILTER (WHERE prioriterad) AS prioriterade "
     "FROM utredningar GROUP BY nämnd ORDER BY antal DESC",
     "SELECT s.skala, s.nivå, s.benämning, count(r.risk_id) AS risker FROM skalor s "
-    "LEFT JOIN risker r ON s.skala = 'Sannolikhet' AND r.sannolikhet = s.nivå GROUP BY s.skala, s.nivå, s.benämning "
+    "LEFT JOIN risker r ON s.skala = 'Sannolikhet' AND r.sannolikhet = s.nivå "
+    "GROUP BY s.skala, s.nivå, s.benämning "
     "ORDER BY s.skala, s.nivå",
     "SELECT o.namn, o.typ, count(a.avsnitt_id) AS stycken FROM organisation o LEFT JOIN avsnitt a "
     "ON a.rubrik = o.namn GROUP BY o.namn, o.typ ORDER BY stycken DESC",
     "SELECT r.risk_id, r.risk, k.kontroll_id, k.ansvarig, u.utredning FROM risker r "
-    "JOIN internkontroll k ON k.risk_id = r.risk_id LEFT JOIN utredningar u ON u.nämnd = 'Kommunstyrelsen' "
+    "JOIN internkontroll k ON k.risk_id = r.risk_id "
+    "LEFT JOIN utredningar u ON u.nämnd = 'Kommunstyrelsen' "
     "WHERE r.riskvärde >= 9 ORDER BY r.risk_id",
     "SELECT rubrik, text FROM avsnitt WHERE text ILIKE '%e-arkiv%' ORDER BY avsnitt_id",
-    "SELECT år, budgettyp, belopp_tkr FROM drift WHERE post = 'Kommunbidrag' AND enhet = $enhet ORDER BY år",
+    "SELECT år, budgettyp, belopp_tkr FROM drift WHERE post = 'Kommunbidrag' AND enhet = $enhet "
+    "ORDER BY år",
     "SELECT risk, sannolikhet * väsentlighet AS beräknat, riskvärde FROM risker "
     "WHERE sannolikhet * väsentlighet <> riskvärde OR accepteras ORDER BY risk COLLATE sv",
 ]
 
-NAMED_FOR_RATIO = ["investeringar_per_ar", "risker_med_varde", "drift_forandring", "kontroller_per_ansvarig",
-                   "kommunbidrag"]
+NAMED_FOR_RATIO = [
+    "investeringar_per_ar",
+    "risker_med_varde",
+    "drift_forandring",
+    "kontroller_per_ansvarig",
+    "kommunbidrag",
+]
 
 SWEDISH_QUESTIONS = [
     "Hur stort är kommunbidraget 2027?",
@@ -90,7 +108,10 @@ def _median_us(samples: list[float]) -> float:
 def bench_validation(report: Report, catalog, reps: int) -> None:
     from ksquery import validate as v
 
-    report.line(f"\n(a) validation, uncached (_validate_cached.__wrapped__), {len(VALIDATION_QUERIES)} queries")
+    report.line(
+        "\n(a) validation, uncached (_validate_cached.__wrapped__), "
+        f"{len(VALIDATION_QUERIES)} queries"
+    )
     raw = v._validate_cached.__wrapped__
     for sql in VALIDATION_QUERIES:  # each must pass the gate, or the benchmark is wrong
         v.validate(sql, catalog.schema, catalog.con)
@@ -106,7 +127,13 @@ def bench_validation(report: Report, catalog, reps: int) -> None:
         st = stats(samples)
         medians.append(st["median"])
         short = re.sub(r"\s+", " ", VALIDATION_QUERIES[i])[:60]
-        report.timing(f"validate.q{i + 1:02d}", f"q{i + 1:02d} {short}…", st, "us", extra={"sql": VALIDATION_QUERIES[i]})
+        report.timing(
+            f"validate.q{i + 1:02d}",
+            f"q{i + 1:02d} {short}…",
+            st,
+            "us",
+            extra={"sql": VALIDATION_QUERIES[i]},
+        )
     overall = stats(medians)
     everything = stats([s for samples in per_query for s in samples])
     report.timing("validate.per_query_medians", "median over the per-query medians", overall, "us")
@@ -117,16 +144,28 @@ def bench_validation(report: Report, catalog, reps: int) -> None:
         t = time.perf_counter()
         v.validate(VALIDATION_QUERIES[0], catalog.schema, catalog.con)
         hits.append(time.perf_counter() - t)
-    report.timing("validate.cached_hit", "cached validate() (lru_cache hit), q01", stats(hits), "us")
-    report.add_goal(goal("engine.validate_median_us", "uncached validation, median per query",
-                         overall["median"] * 1e6, 1000, "<=", "us"))
+    report.timing(
+        "validate.cached_hit", "cached validate() (lru_cache hit), q01", stats(hits), "us"
+    )
+    report.add_goal(
+        goal(
+            "engine.validate_median_us",
+            "uncached validation, median per query",
+            overall["median"] * 1e6,
+            1000,
+            "<=",
+            "us",
+        )
+    )
 
 
 def bench_named(report: Report, catalog, named, reps: int) -> None:
     from ksquery import questions
 
-    report.line(f"\n(b) named question, whole answer (questions.run) vs DuckDB alone on the same "
-                f"connection and bound params; interleaved, {reps} runs each")
+    report.line(
+        f"\n(b) named question, whole answer (questions.run) vs DuckDB alone on the same "
+        f"connection and bound params; interleaved, {reps} runs each"
+    )
     for qid in NAMED_FOR_RATIO:
         q = named[qid]
         params = questions.bind(catalog, q, {})
@@ -151,7 +190,11 @@ def bench_named(report: Report, catalog, named, reps: int) -> None:
         report.timing(f"named.{qid}.ksquery", "  questions.run", ks_st, "us")
         report.timing(f"named.{qid}.duckdb", "  con.execute().fetchall()", raw_st, "us")
         report.value(f"named.{qid}.ratio", "  ratio of medians", ratio, "x")
-        report.add_goal(goal(f"engine.named.{qid}", f"questions.run / DuckDB alone, {qid}", ratio, 1.3, "<=", "x"))
+        report.add_goal(
+            goal(
+                f"engine.named.{qid}", f"questions.run / DuckDB alone, {qid}", ratio, 1.3, "<=", "x"
+            )
+        )
     _named_breakdown(report, catalog, named[NAMED_FOR_RATIO[0]], reps)
 
 
@@ -180,10 +223,14 @@ def _named_breakdown(report: Report, catalog, q, reps: int) -> None:
         "questions.run (whole answer)": lambda: questions.run(catalog, q),
         "bind (defaults, cached choices)": lambda: questions.bind(catalog, q, {}),
         "check_cached (sha256 + marker stat)": lambda: engine.check_cached(catalog, q.sql),
-        "engine.execute (cursor + worker thread)": lambda: engine.execute(catalog.con, q.sql, params),
+        "engine.execute (cursor + worker thread)": lambda: engine.execute(
+            catalog.con, q.sql, params
+        ),
         "con.execute().fetchall()": lambda: catalog.con.execute(q.sql, params).fetchall(),
         "con.cursor() + close": lambda: catalog.con.cursor().close(),
-        "fresh cursor: execute().fetchall(), no thread": lambda: _on_fresh_cursor(catalog.con, q.sql, params),
+        "fresh cursor: execute().fetchall(), no thread": lambda: _on_fresh_cursor(
+            catalog.con, q.sql, params
+        ),
         "worker thread + Event only (no query)": _thread_only,
     }
     samples: dict[str, list[float]] = {k: [] for k in steps}
@@ -209,16 +256,22 @@ def _valid_values(catalog, param) -> list:
 
 
 def _with_default(text: str, name: str, value) -> str:
-    pattern = re.compile(rf"^(--\s*param:\s*{re.escape(name)}\s+\w+\s*=\s*)([^|\n]*?)(\s*(?:\||$))", re.M)
+    pattern = re.compile(
+        rf"^(--\s*param:\s*{re.escape(name)}\s+\w+\s*=\s*)([^|\n]*?)(\s*(?:\||$))", re.M
+    )
     return pattern.sub(lambda m: f"{m.group(1)}{value}{m.group(3)}", text, count=1)
 
 
 PLAIN_TEMPLATES = [
-    "SELECT år, sum(belopp_tkr) AS summa FROM investeringar WHERE nivå = 'objekt' AND år >= {y} GROUP BY år ORDER BY år;",
-    "SELECT post, belopp_tkr FROM drift WHERE år = {y2} AND enhet = 'kommunstyrelsen' ORDER BY ordning;",
+    "SELECT år, sum(belopp_tkr) AS summa FROM investeringar WHERE nivå = 'objekt' AND år >= {y} "
+    "GROUP BY år ORDER BY år;",
+    "SELECT post, belopp_tkr FROM drift WHERE år = {y2} AND enhet = 'kommunstyrelsen' "
+    "ORDER BY ordning;",
     "SELECT risk, riskvärde FROM risker WHERE riskvärde >= {v} ORDER BY riskvärde DESC, risk;",
-    "SELECT r.risk, k.ansvarig FROM risker r JOIN internkontroll k USING (risk_id) WHERE r.riskvärde >= {v} ORDER BY r.risk;",
-    "WITH t AS (SELECT kategori, sum(belopp_tkr) AS s FROM investeringar WHERE nivå = 'objekt' AND år = {y} "
+    "SELECT r.risk, k.ansvarig FROM risker r JOIN internkontroll k USING (risk_id) "
+    "WHERE r.riskvärde >= {v} ORDER BY r.risk;",
+    "WITH t AS (SELECT kategori, sum(belopp_tkr) AS s FROM investeringar "
+    "WHERE nivå = 'objekt' AND år = {y} "
     "GROUP BY kategori) SELECT * FROM t ORDER BY s DESC LIMIT {n};",
 ]
 
@@ -273,15 +326,20 @@ def bench_batch(report: Report, catalog, named, env, reps: int, inproc_reps: int
     work = Path(tempfile.mkdtemp(prefix="ksquery-bench-batch-"))
     try:
         files = make_batch(catalog, named, work / "in")
-        report.line(f"  wrote {len(files)} files ({sum(1 for f in files if not f.name.startswith('plain'))} "
-                    f"copies of named questions with other defaults, "
-                    f"{sum(1 for f in files if f.name.startswith('plain'))} plain SQL)")
+        report.line(
+            f"  wrote {len(files)} files "
+            f"({sum(1 for f in files if not f.name.startswith('plain'))} "
+            f"copies of named questions with other defaults, "
+            f"{sum(1 for f in files if f.name.startswith('plain'))} plain SQL)"
+        )
         out = work / "out"
         argv200 = [KSQUERY, "run", *map(str, files), "--format", "csv", "--out", str(out)]
         argv1 = [KSQUERY, "run", str(files[0]), "--format", "csv", "--out", str(out)]
         cold, cold_rss = run_timed(argv200, env=env)  # validates each new SQL text once
-        report.line(f"  warm-up run of 200 (validates and caches each distinct SQL text): "
-                    f"{cold * 1000:.0f} ms, not counted")
+        report.line(
+            f"  warm-up run of 200 (validates and caches each distinct SQL text): "
+            f"{cold * 1000:.0f} ms, not counted"
+        )
         written = len(list(out.iterdir()))
         if written != len(files):
             raise RuntimeError(f"ksquery run wrote {written} files, expected {len(files)}")
@@ -302,12 +360,26 @@ def bench_batch(report: Report, catalog, named, env, reps: int, inproc_reps: int
         report.timing("batch.run1", "ksquery run 1 file", stats(t1), "ms", stats(m1))
         report.timing("batch.run200", "ksquery run 200 files", stats(t200), "ms", stats(m200))
         st = stats(marginal)
-        report.timing("batch.marginal", "marginal cost per file (t200 − t1)/199, per pair", st, "ms")
-        report.value("batch.cold_marginal", "cold: first run of 200, (t200_cold − median t1)/199",
-                     (cold - stats(t1)["median"]) / (len(files) - 1) * 1000, "ms",
-                     {"cold_run_s": cold, "cold_maxrss_mib": cold_rss})
-        report.add_goal(goal("engine.batch_marginal_ms", "batch runner, marginal cost per file (warm)",
-                             st["median"] * 1000, 5.0, "<=", "ms"))
+        report.timing(
+            "batch.marginal", "marginal cost per file (t200 − t1)/199, per pair", st, "ms"
+        )
+        report.value(
+            "batch.cold_marginal",
+            "cold: first run of 200, (t200_cold − median t1)/199",
+            (cold - stats(t1)["median"]) / (len(files) - 1) * 1000,
+            "ms",
+            {"cold_run_s": cold, "cold_maxrss_mib": cold_rss},
+        )
+        report.add_goal(
+            goal(
+                "engine.batch_marginal_ms",
+                "batch runner, marginal cost per file (warm)",
+                st["median"] * 1000,
+                5.0,
+                "<=",
+                "ms",
+            )
+        )
 
         # In-process: parse and run the same 200 files.
         parse_t, run_t = [], []
@@ -320,11 +392,23 @@ def bench_batch(report: Report, catalog, named, env, reps: int, inproc_reps: int
                 questions.run(catalog, q)
             run_t.append(time.perf_counter() - t)
         report.timing("batch.inproc_parse", "in-process: parse 200 files", stats(parse_t), "ms")
-        report.timing("batch.inproc_run", "in-process: questions.run over 200 files", stats(run_t), "ms")
+        report.timing(
+            "batch.inproc_run", "in-process: questions.run over 200 files", stats(run_t), "ms"
+        )
         rate = len(files) / stats(run_t)["median"]
-        report.value("batch.inproc_files_per_s", "in-process throughput (questions.run)", rate, "files/s")
-        report.add_goal(goal("engine.batch_inproc_files_per_s", "in-process batch throughput", rate, None,
-                             ">=", "files/s"))
+        report.value(
+            "batch.inproc_files_per_s", "in-process throughput (questions.run)", rate, "files/s"
+        )
+        report.add_goal(
+            goal(
+                "engine.batch_inproc_files_per_s",
+                "in-process batch throughput",
+                rate,
+                None,
+                ">=",
+                "files/s",
+            )
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -332,7 +416,9 @@ def bench_batch(report: Report, catalog, named, env, reps: int, inproc_reps: int
 def bench_interpret(report: Report, catalog, named, reps: int) -> None:
     from ksquery import ask
 
-    report.line(f"\n(d) question matching: ask.interpret over {len(SWEDISH_QUESTIONS)} Swedish questions")
+    report.line(
+        f"\n(d) question matching: ask.interpret over {len(SWEDISH_QUESTIONS)} Swedish questions"
+    )
     for text in SWEDISH_QUESTIONS:  # warm the entity and stem caches, as a session would be
         ask.interpret(catalog, named, text)
     per: list[list[float]] = [[] for _ in SWEDISH_QUESTIONS]
@@ -346,12 +432,27 @@ def bench_interpret(report: Report, catalog, named, reps: int) -> None:
     medians = [stats(s)["median"] for s in per]
     for i, text in enumerate(SWEDISH_QUESTIONS):
         best = ask.interpret(catalog, named, text)[0]
-        report.timing(f"interpret.q{i + 1:02d}", f"{text!r} → {best.question.id}", stats(per[i]), "us",
-                      extra={"text": text, "best": best.question.id, "score": best.score})
+        report.timing(
+            f"interpret.q{i + 1:02d}",
+            f"{text!r} → {best.question.id}",
+            stats(per[i]),
+            "us",
+            extra={"text": text, "best": best.question.id, "score": best.score},
+        )
     overall = stats(medians)
-    report.timing("interpret.per_question_medians", "median over the per-question medians", overall, "us")
-    report.add_goal(goal("engine.interpret_median_ms", "ask.interpret, median per question",
-                         overall["median"] * 1000, 10.0, "<", "ms"))
+    report.timing(
+        "interpret.per_question_medians", "median over the per-question medians", overall, "us"
+    )
+    report.add_goal(
+        goal(
+            "engine.interpret_median_ms",
+            "ask.interpret, median per question",
+            overall["median"] * 1000,
+            10.0,
+            "<",
+            "ms",
+        )
+    )
 
 
 def main() -> int:
@@ -362,15 +463,19 @@ def main() -> int:
     os.environ.update({"KSQUERY_HOME": env["KSQUERY_HOME"]})
     for key in ("KSQUERY_DATA", "KSQUERY_QUERIES"):
         os.environ.pop(key, None)
-    report.note("warm: KSQUERY_HOME is a fresh temp dir; the catalog is opened and every query run once "
-                "before timing")
+    report.note(
+        "warm: KSQUERY_HOME is a fresh temp dir; the catalog is opened and every query run once "
+        "before timing"
+    )
 
     from ksquery import questions
     from ksquery.catalog import open_catalog
 
     t = time.perf_counter()
     catalog = open_catalog()
-    report.line(f"  first open_catalog (compiles the data cache): {(time.perf_counter() - t) * 1000:.0f} ms")
+    report.line(
+        f"  first open_catalog (compiles the data cache): {(time.perf_counter() - t) * 1000:.0f} ms"
+    )
     named = questions.load_all()
     for q in named.values():  # caches every named question's validation, as the CLI's warm-up does
         questions.run(catalog, q)

@@ -35,7 +35,11 @@ def markdown(docs: dict[str, dict], crashed: list[str]) -> str:
             lines.append(f"| {name}.py | — | — | ERROR (script failed) |")
             continue
         for g in doc["goals"]:
-            limit = "report only" if g["limit"] is None else f"{g['op']} {fmt_value(g['limit'], g['unit'])}"
+            limit = (
+                "report only"
+                if g["limit"] is None
+                else f"{g['op']} {fmt_value(g['limit'], g['unit'])}"
+            )
             result = "—" if g["passed"] is None else ("PASS" if g["passed"] else "**FAIL**")
             desc = g["description"].replace("|", "\\|")
             lines.append(f"| {desc} | {fmt_value(g['measured'], g['unit'])} | {limit} | {result} |")
@@ -44,13 +48,20 @@ def markdown(docs: dict[str, dict], crashed: list[str]) -> str:
 
 def git_state() -> dict:
     """The commit measured and whether the working tree had uncommitted changes outside bench/."""
+
     def git(*argv: str) -> str:
         try:
-            return subprocess.run(["git", *argv], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+            return subprocess.run(
+                ["git", *argv], cwd=ROOT, capture_output=True, text=True, timeout=10
+            ).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             return ""
 
-    dirty = [line[3:] for line in git("status", "--porcelain").splitlines() if not line[3:].startswith("bench/")]
+    dirty = [
+        line[3:]
+        for line in git("status", "--porcelain").splitlines()
+        if not line[3:].startswith("bench/")
+    ]
     return {"commit": git("rev-parse", "--short", "HEAD"), "dirty_files": dirty}
 
 
@@ -58,7 +69,12 @@ def main() -> int:
     parser = base_parser(__doc__.splitlines()[0])
     args = parser.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    command = "cd " + str(ROOT) + " && .venv/bin/python bench/run_all.py" + (" --quick" if args.quick else "")
+    command = (
+        "cd "
+        + str(ROOT)
+        + " && .venv/bin/python bench/run_all.py"
+        + (" --quick" if args.quick else "")
+    )
     started = time.time()
     code = git_state()
     docs: dict[str, dict] = {}
@@ -66,7 +82,9 @@ def main() -> int:
     for name in SCRIPTS:
         out = RESULTS / f"{name}.json"
         out.unlink(missing_ok=True)
-        argv = [PYTHON, str(BENCH / f"{name}.py"), "--json", str(out)] + (["--quick"] if args.quick else [])
+        argv = [PYTHON, str(BENCH / f"{name}.py"), "--json", str(out)] + (
+            ["--quick"] if args.quick else []
+        )
         print(f"\n$ {' '.join(shlex.quote(a) for a in argv)}", flush=True)
         t = time.perf_counter()
         rc = subprocess.call(argv, cwd=ROOT)
@@ -92,20 +110,27 @@ def main() -> int:
         "markdown": table,
         "scripts": docs,
     }
-    (RESULTS / "latest.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n",
-                                         encoding="utf-8")
+    (RESULTS / "latest.json").write_text(
+        json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    )
     if args.json:
-        Path(args.json).write_text(json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n",
-                                   encoding="utf-8")
+        Path(args.json).write_text(
+            json.dumps(summary, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+        )
     print("\n" + table)
     print(f"\nMachine: {machine_line(m)}")
     dirty = f" + {len(code['dirty_files'])} uncommitted files" if code["dirty_files"] else ""
     print(f"Code: commit {code['commit'] or 'unknown'}{dirty}")
-    print(f"Command: `{command}` ({summary['duration_s'] / 60:.1f} min); results in bench/results/latest.json")
+    print(
+        f"Command: `{command}` ({summary['duration_s'] / 60:.1f} min); "
+        "results in bench/results/latest.json"
+    )
     print()
     for g in goals:
         verdict = "REPORT" if g["passed"] is None else ("PASS" if g["passed"] else "FAIL")
-        limit = "" if g["limit"] is None else f" (goal {g['op']} {fmt_value(g['limit'], g['unit'])})"
+        limit = (
+            "" if g["limit"] is None else f" (goal {g['op']} {fmt_value(g['limit'], g['unit'])})"
+        )
         print(f"{verdict} {g['id']}: {fmt_value(g['measured'], g['unit'])}{limit}")
     for name in crashed:
         print(f"FAIL {name}.py: the script did not finish")

@@ -26,20 +26,37 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import (  # noqa: E402
-    FLOOR, KSQUERY, PYTHON, ROOT, Report, base_parser, call_in_spawner, goal, ksquery_env, paired, run_timed,
-    stats, warm,
+    FLOOR,
+    KSQUERY,
+    PYTHON,
+    ROOT,
+    Report,
+    base_parser,
+    call_in_spawner,
+    goal,
+    ksquery_env,
+    paired,
+    run_timed,
+    stats,
+    warm,
 )
 
 PROMPT = "ksquery> "
 ASK_TEXT = [KSQUERY, "ask", "investeringar per år"]
-SQL_TEXT = [KSQUERY, "sql", "SELECT risk, riskvärde FROM risker WHERE riskvärde >= 6 ORDER BY riskvärde DESC"]
+SQL_TEXT = [
+    KSQUERY,
+    "sql",
+    "SELECT risk, riskvärde FROM risker WHERE riskvärde >= 6 ORDER BY riskvärde DESC",
+]
 ASK_NAMED = [KSQUERY, "ask", "investeringar_per_ar"]
 REPL = [PYTHON, "repl.py"]
 ROWS, COLS = 30, 100
 
 # --- a minimal terminal: enough to see where prompt_toolkit leaves the cursor ----------------
 
-_TOKEN = re.compile(r"\x1b\[([0-9;?>]*)([@-~])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[^\[\]]|\x1b$|[\r\n\b]|[^\x1b\r\n\b]+")
+_TOKEN = re.compile(
+    r"\x1b\[([0-9;?>]*)([@-~])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[^\[\]]|\x1b$|[\r\n\b]|[^\x1b\r\n\b]+"
+)
 
 
 def prompt_visible(text: str) -> bool:
@@ -97,20 +114,32 @@ class ReplRunner:
         self.exit_times: list[float] = []
 
     def __call__(self, argv, env) -> tuple[float, float]:
-        at_prompt, rss, exit_s = call_in_spawner("startup:repl_once", [str(a) for a in argv], env, self.timeout)
+        at_prompt, rss, exit_s = call_in_spawner(
+            "startup:repl_once", [str(a) for a in argv], env, self.timeout
+        )
         self.exit_times.append(exit_s)
         return at_prompt, rss
 
 
 def repl_once(argv, env, timeout: float = 60.0) -> list[float]:
     """Start the REPL in a pseudo-terminal (TERM=xterm, 100x30), wait until the prompt is drawn,
-    send Ctrl-D and wait for the exit. Returns [seconds to prompt, peak RSS MiB, seconds to exit]."""
+    send Ctrl-D and wait for the exit.
+
+    Returns [seconds to prompt, peak RSS MiB, seconds to exit]."""
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
     child_env = dict(env, TERM="xterm", COLUMNS=str(COLS), LINES=str(ROWS))
     start = time.perf_counter()
-    proc = subprocess.Popen([str(a) for a in argv], stdin=slave, stdout=slave, stderr=slave,
-                            env=child_env, cwd=ROOT, start_new_session=True, close_fds=True)
+    proc = subprocess.Popen(
+        [str(a) for a in argv],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=child_env,
+        cwd=ROOT,
+        start_new_session=True,
+        close_fds=True,
+    )
     os.close(slave)
     decoder = codecs.getincrementaldecoder("utf-8")("replace")
     text = ""
@@ -121,7 +150,9 @@ def repl_once(argv, env, timeout: float = 60.0) -> list[float]:
         while at_prompt is None:
             left = deadline - time.perf_counter()
             if left <= 0:
-                raise RuntimeError(f"no prompt within {timeout:.0f} s; output so far: {text[-400:]!r}")
+                raise RuntimeError(
+                    f"no prompt within {timeout:.0f} s; output so far: {text[-400:]!r}"
+                )
             ready, _, _ = select.select([master], [], [], left)
             if not ready:
                 continue
@@ -224,12 +255,16 @@ def breakdown(env, runs: int) -> dict:
     samples: dict[str, list[float]] = {}
     for _ in range(runs):
         t = time.perf_counter()
-        out = subprocess.run([PYTHON, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [PYTHON, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+        )
         wall = time.perf_counter() - t
         phases = json.loads(out.stdout)
         for name, seconds in phases.items():
             samples.setdefault(name, []).append(seconds)
-        samples.setdefault("interpreter start + exit (wall − phases)", []).append(wall - sum(phases.values()))
+        samples.setdefault("interpreter start + exit (wall − phases)", []).append(
+            wall - sum(phases.values())
+        )
         samples.setdefault("wall, whole process", []).append(wall)
     return {name: stats(values) for name, values in samples.items()}
 
@@ -239,7 +274,9 @@ def import_top(env, argv, top: int = 10) -> list[tuple[str, float]]:
 
     Counts each top-level package at whatever depth it is first imported, so that duckdb shows up
     even though ksquery.cli imports it."""
-    out = subprocess.run([PYTHON, "-X", "importtime", *argv], env=env, cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run(
+        [PYTHON, "-X", "importtime", *argv], env=env, cwd=ROOT, capture_output=True, text=True
+    )
     rows: dict[str, float] = {}
     for line in out.stderr.splitlines():
         m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \| ( *)(\S+)", line)
@@ -253,13 +290,17 @@ def import_top(env, argv, top: int = 10) -> list[tuple[str, float]]:
 
 def main() -> int:
     parser = base_parser(__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=None, help="pairs per measurement (default 21, quick 3)")
+    parser.add_argument(
+        "--pairs", type=int, default=None, help="pairs per measurement (default 21, quick 3)"
+    )
     args = parser.parse_args()
     pairs = args.pairs or (3 if args.quick else 21)
     report = Report("startup", args)
     env = ksquery_env()
-    report.note("warm starts: KSQUERY_HOME is a fresh temp dir, warmed once by running every command "
-                "(compiles the data cache and caches named-question validation); cold runs are not counted")
+    report.note(
+        "warm starts: KSQUERY_HOME is a fresh temp dir, warmed once by running every command "
+        "(compiles the data cache and caches named-question validation); cold runs are not counted"
+    )
     repl = ReplRunner()
     cold = warm([("ask text", ASK_TEXT), ("sql", SQL_TEXT), ("ask named", ASK_NAMED)], env, report)
     t, _ = repl(REPL, env)
@@ -267,10 +308,13 @@ def main() -> int:
     repl.exit_times.clear()
     report.measurements["cold"] = cold
 
-    report.line(f"\nfloor = {' '.join(FLOOR[1:])!r} (same interpreter); {pairs} pairs each, order alternating")
+    report.line(
+        f"\nfloor = {' '.join(FLOOR[1:])!r} (same interpreter); "
+        f"{pairs} pairs each, order alternating"
+    )
     cases = [
-        ("ask_text", "ksquery ask \"investeringar per år\"", ASK_TEXT, None, 1.6),
-        ("sql", "ksquery sql \"SELECT risk, riskvärde FROM risker …\"", SQL_TEXT, None, 2.2),
+        ("ask_text", 'ksquery ask "investeringar per år"', ASK_TEXT, None, 1.6),
+        ("sql", 'ksquery sql "SELECT risk, riskvärde FROM risker …"', SQL_TEXT, None, 2.2),
         ("ask_named", "ksquery ask investeringar_per_ar", ASK_NAMED, None, None),
         ("repl", "REPL (python repl.py in a pty) to a usable prompt", REPL, repl, 2.5),
     ]
@@ -279,25 +323,49 @@ def main() -> int:
         res = paired(FLOOR, argv, pairs, env=env, runner=runner)
         report.timing(f"{key}.floor", "floor", res["floor_s"], "ms", res["floor_maxrss_mib"])
         report.timing(f"{key}.cmd", "command", res["cmd_s"], "ms", res["cmd_maxrss_mib"])
-        report.ratio(f"{key}.ratio", "command / floor", res["ratio"], {"pairs": pairs, "argv": argv[1:]})
+        report.ratio(
+            f"{key}.ratio", "command / floor", res["ratio"], {"pairs": pairs, "argv": argv[1:]}
+        )
         if runner is repl:
-            report.timing("repl.exit_after_ctrl_d", "Ctrl-D to exit (not part of the goal)", stats(repl.exit_times))
-        report.add_goal(goal(f"startup.{key}", f"{label}: median ratio to floor", res["ratio"]["median"],
-                             limit, "<=", "x"))
+            report.timing(
+                "repl.exit_after_ctrl_d",
+                "Ctrl-D to exit (not part of the goal)",
+                stats(repl.exit_times),
+            )
+        report.add_goal(
+            goal(
+                f"startup.{key}",
+                f"{label}: median ratio to floor",
+                res["ratio"]["median"],
+                limit,
+                "<=",
+                "x",
+            )
+        )
 
     report.line("\nwhere the time goes (report only)")
     py_pass = [run_timed([PYTHON, "-c", "pass"], env=env) for _ in range(3 if args.quick else 11)]
-    report.timing("python_bare", "python -c pass", stats([p[0] for p in py_pass]), "ms",
-                  stats([p[1] for p in py_pass]))
+    report.timing(
+        "python_bare",
+        "python -c pass",
+        stats([p[0] for p in py_pass]),
+        "ms",
+        stats([p[1] for p in py_pass]),
+    )
     phases = breakdown(env, 1 if args.quick else 7)
     for name, st in phases.items():
         report.timing(f"phase.{name}", f"phase {name}", st, "ms")
     top = import_top(env, SQL_TEXT)
-    report.line("  top-level imports by cumulative time (python -X importtime, ksquery sql, one run):")
+    report.line(
+        "  top-level imports by cumulative time (python -X importtime, ksquery sql, one run):"
+    )
     for name, ms in top:
         report.line(f"    {name:<28} {ms:7.1f} ms")
-    report.measurements["importtime_top"] = {"label": "python -X importtime, ksquery sql", "unit": "ms",
-                                             "value": top}
+    report.measurements["importtime_top"] = {
+        "label": "python -X importtime, ksquery sql",
+        "unit": "ms",
+        "value": top,
+    }
     return report.finish()
 
 

@@ -1,3 +1,3 @@
-from ksquery.cli import main
+from ksquery.cli import entry
 
-raise SystemExit(main())
+entry()

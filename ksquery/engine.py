@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import queue
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -78,7 +79,42 @@ def run(
     """Validate (unless already done) and run `sql`; raise Rejected, QueryFailed or Cancelled."""
     if not validated:
         check(catalog, sql)
-    return execute(catalog.con, sql, params or {}, timeout=timeout, max_rows=max_rows)
+    return execute(
+        catalog.con,
+        sql,
+        params or {},
+        timeout=timeout,
+        max_rows=max_rows,
+        worker=worker_for(catalog),
+    )
+
+
+class Worker:
+    """One long-lived thread that runs queries, so that each query does not pay a thread start.
+
+    Queries run off the main thread because Ctrl-C (SIGINT) is only seen by the main thread, and
+    DuckDB ignores it there about half the time; waiting here lets us interrupt the cursor.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._loop, name="ksquery-query", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            self._jobs.get()()
+
+    def submit(self, job) -> None:
+        self._jobs.put(job)
+
+
+def worker_for(catalog: Catalog) -> Worker:
+    """The catalog's query thread, started on first use."""
+    worker = catalog._entity_cache.get("worker")
+    if worker is None:
+        worker = catalog._entity_cache["worker"] = Worker()
+    return worker
 
 
 def execute(
@@ -88,8 +124,9 @@ def execute(
     *,
     timeout: float | None = DEFAULT_TIMEOUT,
     max_rows: int | None = None,
+    worker: Worker | None = None,
 ) -> Result:
-    """Run on a worker thread so that a time limit or Ctrl-C can interrupt DuckDB at once."""
+    """Run off the main thread so that a time limit or Ctrl-C can interrupt DuckDB at once."""
     box: dict[str, Any] = {}
     started = time.perf_counter()
     # A cursor per query: an interrupted call can never leave the shared connection busy.
@@ -114,8 +151,10 @@ def execute(
         finally:
             finished.set()
 
-    worker = threading.Thread(target=work, name="ksquery-query", daemon=True)
-    worker.start()
+    if worker is None:
+        threading.Thread(target=work, name="ksquery-query", daemon=True).start()
+    else:
+        worker.submit(work)
     # Wait on an Event, not Thread.join: on Python 3.11 a join interrupted by Ctrl-C marks the
     # thread as stopped while it still runs (bpo-45274), and DuckDB would never be interrupted.
     try:

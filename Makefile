@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: repl test lint clean compile
+.PHONY: repl test lint bench clean compile
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -25,6 +25,9 @@ test: compile
 lint: $(STAMP)
 	$(BIN)/ruff check ksquery tests bench
 	$(BIN)/ruff format --check ksquery tests
+
+bench: compile
+	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

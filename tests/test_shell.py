@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -80,24 +81,67 @@ def test_completion_knows_swedish_columns(state):
     assert ".tables" in [c.text for c in completer.get_completions(doc, None)]
 
 
+LONG = "SELECT count(*) AS n FROM range(1000000) a, range(1000000) b"
+
+
 def test_real_repl_on_a_pipe(catalog, monkeypatch, capsys):
-    """Drive the real prompt loop: named question, multi-line SQL, refusal then success, Ctrl-D."""
+    """Drive the real prompt loop end to end: a named question, SQL over several lines, a refused
+    statement then a working one, Tab completion of a Swedish column, Ctrl-C during a long query,
+    and Ctrl-D."""
+    import signal
+
     from prompt_toolkit.input import create_pipe_input
     from prompt_toolkit.output import DummyOutput
 
+    started = threading.Event()
+    original = engine.execute
+
+    def watched(con, sql, *args, **kwargs):
+        if sql == LONG:
+            started.set()
+        return original(con, sql, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "execute", watched)
+    main_id = threading.main_thread().ident
+
+    def press_ctrl_c() -> None:  # what the terminal does on Ctrl-C while a query runs
+        if started.wait(30):
+            time.sleep(0.3)
+            signal.pthread_kill(main_id, signal.SIGINT)
+
+    presser = threading.Thread(target=press_ctrl_c, daemon=True)
+    presser.start()
+    steps = [
+        "risker_utan_kontroll min_värde=8\r",
+        "SELECT count(*) AS n\rFROM risker;\r",
+        "DROP VIEW risker;\r",
+        "SELECT 41 + 1 AS svar;\r",
+        "SELECT riskv\t",  # completion runs as a task: type on after it, as a person would
+        " AS tabbad FROM risker WHERE risk = 'Cyberhot';\r",
+        LONG + ";\r",
+        "SELECT 'efter avbrottet' AS status;\r",
+        "\x04",
+    ]
     with create_pipe_input() as pipe:
         import prompt_toolkit.application.current as current
 
+        def type_steps() -> None:
+            for step in steps:
+                time.sleep(0.2)
+                pipe.send_text(step)
+
+        typist = threading.Thread(target=type_steps, daemon=True)
+        typist.start()
         with current.create_app_session(input=pipe, output=DummyOutput()):
-            pipe.send_text("risker_utan_kontroll min_värde=8\r")
-            pipe.send_text("SELECT count(*) AS n\rFROM risker;\r")
-            pipe.send_text("DROP VIEW risker;\r")
-            pipe.send_text("SELECT 41 + 1 AS svar;\r")
-            pipe.send_text("\x04")
             code = shell.start()
+        typist.join(5)
+    presser.join(5)
     out = capsys.readouterr().out
     assert code == 0
     assert "Cyberhot" in out and "33" in out and "42" in out
+    assert "tabbad" in out and " 8" in out  # riskv<Tab> completed to riskvärde
+    assert "1000000000000" not in out.replace(" ", "")  # the long query never finished
+    assert "efter avbrottet" in out  # the session went on after Ctrl-C
 
 
 def test_cancel_long_query_keeps_connection(catalog):

@@ -340,6 +340,12 @@ def _connect_locked(db_path: Path, dictionary: Dictionary) -> duckdb.DuckDBPyCon
             con.close()
             raise DataError(f"{db_path}: databasen är redan öppen utan skydd")
         return con
+    collation = dictionary.meta.get("collation")
+    if collation:
+        # Text sorts in the data set's language by default: Å, Ä, Ö after Z with "sv".
+        if not re.fullmatch(r"[A-Za-z_]{1,20}", str(collation)):
+            raise DataError(f"{DICTIONARY}: ogiltig collation '{collation}'")
+        con.execute(f"SET default_collation = '{collation}'")
     con.execute("SET allowed_directories = $d", {"d": [str(dictionary.data_dir) + os.sep]})
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")

@@ -143,3 +143,10 @@ def test_mnkr_columns_keep_one_decimal():
     assert output.format_value(7.0, "belopp_mnkr") == "7,0"
     assert output.format_value(-4.2, "förändring_mnkr") == "\u22124,2"
     assert output.format_value(7.0, "belopp") == "7"
+
+
+def test_text_sorts_in_swedish_order_by_default(catalog):
+    from ksquery import engine
+
+    sql = "SELECT x FROM (VALUES ('Ö'), ('Z'), ('Å'), ('a'), ('Ä')) t(x) ORDER BY x"
+    assert [r[0] for r in engine.run(catalog, sql).rows] == ["a", "Z", "Å", "Ä", "Ö"]

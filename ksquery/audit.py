@@ -135,54 +135,27 @@ def _claims(catalog: Catalog) -> list[Finding]:
         'FROM "påståenden" ORDER BY källrad',
     )
     for cid, text, section, line, printed, unit, decimals, sql in claims:
+
+        def claim(computed, message, cid=cid, printed=printed, section=section, line=line):
+            return Finding(
+                "påstående", "påståenden", cid, _plain(printed), computed, section, line, message
+            )
+
         try:
             engine.check(catalog, sql)
             rows = _rows(catalog, sql)
             raw = rows[0][0] if rows and rows[0] else None
         except KsqueryError as err:
-            out.append(
-                Finding(
-                    "påstående",
-                    "påståenden",
-                    cid,
-                    printed,
-                    None,
-                    section,
-                    line,
-                    f"SQL:en kunde inte köras: {err}",
-                )
-            )
+            out.append(claim(None, f"SQL:en kunde inte köras: {err}"))
             continue
         if raw is None:
-            out.append(
-                Finding(
-                    "påstående",
-                    "påståenden",
-                    cid,
-                    _plain(printed),
-                    None,
-                    section,
-                    line,
-                    f"»{text}« kan inte räknas om ur tabellerna (värdet saknas)",
-                )
-            )
+            out.append(claim(None, f"»{text}« kan inte räknas om ur tabellerna (värdet saknas)"))
             continue
         actual = Decimal(str(raw)) / _UNIT.get(unit, Decimal(1))
         quantum = Decimal(1).scaleb(-int(decimals))
         rounded = (actual / quantum).quantize(Decimal(1), rounding=ROUND_HALF_UP) * quantum
         if rounded != Decimal(str(printed)):
-            out.append(
-                Finding(
-                    "påstående",
-                    "påståenden",
-                    cid,
-                    _plain(printed),
-                    _plain(actual),
-                    section,
-                    line,
-                    f"»{text}« ({unit})",
-                )
-            )
+            out.append(claim(_plain(actual), f"»{text}« ({unit})"))
     return out
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from ksquery import ask, questions
-from ksquery.errors import NoAnswer
+from ksquery.errors import KsqueryError, NoAnswer
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL_FILE = Path(__file__).with_name("eval_questions.toml")
@@ -90,23 +90,25 @@ def test_eval_file_is_well_formed():
     assert sum("follows" in c for c in cases) >= 6
 
 
-def test_ask_eval_share(catalog, named):
-    cases = _load_eval()
+def _score(catalog, named, cases: list[dict[str, Any]]) -> tuple[int, list[str]]:
+    """Ask every case (threading follow-up context) and return (number right, miss reports)."""
     contexts: dict[str, dict | None] = {}
     misses: list[str] = []
     right = 0
     for case in cases:
         text = case["text"]
         context = contexts.get(case["follows"]) if "follows" in case else None
+        head = f"- {text!r}" + (f"  (följer {case['follows']!r})" if "follows" in case else "")
+        wanted = (
+            f"    väntat: {case['expect']!r}"
+            f"{' utan ' + repr(case['absent']) if case.get('absent') else ''}"
+            f"{' fråga ' + case['question'] if 'question' in case else ''}\n"
+        )
         try:
             result = ask.answer(catalog, named, text, {}, context=context)
-        except NoAnswer as exc:
+        except KsqueryError as exc:  # NoAnswer or any other refusal is a miss, not a crash
             contexts[text] = None
-            misses.append(
-                f"- {text!r}\n    väntat: {case['expect']!r}"
-                f"{' utan ' + repr(case['absent']) if case.get('absent') else ''}\n"
-                f"    fick:   NoAnswer: {exc}"
-            )
+            misses.append(f"{head}\n{wanted}    fick:   {type(exc).__name__}: {exc}")
             continue
         contexts[text] = ask.last_context(result)
         reasons = _judge(case, result)
@@ -116,15 +118,18 @@ def test_ask_eval_share(catalog, named):
         shown = [tuple(result.columns)] + [tuple(r) for r in list(result.rows)[:SHOW_ROWS]]
         more = len(result.rows) - SHOW_ROWS
         misses.append(
-            f"- {text!r}" + (f"  (följer {case['follows']!r})" if "follows" in case else "") + "\n"
-            f"    väntat: {case['expect']!r}"
-            f"{' utan ' + repr(case['absent']) if case.get('absent') else ''}"
-            f"{' fråga ' + case['question'] if 'question' in case else ''}\n"
+            f"{head}\n{wanted}"
             f"    fel:    {'; '.join(reasons)}\n"
             f"    fick:   fråga={result.question!r} params={_params(result)}\n"
             + "".join(f"            {_short(r)}\n" for r in shown)
             + (f"            … {more} rader till\n" if more > 0 else "")
         )
+    return right, misses
+
+
+def test_ask_eval_share(catalog, named):
+    cases = _load_eval()
+    right, misses = _score(catalog, named, cases)
     share = right / len(cases)
     print(f"\n=== ksquery ask: {right}/{len(cases)} rätt = {share:.1%} (krav {MIN_SHARE:.0%}) ===")
     if misses:
@@ -276,7 +281,6 @@ def test_cli_nonsense_exits_1_with_swedish_message():
 # (the share is reported in the README). [[unanswerable]] questions count as right when ask
 # raises NoAnswer or falls back to free-text search (result.question is None).
 
-from ksquery.errors import KsqueryError  # noqa: E402
 
 HOLDOUT_FILE = Path(__file__).with_name("eval_holdout.toml")
 HOLDOUT_MIN_SHARE = 0.80
@@ -288,41 +292,7 @@ def test_ask_holdout_report(catalog, named):
     cases = data["q"]
     unanswerable = data.get("unanswerable", [])
 
-    contexts: dict[str, dict | None] = {}
-    misses: list[str] = []
-    right = 0
-    for case in cases:
-        text = case["text"]
-        context = contexts.get(case["follows"]) if "follows" in case else None
-        head = f"- {text!r}" + (f"  (följer {case['follows']!r})" if "follows" in case else "")
-        wanted = (
-            f"    väntat: {case['expect']!r}"
-            f"{' utan ' + repr(case['absent']) if case.get('absent') else ''}\n"
-        )
-        try:
-            result = ask.answer(catalog, named, text, {}, context=context)
-        except NoAnswer as exc:
-            contexts[text] = None
-            misses.append(f"{head}\n{wanted}    fick:   NoAnswer: {exc}")
-            continue
-        except KsqueryError as exc:  # any other refusal is a miss too, not a crash
-            contexts[text] = None
-            misses.append(f"{head}\n{wanted}    fick:   {type(exc).__name__}: {exc}")
-            continue
-        contexts[text] = ask.last_context(result)
-        reasons = _judge(case, result)
-        if not reasons:
-            right += 1
-            continue
-        shown = [tuple(result.columns)] + [tuple(r) for r in list(result.rows)[:SHOW_ROWS]]
-        more = len(result.rows) - SHOW_ROWS
-        misses.append(
-            f"{head}\n{wanted}"
-            f"    fel:    {'; '.join(reasons)}\n"
-            f"    fick:   fråga={result.question!r} params={_params(result)}\n"
-            + "".join(f"            {_short(r)}\n" for r in shown)
-            + (f"            … {more} rader till\n" if more > 0 else "")
-        )
+    right, misses = _score(catalog, named, cases)
 
     refused = 0
     searched = 0

@@ -6,6 +6,7 @@ completer, so that `handle` and one-shot commands stay fast and testable without
 
 from __future__ import annotations
 
+import difflib
 import re
 import shutil
 from collections.abc import Callable
@@ -63,8 +64,21 @@ def command(*names: str, usage: str = "", help: str = ""):
 
 
 def is_sql(text: str) -> bool:
-    """True when the input starts with a SQL keyword (then it runs at its closing ';')."""
-    return bool(SQL_START.match(text))
+    """True when the input starts with a SQL keyword (then it runs at its closing ';').
+
+    A misspelt first keyword ("selec … ;") still counts when the input ends like SQL, so that the
+    validator can say what is wrong instead of the question parser finding nothing.
+    """
+    if SQL_START.match(text):
+        return True
+    first = re.match(r"\s*([A-Za-z]+)\s", text)
+    return bool(
+        first
+        and text.rstrip().endswith(";")
+        and difflib.get_close_matches(
+            first.group(1).lower(), ["select", "with", "from"], cutoff=0.75
+        )
+    )
 
 
 def is_complete(text: str) -> bool:

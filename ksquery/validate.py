@@ -303,15 +303,36 @@ def _parse(sql: str) -> tuple[exp.Expression | None, Rejected | None]:
 def _syntax_error(sql: str, err: ParseError) -> Rejected:
     info = err.errors[0] if err.errors else {}
     line, col = info.get("line") or 1, info.get("col") or 1
-    desc = str(info.get("description") or "ogiltig SQL").splitlines()[0][:100]
+    desc = _swedish_parse_error(str(info.get("description") or ""))
+    first = _FIRST_WORD.match(sql)
+    if first and first.group(1).upper() not in _STARTERS:
+        hint = _suggest(first.group(1).upper(), _STARTERS)
+        if hint:  # "selec 1 …": the statement's first word is a typo
+            return Rejected(
+                f"syntaxfel på rad 1: okänt nyckelord '{first.group(1)}' — menade du '{hint}'?"
+            )
     text_line = sql.splitlines()[line - 1] if sql.splitlines() else sql
-    start = max(0, col - 1 - len(info.get("highlight") or ""))
-    word = text_line[start:col] or text_line[max(0, col - 1) : col]
-    marked = text_line[:start] + "»" + word + "«" + text_line[col:]
+    # sqlglot's column is 1-based and points at the last character of the offending token
+    start = max(0, col - len(info.get("highlight") or "x"))
+    marked = text_line[:start] + "»" + text_line[start:col] + "«" + text_line[col:]
     return Rejected(
         f"syntaxfel på rad {line}, kolumn {col}: {desc}",
         f"vid: {marked.strip()[:160]}",
     )
+
+
+_STARTERS = ("SELECT", "WITH", "FROM", "VALUES", "PIVOT", "UNPIVOT")
+
+
+def _swedish_parse_error(description: str) -> str:
+    """sqlglot's English parse message in a few Swedish words."""
+    if m := re.search(r"Expecting (\S+)", description):
+        return f"här väntades {m.group(1)}"
+    if "Required keyword" in description or "missing" in description:
+        return "något saknas här"
+    if "Unexpected token" in description or "Invalid expression" in description:
+        return "oväntat ord"
+    return "ogiltig SQL"
 
 
 # --- statement kind ---------------------------------------------------------------------
@@ -345,8 +366,9 @@ def _check_kind(tree: exp.Expression, sql: str) -> None:
 
 
 def _suggest(name: str, options: list[str] | tuple[str, ...] | set[str]) -> str | None:
-    found = difflib.get_close_matches(name.lower(), sorted(options), n=1, cutoff=0.6)
-    return found[0] if found else None
+    folded = {o.lower(): o for o in options}
+    found = difflib.get_close_matches(name.lower(), sorted(folded), n=1, cutoff=0.6)
+    return folded[found[0]] if found else None
 
 
 def _check_tables(tree: exp.Expression, schema: Schema, ctes: set[str]) -> set[str]:

@@ -150,3 +150,22 @@ def test_one_shot_does_not_import_prompt_toolkit_and_cached_question_skips_sqlgl
     )  # warm the cache
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert "PT False" in p.stdout and "SG False" in p.stdout, p.stdout + p.stderr
+
+
+@pytest.mark.parametrize(
+    "sql, words",
+    [
+        ("selec 1 from risker", "menade du 'SELECT'"),
+        ("select (1 from risker", "rad 1, kolumn 14: här väntades )"),
+        ("select risk,\nfrom risker wher riskvärde > 3", "rad 2"),
+    ],
+)
+def test_syntax_errors_point_at_the_place(sql, words):
+    p = ks("sql", sql)
+    assert p.returncode == 2 and words in p.stderr, p.stderr
+
+
+def test_repl_treats_a_misspelt_select_as_sql():
+    from ksquery.shell import is_sql
+
+    assert is_sql("selec 1 from risker;") and not is_sql("selektiva risker")

@@ -23,7 +23,7 @@ from ksquery import engine, questions
 from ksquery.catalog import Catalog, user_dir
 from ksquery.errors import NoAnswer, ParamError
 
-INDEX_VERSION = "1"
+INDEX_VERSION = "3"
 NUMBER_WORDS = {
     "en": 1,
     "ett": 1,
@@ -72,6 +72,7 @@ CHANGE_WORDS = {
     "växer",
 }
 SEARCH_TRIGGERS = (
+    "när ",
     "vad står det om",
     "vad säger",
     "står det något om",
@@ -141,6 +142,7 @@ class Reading:
     question: questions.Question
     params: dict[str, Any]
     score: float
+    names_a_thing: bool = False  # a parameter was filled with a thing named in the text
 
 
 # --- parameters from text --------------------------------------------------------------------
@@ -238,42 +240,68 @@ def _load_index(catalog: Catalog) -> None:
         data = json.loads(path.read_text(encoding="utf-8"))
         _STEMS.update(data["stems"])
         entities = [(t, c, v, tuple(st)) for t, c, v, st in data["entities"]]
+        known, common = set(data["known"]), set(data["common"])
     except (OSError, ValueError, KeyError, TypeError):
         entities = []
         for table in catalog.tables.values():
             for col in table.entities:
                 sql = f'SELECT DISTINCT "{col}" FROM "{table.name}" WHERE "{col}" IS NOT NULL'
-                for (value,) in engine.execute(catalog.con, sql, {}, timeout=10).rows:
-                    entities.append((table.name, col, str(value), tuple(stems(str(value)))))
+                separator = table.entity_separators.get(col)
+                values = {
+                    part.strip()
+                    for (value,) in engine.execute(catalog.con, sql, {}, timeout=10).rows
+                    for part in (str(value).split(separator) if separator else [str(value)])
+                }
+                for value in sorted(values - {""}):
+                    entities.append((table.name, col, value, tuple(stems(value))))
         for w in vocabulary:
             stem(w)
+        docs = _documents(catalog)
+        frequency = Counter(t for d in docs for t in d[4])
+        # Words in more than a tenth of the paragraphs say little about which thing is meant.
+        common = {t for t, n in frequency.items() if n > max(3, len(docs) // 10)}
+        known = set(frequency) | {w for e in entities for w in e[3]} | {stem(w) for w in vocabulary}
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")
             tmp.write_text(
-                json.dumps({"stems": _STEMS, "entities": entities}, ensure_ascii=False),
+                json.dumps(
+                    {
+                        "stems": _STEMS,
+                        "entities": entities,
+                        "known": sorted(known),
+                        "common": sorted(common),
+                    },
+                    ensure_ascii=False,
+                ),
                 encoding="utf-8",
             )
             tmp.replace(path)
         except OSError:
             pass  # a read-only cache only costs speed
     catalog._entity_cache["entities"] = entities
+    catalog._entity_cache["known"] = known  # every stem in the data set's text and names
+    catalog._entity_cache["common"] = common
 
 
-def _unique_heads(catalog: Catalog) -> set[tuple[str, str, str]]:
-    """(table, column, first stem) where that first word names exactly one value."""
+def _unique_words(catalog: Catalog) -> set[tuple[str, str, str]]:
+    """(table, column, stem) where a long word occurs in exactly one value of that column:
+    'intäkterna' names Verksamhetens intäkter, 'energibrist' names Energibrist/effektbrist."""
     cache = catalog._entity_cache
-    if "heads" not in cache:
-        counts = Counter((t, c, v[0]) for t, c, _, v in _entity_index(catalog) if v)
-        cache["heads"] = {k for k, n in counts.items() if n == 1 and len(k[2]) >= 6}
-    return cache["heads"]
+    if "unique_words" not in cache:
+        counts = Counter((t, c, w) for t, c, _, v in _entity_index(catalog) for w in set(v))
+        common = cache.get("common", set())
+        cache["unique_words"] = {
+            k for k, n in counts.items() if n == 1 and len(k[2]) >= 5 and k[2] not in common
+        }
+    return cache["unique_words"]
 
 
 def _entities(catalog: Catalog, low: str) -> dict[tuple[str, str], str]:
     index = _entity_index(catalog)  # first: it preloads the stems of known words
     text_stems = stems(low)
     found: dict[tuple[str, str], tuple[float, str]] = {}
-    heads = _unique_heads(catalog)
+    unique = _unique_words(catalog)
     for table, col, value, value_stems in index:
         if not value_stems:
             continue
@@ -284,8 +312,8 @@ def _entities(catalog: Catalog, low: str) -> dict[tuple[str, str], str]:
                 hits += len(vs)
         # Weighted by word length: the distinctive long words of a name carry it.
         share = hits / sum(len(v) for v in value_stems)
-        head = (table, col, value_stems[0]) in heads and value_stems[0] in text_stems
-        if share >= (1.0 if len(value_stems) == 1 else 0.5) or head:
+        distinctive = any((table, col, w) in unique and w in text_stems for w in value_stems)
+        if share >= (1.0 if len(value_stems) == 1 else 0.5) or distinctive:
             score = share * 10 + len(value_stems)
             key = (table, col)
             if key not in found or score > found[key][0]:
@@ -307,12 +335,18 @@ def _phrases(question: questions.Question) -> tuple[str, ...]:
 
 
 def _param_source(param: questions.Param) -> tuple[str, str] | None:
+    """(table, column) whose values a parameter takes: the last identifier of the select list
+    ('SELECT DISTINCT post FROM …', 'SELECT unnest(string_split(samordnas_av, …)) FROM …')."""
     if not param.choices_sql:
         return None
     m = re.search(
-        r"select\s+(?:distinct\s+)?\"?(\w+)\"?\s+from\s+\"?(\w+)\"?", param.choices_sql, re.I
+        r"select\s+(?:distinct\s+)?(.*?)\s+from\s+\"?(\w+)\"?", param.choices_sql, re.I | re.S
     )
-    return (m.group(2).lower(), m.group(1).lower()) if m else None
+    if not m:
+        return None
+    names = re.findall(r"[^\W\d]\w*", re.sub(r"'[^']*'", "", m.group(1)))
+    known = [n for n in names if n.lower() not in ("distinct", "unnest", "string_split")]
+    return (m.group(2).lower(), known[-1].lower()) if known else None
 
 
 def _fill(catalog: Catalog, q: questions.Question, ex: Extracted) -> tuple[dict[str, Any], float]:
@@ -357,11 +391,24 @@ def _fill(catalog: Catalog, q: questions.Question, ex: Extracted) -> tuple[dict[
 TIME_PHRASES = re.compile(r"\b(förra året|föregående år|nästa år|i år|innevarande år|budgetåret)\b")
 
 
-def _score_text(ex_text: str, q: questions.Question, entity_stems: set[str] = frozenset()) -> float:
-    ex_text = TIME_PHRASES.sub(" ", ex_text.lower())  # read as years, not as topic words
-    core = " ".join(
-        s for s in stems(ex_text) if not re.fullmatch(r"\d+", s) and s not in entity_stems
-    )
+def _topic_words(text: str, entity_stems: set[str], vocabulary: set[str]) -> list[str]:
+    """The stems that can tell questions apart: not numbers, times, named things, nor words
+    that no question uses at all ('lägger', 'man') and that would only dilute the match."""
+    text = TIME_PHRASES.sub(" ", text.lower())  # read as years, not as topic words
+    out = []
+    for s in stems(text):
+        if re.fullmatch(r"\d+", s) or s in entity_stems:
+            continue
+        if s in vocabulary or process.extractOne(s, vocabulary, scorer=fuzz.ratio, score_cutoff=85):
+            out.append(s)
+    return out
+
+
+def _vocabulary(named: dict[str, questions.Question]) -> set[str]:
+    return {w for q in named.values() for phrase in _phrases(q) for w in phrase.split()}
+
+
+def _score_text(core: str, q: questions.Question) -> float:
     if not core:
         return 50.0  # only names and numbers: the parameters decide
     best = 0.0
@@ -382,25 +429,50 @@ def interpret(
     change = ex.change
     readings = []
     entity_stems = {s for v in ex.entities.values() for s in stems(v)}
+    topic = _topic_words(text, entity_stems, _vocabulary(named))
+    core = " ".join(topic)
+    # Words no question knows are ignored when the text names a thing from the data (that thing
+    # carries the meaning); otherwise each one beyond the first lowers the confidence, so that
+    # "vem vann valet 2022?" is not answered with whatever question shares the word "vem".
+    unknown = [
+        w
+        for w in stems(TIME_PHRASES.sub(" ", text.lower()))
+        if w not in topic and w not in entity_stems and not re.fullmatch(r"\d+", w)
+    ]
+    penalty = 0 if ex.entities else 10 * max(0, len(unknown) - 1)
+    # A word found nowhere in the document ("simhallen", "äldreomsorgen") means the question is
+    # about something the document does not cover: no named question should claim it.
+    known = catalog._entity_cache.get("known", set())
+    foreign = [
+        w
+        for w in unknown
+        if len(w) >= 5 and not process.extractOne(w, known, scorer=fuzz.ratio, score_cutoff=85)
+    ]
+    penalty += 40 * len(foreign)
     for q in named.values():
         params, bonus = _fill(catalog, q, ex)
-        score = _score_text(text, q, entity_stems) + bonus
+        score = _score_text(core, q) + bonus - penalty
         if q.id == "drift_forandring":
             score += 20 if change else -10
-        readings.append(Reading(q, params, score))
+        named_values = set(ex.entities.values())
+        readings.append(Reading(q, params, score, any(v in named_values for v in params.values())))
     readings.sort(key=lambda r: -r.score)
-    follow = _follow_up(catalog, named, text, ex, context)
+    follow = _follow_up(catalog, named, text, ex, context, core)
     if follow is not None:
         readings.insert(0, follow)
     return readings
 
 
-def _follow_up(catalog, named, text, ex: Extracted, context: dict | None) -> Reading | None:
-    """'och 2027?', 'samma för exploateringsenheten': reuse the last question with new values."""
+def _follow_up(
+    catalog, named, text, ex: Extracted, context: dict | None, core: str
+) -> Reading | None:
+    """'och 2027?', 'samma för exploateringsenheten', 'hur blir det 2027?': reuse the last
+    question with new values, when the text opens like a follow-up or names no topic of its own."""
     if not context or context.get("question") not in named:
         return None
     low = text.lower().strip()
-    if not re.match(r"^(och|samma|än|hur är det med|men|då|för)\b", low):
+    opener = re.match(r"^(och|samma|än|hur är det med|men|då|för|hur blir det|vad blir det)\b", low)
+    if not opener and core:
         return None
     q = named[context["question"]]
     params = dict(context.get("params", {}))
@@ -430,7 +502,9 @@ def answer(
         count = _count_question(catalog, text)
         if count is not None:
             return count
-    if best is not None and best.score >= THRESHOLD and not (searchy and best.score < 90):
+    # "berätta om risken Cyberhot" reads like a text search, but names a thing a question covers
+    prefer_text = searchy and best is not None and best.score < 90 and not best.names_a_thing
+    if best is not None and best.score >= THRESHOLD and not prefer_text:
         params = {**best.params, **given}
         try:
             result = questions.run(catalog, best.question, params, timeout=timeout)

@@ -41,6 +41,7 @@ class Table:
     products: dict | None = None
     entities: tuple[str, ...] = ()
     search: tuple[str, ...] = ()
+    entity_separators: dict = field(default_factory=dict)  # list-valued columns: column -> "; "
 
     def column(self, name: str) -> Column | None:
         """Return the column called `name` (case-insensitive), or None."""
@@ -162,6 +163,7 @@ def load_dictionary(data_dir: Path) -> Dictionary:
                 products=spec.get("products"),
                 entities=tuple(spec.get("entities", ())),
                 search=tuple(spec.get("search", ())),
+                entity_separators=dict(spec.get("entity_separators", {})),
             )
         except (KeyError, TypeError, AttributeError) as err:
             raise DataError(f"{where}: saknar eller har felaktig nyckel {err}") from None

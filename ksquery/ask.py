@@ -212,7 +212,7 @@ def _bounds(low: str) -> tuple[int | None, int | None]:
 
 
 def _entity_index(catalog: Catalog) -> list[tuple[str, str, str, tuple[str, ...]]]:
-    cache = catalog._entity_cache
+    cache = catalog.memo
     if "entities" not in cache:
         _load_index(catalog)
     return cache["entities"]
@@ -279,15 +279,15 @@ def _load_index(catalog: Catalog) -> None:
             tmp.replace(path)
         except OSError:
             pass  # a read-only cache only costs speed
-    catalog._entity_cache["entities"] = entities
-    catalog._entity_cache["known"] = known  # every stem in the data set's text and names
-    catalog._entity_cache["common"] = common
+    catalog.memo["entities"] = entities
+    catalog.memo["known"] = known  # every stem in the data set's text and names
+    catalog.memo["common"] = common
 
 
 def _unique_words(catalog: Catalog) -> set[tuple[str, str, str]]:
     """(table, column, stem) where a long word occurs in exactly one value of that column:
     'intäkterna' names Verksamhetens intäkter, 'energibrist' names Energibrist/effektbrist."""
-    cache = catalog._entity_cache
+    cache = catalog.memo
     if "unique_words" not in cache:
         counts = Counter((t, c, w) for t, c, _, v in _entity_index(catalog) for w in set(v))
         common = cache.get("common", set())
@@ -442,7 +442,7 @@ def interpret(
     penalty = 0 if ex.entities else 10 * max(0, len(unknown) - 1)
     # A word found nowhere in the document ("simhallen", "äldreomsorgen") means the question is
     # about something the document does not cover: no named question should claim it.
-    known = catalog._entity_cache.get("known", set())
+    known = catalog.memo.get("known", set())
     foreign = [
         w
         for w in unknown
@@ -587,7 +587,7 @@ def _count_question(catalog: Catalog, text: str) -> engine.Result | None:
 
 
 def _documents(catalog: Catalog) -> list[tuple[str, str, str, int | None, Counter]]:
-    cache = catalog._entity_cache
+    cache = catalog.memo
     if "documents" not in cache:
         docs = []
         for table in catalog.tables.values():

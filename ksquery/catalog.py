@@ -91,7 +91,9 @@ class Catalog:
     con: duckdb.DuckDBPyConnection
     db_path: Path
     fingerprint: str
-    _entity_cache: dict = field(default_factory=dict)
+    # Things derived once per loaded data set (schema, question index, query thread …), kept
+    # here rather than in module globals so that two catalogs never share them.
+    memo: dict = field(default_factory=dict)
 
     @property
     def data_dir(self) -> Path:
@@ -104,9 +106,9 @@ class Catalog:
     @property
     def schema(self) -> Schema:
         """The table/column names the validator checks against, built once per catalog."""
-        if "schema" not in self._entity_cache:
-            self._entity_cache["schema"] = Schema.from_tables(self.tables)
-        return self._entity_cache["schema"]
+        if "schema" not in self.memo:
+            self.memo["schema"] = Schema.from_tables(self.tables)
+        return self.memo["schema"]
 
     def close(self) -> None:
         self.con.close()

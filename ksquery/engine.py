@@ -111,9 +111,9 @@ class Worker:
 
 def worker_for(catalog: Catalog) -> Worker:
     """The catalog's query thread, started on first use."""
-    worker = catalog._entity_cache.get("worker")
+    worker = catalog.memo.get("worker")
     if worker is None:
-        worker = catalog._entity_cache["worker"] = Worker()
+        worker = catalog.memo["worker"] = Worker()
     return worker
 
 

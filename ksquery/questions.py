@@ -260,7 +260,7 @@ def choices_for(catalog: Catalog, param: Param) -> list[str] | None:
         return list(param.choices)
     if not param.choices_sql:
         return None
-    cache = catalog._entity_cache.setdefault("choices", {})
+    cache = catalog.memo.setdefault("choices", {})
     if param.choices_sql not in cache:
         engine.check_cached(catalog, param.choices_sql)
         result = engine.run(catalog, param.choices_sql, validated=True)

@@ -25,6 +25,7 @@ test: compile
 lint: $(STAMP)
 	$(BIN)/ruff check ksquery tests bench
 	$(BIN)/ruff format --check ksquery tests
+	$(BIN)/mypy
 
 bench: compile
 	$(BIN)/python bench/run_all.py

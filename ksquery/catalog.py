@@ -418,7 +418,8 @@ def _cell_problem(type_: str, cell: str) -> str | None:
         if m := re.match(r"DECIMAL\((\d+),\s*(\d+)\)", type_):
             precision, scale = int(m.group(1)), int(m.group(2))
             digits = value.as_tuple()
-            decimals = max(0, -digits.exponent)
+            exponent = digits.exponent if isinstance(digits.exponent, int) else 0
+            decimals = max(0, -exponent)
             whole = len(digits.digits) - decimals if len(digits.digits) > decimals else 0
             if decimals > scale:
                 return f"'{shown}' har fler än {scale} decimaler ({type_})"

@@ -15,7 +15,7 @@ import sys
 import threading
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from ksquery import engine, output
 from ksquery.catalog import Catalog, open_catalog
@@ -26,19 +26,19 @@ EXIT_OK, EXIT_NO_ANSWER, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one Swedish line instead of argparse's usage dump
+    def error(self, message: str) -> NoReturn:  # one Swedish line, not argparse's usage dump
         raise KsqueryError(f"ogiltiga argument: {message}", "skriv ksquery --help")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
 
-    def options(suppress: bool) -> argparse.ArgumentParser:
+    def options(suppress: bool) -> _Parser:
         # Subcommands repeat the options without defaults so `--data X sql …` is not overwritten.
         def default(value):
             return argparse.SUPPRESS if suppress else value
 
-        opts = argparse.ArgumentParser(add_help=False)
+        opts = _Parser(add_help=False)
         opts.add_argument(
             "--data", default=default(None), help="datakatalog (annars $KSQUERY_DATA)"
         )
@@ -327,7 +327,7 @@ def _questions(args: argparse.Namespace) -> int:
 
 def _tables(catalog: Catalog, args: argparse.Namespace) -> int:
     counts = {
-        name: catalog.con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+        name: engine.execute(catalog.con, f'SELECT count(*) FROM "{name}"', {}).rows[0][0]
         for name in catalog.tables
     }
     rows = [(t.name, counts[name], t.description) for name, t in catalog.tables.items()]

@@ -61,8 +61,9 @@ def format_value(value: Any, column: str = "") -> str:
             number = round(number, 2)
             if "mnkr" in column.lower():  # millions are always shown with one decimal: 7,0
                 return _decimal_text(number.quantize(Decimal("0.1")))
+        exponent = number.as_tuple().exponent
         if number == number.to_integral_value() and (
-            isinstance(value, float) or number.as_tuple().exponent >= 0
+            isinstance(value, float) or (isinstance(exponent, int) and exponent >= 0)
         ):
             whole = str(abs(int(number)))
             return _group(whole, number < 0)
@@ -86,7 +87,7 @@ def _decimal_text(number: Decimal) -> str:
 
 
 def _group(digits: str, negative: bool) -> str:
-    parts = []
+    parts: list[str] = []
     while len(digits) > 3:
         parts.insert(0, digits[-3:])
         digits = digits[:-3]

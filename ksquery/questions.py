@@ -212,7 +212,11 @@ def convert(param: Param, raw: Any) -> Any:
             if not re.fullmatch(r"[+-]?\d{1,12}", text):
                 raise ParamError(f"{param.name} ska vara ett heltal, fick '{_short(raw)}'")
             value = int(text)
-        if param.low is not None and not param.low <= value <= param.high:
+        if (
+            param.low is not None
+            and param.high is not None
+            and not param.low <= value <= param.high
+        ):
             raise ParamError(
                 f"{param.name} ska vara mellan {param.low} och {param.high}, fick {value}"
             )

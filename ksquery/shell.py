@@ -105,7 +105,7 @@ def handle(state: State, text: str) -> list[engine.Result | Reply]:
             return [result]
         return _question(state, text)
     except KsqueryError as err:
-        reply = [Reply("error", f"fel: {err}")]
+        reply: list[engine.Result | Reply] = [Reply("error", f"fel: {err}")]
         if err.hint:
             reply.append(Reply("info", f"tips: {err.hint}"))
         return reply
@@ -385,7 +385,7 @@ def start(
             " · \\? hjälp · Ctrl-D avslutar"
         )
 
-    session = PromptSession(
+    session: PromptSession[str] = PromptSession(
         history=FileHistory(str(history_path)),
         lexer=PygmentsLexer(SqlLexer),
         completer=_completer(state),

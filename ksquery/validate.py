@@ -11,8 +11,10 @@ import difflib
 import json
 import logging
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import duckdb
 import sqlglot
@@ -297,7 +299,7 @@ def _parse(sql: str) -> tuple[exp.Expression | None, Rejected | None]:
         raise Rejected(
             f"flera satser ({len(statements)}) på en gång; bara en fråga i taget är tillåten"
         )
-    return statements[0], None
+    return statements[0], None  # type: ignore[return-value]  # sqlglot 30 types it as Expr
 
 
 def _syntax_error(sql: str, err: ParseError) -> Rejected:
@@ -365,7 +367,7 @@ def _check_kind(tree: exp.Expression, sql: str) -> None:
 # --- tables, functions, columns ----------------------------------------------------------
 
 
-def _suggest(name: str, options: list[str] | tuple[str, ...] | set[str]) -> str | None:
+def _suggest(name: str, options: Iterable[str]) -> str | None:
     folded = {o.lower(): o for o in options}
     found = difflib.get_close_matches(name.lower(), sorted(folded), n=1, cutoff=0.6)
     return folded[found[0]] if found else None
@@ -432,18 +434,17 @@ def _check_functions(tree: exp.Expression) -> None:
         "SessionUser",
     ):
         cls = getattr(exp, cls_name, None)
-        if cls is not None and tree.find(cls) is not None:
-            raise Rejected(
-                f"systemvärdet {tree.find(cls).sql(dialect='duckdb').lower()} är inte tillåtet"
-            )
+        found = tree.find(cls) if cls is not None else None
+        if found is not None:
+            raise Rejected(f"systemvärdet {found.sql(dialect='duckdb').lower()} är inte tillåtet")
     if isinstance(tree, exp.Pivot):
         # DuckDB cannot serialize PIVOT, so its exact gate cannot bound sizes: refuse them here.
-        for func in tree.find_all(exp.Func):
-            name = _func_name(func)
+        for pivot_func in tree.find_all(exp.Func):
+            name = _func_name(pivot_func)
             if (
                 name in SIZE_FUNCTIONS
                 or name in FORMAT_FUNCTIONS
-                or isinstance(func, exp.Repeat if hasattr(exp, "Repeat") else ())
+                or isinstance(pivot_func, exp.Repeat if hasattr(exp, "Repeat") else ())
             ):
                 raise Rejected(f"{name} stöds inte i PIVOT")
     for cls_name in ("ReadCSV", "ReadParquet", "ReadJSON"):
@@ -455,7 +456,7 @@ def _check_functions(tree: exp.Expression) -> None:
 _UNKNOWN = None  # a source whose columns we cannot list: DuckDB's binder decides
 
 
-def _output_names(query: exp.Expression, schema: Schema, ctes: dict) -> set[str] | None:
+def _output_names(query: Any, schema: Schema, ctes: dict) -> set[str] | None:
     """Column names a derived table or CTE exposes, or None when they cannot be listed."""
     if isinstance(query, exp.Subquery):
         query = query.this
@@ -539,6 +540,7 @@ def _check_columns(tree: exp.Expression, schema: Schema, tables: set[str]) -> No
         if name in lambdas:
             continue
         visible: set[str] = set()
+        unknowable = False
         select = col.find_ancestor(exp.Select)
         if select is None:
             continue
@@ -546,15 +548,16 @@ def _check_columns(tree: exp.Expression, schema: Schema, tables: set[str]) -> No
             key = id(select)
             if key not in scope_cache:
                 found = _sources(select, schema, ctes)
-                if found is not _UNKNOWN:
+                if found is not None:
                     found = found | {p.alias.lower() for p in select.expressions if p.alias}
                 scope_cache[key] = found
-            if scope_cache[key] is _UNKNOWN:
-                visible = _UNKNOWN
+            scope = scope_cache[key]
+            if scope is None:
+                unknowable = True
                 break
-            visible |= scope_cache[key]
+            visible |= scope
             select = select.find_ancestor(exp.Select)
-        if visible is _UNKNOWN or name in visible:
+        if unknowable or name in visible:
             continue
         options = {c for t in tables for c in schema.tables[t]}
         if len(tables) == 1:
@@ -746,7 +749,7 @@ def _duckdb_only(sql: str, schema: Schema, con, parse_error: Rejected | None) ->
     ctes: set[str] = set()
     _collect_ctes(tree, ctes)
     _walk_duckdb(tree, schema, ctes)
-    tables = set()
+    tables: set[str] = set()
     _collect_tables(tree, tables)
     return Checked(sql, tuple(sorted(t for t in tables if t in schema.tables)), ())
 

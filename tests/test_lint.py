@@ -25,6 +25,14 @@ def test_ruff(args):
     assert p.returncode == 0, p.stdout + p.stderr
 
 
+def test_mypy():
+    found = shutil.which("mypy", path=str(ROOT / ".venv" / "bin")) or shutil.which("mypy")
+    if found is None:
+        pytest.skip("mypy is not installed")
+    p = subprocess.run([found], cwd=ROOT, capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
 def test_imports_flow_one_way():
     """data → catalog → validate → engine → output → cli/shell: no module imports a later one."""
     order = [

@@ -43,7 +43,8 @@ NUMBER_WORDS = {
 STOP = set(
     """vad vilka vilken vilket hur mycket många är var finns det den de som med för på i om
 av till och eller att har hade ska skall kan visa ge lista mig oss en ett står säger jag vi man
-läggs blir alla all totalt går gå satsas avsätts budgeteras kostar planeras""".split()
+läggs blir alla all totalt går gå satsas avsätts budgeteras kostar planeras får fick ges tack
+snabbfråga alltså total totala""".split()
 )
 SYNONYMS = {
     "anslag": "kommunbidrag",
@@ -106,10 +107,23 @@ def stem(word: str) -> str:
     return found
 
 
+# Abbreviations people type in a hurry, expanded before the text is split into words.
+ABBREVIATIONS = [
+    (re.compile(r"\bexpl\.?\s*enhet\w*|\bexploateringens\b"), "exploateringsenheten"),
+    (re.compile(r"\bklk\b"), "kommunledningskontoret"),
+    (re.compile(r"\bikp\b"), "internkontrollplan"),
+    (re.compile(r"\bkansli(?:-)? och hr\b(?!-)"), "kansli- och hr-avdelningen"),
+    (re.compile(r"\bit och kommunikation\b(?!s)"), "it- och kommunikationsavdelningen"),
+]
+
+
 def words(text: str) -> list[str]:
-    """Lowercase word tokens, synonyms applied."""
+    """Lowercase word tokens, abbreviations and synonyms applied."""
+    low = text.lower()
+    for pattern, full in ABBREVIATIONS:
+        low = pattern.sub(full, low)
     out = []
-    for w in re.findall(r"[\wåäöÅÄÖé-]+", text.lower()):
+    for w in re.findall(r"[\wåäöÅÄÖé-]+", low):
         w = w.strip("-")
         if w:
             out.append(SYNONYMS.get(w, w))
@@ -132,6 +146,7 @@ class Extracted:
     span: tuple[int, int] | None = None
     threshold: int | None = None  # lower bound ("minst 6")
     maximum: int | None = None  # upper bound ("under 4" → 3)
+    attribute_bounds: dict[str, tuple[int, int]] = field(default_factory=dict)  # sannolikhet 3
     entities: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, column) -> value
     rest: str = ""
     change: bool = False  # the text asks about a change (ökar, minskar, förändring …)
@@ -167,6 +182,13 @@ def extract(catalog: Catalog, text: str) -> Extracted:
     if re.search(r"\bförra året\b|\bföregående år\b", low) and not ex.years:
         ex.years.append(budget_year - 1)
     ex.threshold, ex.maximum = _bounds(low)
+    for attribute in ("sannolikhet", "väsentlighet"):
+        if m := re.search(rf"{attribute}(?:en)?\s*(?:=|på|är|lika med)?\s*{_NUM}\b", low):
+            raw = m.group(1)
+            level = int(raw) if raw.isdigit() else NUMBER_WORDS[raw]
+            ex.attribute_bounds[attribute] = (level, level)
+            if ex.threshold == level and ex.maximum == level:
+                ex.threshold = ex.maximum = None  # the number bounded the attribute, not riskvärde
     ex.entities = _entities(catalog, low)
     ex.rest = low
     ex.change = bool(CHANGE_WORDS & set(words(low)))
@@ -187,6 +209,7 @@ _BOUNDS = [
         "exact",
         0,
     ),
+    (rf"(?:exakt|precis|lika med)\s*{_NUM}\b", "exact", 0),
 ]
 
 
@@ -354,10 +377,12 @@ def _fill(catalog: Catalog, q: questions.Question, ex: Extracted) -> tuple[dict[
     params: dict[str, Any] = {}
     bonus = 0.0
     names = {p.name for p in q.params}
+    used: set[str] = set()
     for p in q.params:
         source = _param_source(p)
         if p.type == "text" and source and source in ex.entities:
             params[p.name] = ex.entities[source]
+            used.add(ex.entities[source].casefold())
             bonus += 18
         elif (
             p.type == "text"
@@ -365,7 +390,29 @@ def _fill(catalog: Catalog, q: questions.Question, ex: Extracted) -> tuple[dict[
             and "{" + p.name + "}" in q.title
             and p.name not in ("enhet",)
         ):
-            bonus -= 12  # a question about one specific thing, but the text names none
+            # a question about one specific thing, but the text names none (or another kind)
+            bonus -= 30 if ex.entities else 12
+    # Every thing the text names should be explained: a question that leaves some unused
+    # loses to one that uses them ("expl.enhetens personalkostnader": post and unit, not the unit).
+    # Two things named by the same words (IT-Infrastruktur, the object, and "Avsaknad av
+    # redundant IT-infrastruktur", the risk) compete for them: using one explains the other.
+    used_stems = {w for v in used for w in stems(v)}
+    text_stems = set(stems(ex.rest))
+    unused = {
+        v.casefold()
+        for v in ex.entities.values()
+        if v.casefold() not in used and (set(stems(v)) & text_stems) - used_stems
+    }
+    bonus -= 20 * len(unused)
+    title_years = {int(y) for y in re.findall(r"\b20\d\d\b", q.title)}
+    if title_years & set(ex.years):
+        bonus += 15  # "internkontrollplanen 2024" names the question about the 2024 plan
+    for attribute, (low, high) in ex.attribute_bounds.items():
+        if {f"min_{attribute}", f"max_{attribute}"} <= names:
+            params[f"min_{attribute}"], params[f"max_{attribute}"] = low, high
+            # a filter on risks when the text asks for risks; "vad innebär väsentlighet 4"
+            # asks what the level means
+            bonus += 20 if "risk" in stems(ex.rest) else 0
     for bound, prefix in ((ex.threshold, "min"), (ex.maximum, "max")):
         target = next((p.name for p in q.params if p.name.startswith(prefix)), None)
         if bound is not None and target:

@@ -6,6 +6,7 @@
 -- source: Nämndens budget: Investeringsbudget
 SELECT min(år) AS från, max(år) AS till, sum(belopp_tkr) AS summa_tkr,
        mnkr(sum(belopp_tkr)) AS summa_mnkr,
-       mnkr(avg(belopp_tkr)) AS genomsnitt_mnkr_per_år
+       mnkr(avg(belopp_tkr)) AS genomsnitt_mnkr_per_år,
+       round(avg(belopp_tkr)) AS genomsnitt_tkr_per_år
 FROM investeringar
 WHERE nivå = 'totalt' AND år BETWEEN $från AND $till;

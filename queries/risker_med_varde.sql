@@ -1,8 +1,12 @@
 -- title: Risker med riskvärde {min_värde}–{max_värde}
--- description: Alla risker med ett riskvärde inom gränserna, och om de har ett kontrollmoment i internkontrollplanen 2025.
--- aliases: risker med högt riskvärde; högsta riskerna; största riskerna; allvarligaste riskerna; risker över; risker med värde; lista risker; alla risker; riskerna; risker under; lägsta riskerna
+-- description: Alla risker med riskvärde, sannolikhet och väsentlighet inom gränserna, och om de har ett kontrollmoment i internkontrollplanen 2025.
+-- aliases: risker med högt riskvärde; högsta riskerna; största riskerna; allvarligaste riskerna; risker över; risker med värde; lista risker; alla risker; riskerna; risker under; lägsta riskerna; risker med sannolikhet; risker med väsentlighet
 -- param: min_värde int = 1 | in 1..16 | Lägsta riskvärde
 -- param: max_värde int = 16 | in 1..16 | Högsta riskvärde
+-- param: min_sannolikhet int = 1 | in 1..4 | Lägsta sannolikhet
+-- param: max_sannolikhet int = 4 | in 1..4 | Högsta sannolikhet
+-- param: min_väsentlighet int = 1 | in 1..4 | Lägsta väsentlighet
+-- param: max_väsentlighet int = 4 | in 1..4 | Högsta väsentlighet
 -- source: Bilaga 2 – Risk och väsentlighetsanalys
 -- chart: bar x=risk y=riskvärde
 SELECT risk, sannolikhet, väsentlighet, riskvärde,
@@ -10,4 +14,6 @@ SELECT risk, sannolikhet, väsentlighet, riskvärde,
        accepteras, källrad
 FROM risker
 WHERE riskvärde BETWEEN $min_värde AND $max_värde
+  AND sannolikhet BETWEEN $min_sannolikhet AND $max_sannolikhet
+  AND väsentlighet BETWEEN $min_väsentlighet AND $max_väsentlighet
 ORDER BY riskvärde DESC, risk COLLATE sv;

@@ -141,3 +141,7 @@ for skala, a in (("Sannolikhet", 769), ("Väsentlighet", 775)):
                        avsnitt="Bilaga 2 – Risk och väsentlighetsanalys", källrad=a + k))
 write("data/skalor.csv", sk)
 for r in sk: print(r)
+
+# --- arbetsmiljömål ----------------------------------------------------------------------------
+write("data/arbetsmiljomal.csv", [dict(mål=join(621, 622), uppföljning=join(625, 626),
+      nyckeltal=join(629, 629), avsnitt="Arbetsmiljö och sjukfrånvaro", källrad=621)])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import shlex
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -116,7 +117,19 @@ def handle(state: State, text: str) -> list[engine.Result | Reply]:
 def _question(state: State, text: str) -> list[engine.Result | Reply]:
     word, _, rest = text.partition(" ")
     if word in state.named:
-        given = dict(p.split("=", 1) for p in rest.split() if "=" in p)
+        try:
+            parts = shlex.split(rest)  # post="Köp av tjänster" keeps its spaces
+        except ValueError as err:
+            raise KsqueryError(f"kan inte läsa parametrarna: {err}") from None
+        loose = [p for p in parts if "=" not in p]
+        if loose:
+            raise KsqueryError(
+                f"parametern '{safe(loose[0])[:40]}' ska skrivas NAMN=VÄRDE",
+                f"t.ex. {word} {state.named[word].params[0].name}=…"
+                if state.named[word].params
+                else f"frågan {word} har inga parametrar",
+            )
+        given = dict(p.split("=", 1) for p in parts)
         result = questions.run(state.catalog, state.named[word], given, timeout=state.timeout)
         state.last = result
         return [result]

@@ -173,3 +173,12 @@ def test_completion_lists_a_column_once(state):
     doc = Document("SELECT riskv", len("SELECT riskv"))
     found = [c for c in completer.get_completions(doc, None) if c.text == "riskvärde"]
     assert len(found) == 1 and "risker" in found[0].display_meta_text
+
+
+def test_named_question_params_with_spaces_and_mistakes(state):
+    (r,) = handle(state, 'driftpost post="Köp av tjänster" från=2025 till=2025')
+    assert r.rows[0][3] == -55125
+    bad = handle(state, "driftpost 2025")
+    assert bad[0].kind == "error" and "NAMN=VÄRDE" in bad[0].text
+    unbalanced = handle(state, 'driftpost post="Köp av')
+    assert unbalanced[0].kind == "error"

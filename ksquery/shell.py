@@ -10,6 +10,7 @@ import difflib
 import re
 import shlex
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -362,10 +363,42 @@ def _completer(state: State):
     return CatalogCompleter()
 
 
+def run_script(state: State, text: str) -> int:
+    """Run piped input (`ksquery < frågor.txt`) as the REPL would, without a terminal.
+
+    Lines are inputs; SQL continues over lines until its ';'. Answers go to stdout, errors to
+    stderr; returns 2 if any input failed, else 0.
+    """
+    failed = False
+    buffer = ""
+    for line in text.splitlines() + [""]:
+        buffer = f"{buffer}\n{line}" if buffer else line
+        if line and not is_complete(buffer):
+            continue
+        for item in handle(state, buffer):
+            if isinstance(item, Reply):
+                failed |= item.kind == "error"
+                print(safe(item.text), file=sys.stderr if item.kind == "error" else sys.stdout)
+            else:
+                print(output.render(item, state.fmt, width=state.width, max_rows=None))
+        buffer = ""
+        if state.done:
+            break
+    return 2 if failed else 0
+
+
 def start(
-    data: str | None = None, timeout: float = engine.DEFAULT_TIMEOUT, fmt: str = "table"
+    data: str | None = None,
+    timeout: float = engine.DEFAULT_TIMEOUT,
+    fmt: str = "table",
+    interactive: bool | None = None,
 ) -> int:
-    """Open the REPL; return 0 on Ctrl-D or .quit."""
+    """Open the REPL (or run piped input when stdin is not a terminal); return the exit code."""
+    if interactive is None:
+        interactive = sys.stdin.isatty()
+    if not interactive:
+        state = State(open_catalog(data), questions.load_all(), fmt=fmt, timeout=timeout)
+        return run_script(state, sys.stdin.read())
     from prompt_toolkit import PromptSession
     from prompt_toolkit.formatted_text import FormattedText
     from prompt_toolkit.history import FileHistory

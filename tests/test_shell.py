@@ -133,7 +133,7 @@ def test_real_repl_on_a_pipe(catalog, monkeypatch, capsys):
         typist = threading.Thread(target=type_steps, daemon=True)
         typist.start()
         with current.create_app_session(input=pipe, output=DummyOutput()):
-            code = shell.start()
+            code = shell.start(interactive=True)
         typist.join(5)
     presser.join(5)
     out = capsys.readouterr().out
@@ -182,3 +182,23 @@ def test_named_question_params_with_spaces_and_mistakes(state):
     assert bad[0].kind == "error" and "NAMN=VÄRDE" in bad[0].text
     unbalanced = handle(state, 'driftpost post="Köp av')
     assert unbalanced[0].kind == "error"
+
+
+def test_piped_input_runs_without_a_terminal():
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    script = "SELECT count(*) AS n\nFROM risker;\ninvesteringar per år\nDROP VIEW risker;\n"
+    p = subprocess.run(
+        [sys.executable, "-m", "ksquery"],
+        input=script,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert p.returncode == 2  # the DROP failed, the rest ran
+    assert "33" in p.stdout and "106 790" in p.stdout
+    assert "DROP" in p.stderr and "Traceback" not in p.stderr and "\x1b" not in p.stdout

@@ -323,6 +323,7 @@ def _unique_words(catalog: Catalog) -> set[tuple[str, str, str]]:
 def _entities(catalog: Catalog, low: str) -> dict[tuple[str, str], str]:
     index = _entity_index(catalog)  # first: it preloads the stems of known words
     text_stems = stems(low)
+    text_words = words(low)
     found: dict[tuple[str, str], tuple[float, str]] = {}
     unique = _unique_words(catalog)
     for table, col, value, value_stems in index:
@@ -333,6 +334,14 @@ def _entities(catalog: Catalog, low: str) -> dict[tuple[str, str], str]:
             best = max((fuzz.ratio(vs, ts) for ts in text_stems if ts[:3] == vs[:3]), default=0)
             if best >= 86 or any(ts.startswith(vs) and len(vs) >= 5 for ts in text_stems):
                 hits += len(vs)
+        if hits == 0 and len(value_stems) == 1:
+            # The stemmer cuts some words short ('Fastigheter' -> 'fast'); a long shared prefix
+            # of the words as written still names the thing ('fastighetsinvesteringar').
+            written = words(value)
+            if written and len(written[0]) >= 6:
+                prefix = written[0][: max(6, len(written[0]) - 3)]
+                if any(w.startswith(prefix) for w in text_words):
+                    hits = len(value_stems[0])
         # Weighted by word length: the distinctive long words of a name carry it.
         share = hits / sum(len(v) for v in value_stems)
         distinctive = any((table, col, w) in unique and w in text_stems for w in value_stems)
@@ -438,6 +447,16 @@ def _fill(catalog: Catalog, q: questions.Question, ex: Extracted) -> tuple[dict[
 TIME_PHRASES = re.compile(r"\b(förra året|föregående år|nästa år|i år|innevarande år|budgetåret)\b")
 
 
+def _in(word: str, vocabulary: set[str]) -> bool:
+    """Whether a stem is known: exactly, by a typo (85 %), or as an inflected longer form that
+    the Swedish stemmer left unstemmed ('snittet' of 'snitt')."""
+    if word in vocabulary:
+        return True
+    if any(word[:i] in vocabulary for i in range(len(word) - 1, 3, -1)):
+        return True
+    return process.extractOne(word, vocabulary, scorer=fuzz.ratio, score_cutoff=85) is not None
+
+
 def _topic_words(text: str, entity_stems: set[str], vocabulary: set[str]) -> list[str]:
     """The stems that can tell questions apart: not numbers, times, named things, nor words
     that no question uses at all ('lägger', 'man') and that would only dilute the match."""
@@ -446,7 +465,7 @@ def _topic_words(text: str, entity_stems: set[str], vocabulary: set[str]) -> lis
     for s in stems(text):
         if re.fullmatch(r"\d+", s) or s in entity_stems:
             continue
-        if s in vocabulary or process.extractOne(s, vocabulary, scorer=fuzz.ratio, score_cutoff=85):
+        if _in(s, vocabulary):
             out.append(s)
     return out
 
@@ -490,11 +509,7 @@ def interpret(
     # A word found nowhere in the document ("simhallen", "äldreomsorgen") means the question is
     # about something the document does not cover: no named question should claim it.
     known = catalog.memo.get("known", set())
-    foreign = [
-        w
-        for w in unknown
-        if len(w) >= 5 and not process.extractOne(w, known, scorer=fuzz.ratio, score_cutoff=85)
-    ]
+    foreign = [w for w in unknown if len(w) >= 5 and not _in(w, known)]
     penalty += 40 * len(foreign)
     for q in named.values():
         params, bonus = _fill(catalog, q, ex)
@@ -544,11 +559,19 @@ def answer(
     readings = interpret(catalog, named, text, context)
     searchy = any(t in low for t in SEARCH_TRIGGERS)
     best = readings[0] if readings else None
-    counting = bool(re.search(r"\bhur många\b|\bantal(et)?\b", low))
-    if counting and not searchy:
+    counting_match = re.search(
+        r"\b(?:hur många|antal(?:et)?)\s+(?:av\s+)?(?:de\s+)?([\wåäö-]+)", low
+    )
+    counting = counting_match is not None
+    if counting_match is not None and not searchy:
         count = _count_question(catalog, text)
         if count is not None:
             return count
+        # Count what the text counts: "hur många risker …" takes a question about risks.
+        noun = stem(SYNONYMS.get(counting_match.group(1), counting_match.group(1)))
+        about = [r for r in readings if any(noun in p.split() for p in _phrases(r.question))]
+        if about:
+            best = about[0]
     # "berätta om risken Cyberhot" reads like a text search, but names a thing a question covers
     prefer_text = searchy and best is not None and best.score < 90 and not best.names_a_thing
     if best is not None and best.score >= THRESHOLD and not prefer_text:

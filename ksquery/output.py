@@ -325,6 +325,8 @@ def chart(result: Result, width: int = 80, spec: str | None = None) -> str:
     kind = spec.split()[0] if spec else "bar"
     if kind == "matrix":
         return _matrix(result, opts.get("x", "sannolikhet"), opts.get("y", "väsentlighet"))
+    if kind == "line" and {opts.get("x"), opts.get("y"), opts.get("series")} <= set(result.columns):
+        return _lines(result, opts["x"], opts["y"], opts["series"], width)
     cols = list(result.columns)
     num_cols = [
         i
@@ -365,6 +367,45 @@ def chart(result: Result, width: int = 80, spec: str | None = None) -> str:
         )
     if len(result.rows) > len(rows):
         lines.append(f"… {len(result.rows) - len(rows)} rader till visas inte")
+    if result.source:
+        lines.append("Källa: " + result.source)
+    return "\n".join(lines)
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def _lines(result: Result, x: str, y: str, series: str, width: int) -> str:
+    """One line per series: how it moves over x (a sparkline), from its first to its last value."""
+    cols = list(result.columns)
+    xi, yi, si = cols.index(x), cols.index(y), cols.index(series)
+    groups: dict[Any, list[tuple[Any, Any]]] = {}
+    for row in result.rows:
+        groups.setdefault(row[si], []).append((row[xi], row[yi]))
+    xs = sorted({row[xi] for row in result.rows})
+    label_w = min(32, max((_width(str(k)) for k in groups), default=4))
+    lines = [
+        safe(result.title or y)
+        + f" ({y} per {x}: {format_value(xs[0], x)}–{format_value(xs[-1], x)};"
+        + " negativa serier ritas som belopp)"
+    ]
+    for key, points in groups.items():
+        values = [float(v) for _, v in sorted(points) if v is not None]
+        if not values:
+            continue
+        if all(v <= 0 for v in values):
+            values = [-v for v in values]  # costs: the line shows their size, growing upwards
+        low, high = min(values), max(values)
+        span = high - low
+        spark = "".join(
+            SPARKS[0 if span == 0 else int((v - low) / span * (len(SPARKS) - 1))] for v in values
+        )
+        label = str(key) if _width(str(key)) <= label_w else str(key)[: label_w - 1] + "…"
+        first, last = sorted(points)[0][1], sorted(points)[-1][1]
+        change = f"{format_value(first, y)} → {format_value(last, y)}"
+        lines.append(
+            f"{safe(label)}{' ' * (label_w - _width(label))} │ {spark:<{len(xs)}} │ {change}"
+        )
     if result.source:
         lines.append("Källa: " + result.source)
     return "\n".join(lines)

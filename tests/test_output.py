@@ -150,3 +150,19 @@ def test_text_sorts_in_swedish_order_by_default(catalog):
 
     sql = "SELECT x FROM (VALUES ('Ö'), ('Z'), ('Å'), ('a'), ('Ä')) t(x) ORDER BY x"
     assert [r[0] for r in engine.run(catalog, sql).rows] == ["a", "Z", "Å", "Ä", "Ö"]
+
+
+def test_line_chart_draws_one_sparkline_per_series():
+    r = res(
+        ["post", "år", "belopp_tkr"],
+        [
+            ("Intäkter", 2024, 100),
+            ("Intäkter", 2025, 200),
+            ("Kostnader", 2024, -10),
+            ("Kostnader", 2025, -30),
+        ],
+        title="Drift",
+    )
+    lines = output.chart(r, spec="line x=år y=belopp_tkr series=post").splitlines()
+    assert lines[1] == "Intäkter  │ ▁█ │ 100 → 200"
+    assert lines[2] == "Kostnader │ ▁█ │ \u221210 → \u221230"  # costs drawn by size

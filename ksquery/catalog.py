@@ -21,6 +21,9 @@ DICTIONARY = "dictionary.toml"
 COMPILE_VERSION = "4"
 TYPES = re.compile(r"^(VARCHAR|INTEGER|BIGINT|DOUBLE|BOOLEAN|DATE|DECIMAL\(\d+,\s*\d+\))$")
 RAW_SCHEMA = "lagrad"
+DEFAULT_MEMORY_LIMIT = (
+    "2GB"  # per query connection; [meta] memory_limit in the dictionary overrides
+)
 
 
 @dataclass(frozen=True)
@@ -350,6 +353,12 @@ def _connect_locked(db_path: Path, dictionary: Dictionary) -> duckdb.DuckDBPyCon
         if not re.fullmatch(r"[A-Za-z_]{1,20}", str(collation)):
             raise DataError(f"{DICTIONARY}: ogiltig collation '{collation}'")
         con.execute(f"SET default_collation = '{collation}'")
+    # A value built from many small ones (string_agg over a large range) is stopped here rather
+    # than by the machine running out of memory.
+    limit = str(dictionary.meta.get("memory_limit", DEFAULT_MEMORY_LIMIT))
+    if not re.fullmatch(r"\d{1,5}(?:\.\d+)?\s?(?:MB|GB|MiB|GiB)", limit):
+        raise DataError(f"{DICTIONARY}: ogiltig memory_limit '{limit}' (t.ex. \"2GB\")")
+    con.execute(f"SET memory_limit = '{limit}'")
     con.execute("SET allowed_directories = $d", {"d": [str(dictionary.data_dir) + os.sep]})
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")

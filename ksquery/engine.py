@@ -173,6 +173,11 @@ def execute(
         err = box["err"]
         if isinstance(err, duckdb.InterruptException):
             raise Cancelled("frågan avbröts") from None
+        if isinstance(err, duckdb.OutOfMemoryException):
+            raise QueryFailed(
+                "frågan behöver mer minne än gränsen tillåter",
+                "begränsa resultatet, t.ex. med WHERE eller LIMIT",
+            ) from None
         if isinstance(err, duckdb.Error):
             raise QueryFailed(f"DuckDB: {_first_line(err)}") from None
         raise QueryFailed(f"frågan misslyckades ({type(err).__name__})") from None

@@ -778,3 +778,17 @@ def test_ctrl_c_cancels_and_connection_survives(catalog):
         done.set()
         presser.join()
     assert catalog.con.execute("select 1").fetchone() == (1,)
+
+
+def test_memory_bomb_from_many_small_values_is_stopped(catalog):
+    # Every repeat() is small, but string_agg would build a 10 GB value: the connection's
+    # memory limit stops it, with a Swedish message, and the connection keeps working.
+    from ksquery.errors import QueryFailed
+
+    with pytest.raises(QueryFailed, match="minne"):
+        engine.run(
+            catalog,
+            "SELECT length(string_agg(repeat('x', 1000), '')) FROM range(1000000) a, range(10) b",
+            timeout=30,
+        )
+    assert engine.run(catalog, "select count(*) from risker").rows == [(RISKER_ROWS,)]

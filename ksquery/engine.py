@@ -179,7 +179,7 @@ def execute(
                 "begränsa resultatet, t.ex. med WHERE eller LIMIT",
             ) from None
         if isinstance(err, duckdb.Error):
-            raise QueryFailed(f"DuckDB: {_first_line(err)}") from None
+            raise QueryFailed(_swedish(err), f"DuckDB: {_first_line(err)}") from None
         raise QueryFailed(f"frågan misslyckades ({type(err).__name__})") from None
     desc, rows, total = box["ok"]
     return Result(
@@ -199,6 +199,22 @@ def _stop(cursor: duckdb.DuckDBPyConnection, finished: threading.Event) -> None:
         cursor.interrupt()
         finished.wait(0.05)
     cursor.close()
+
+
+_KINDS = {
+    "ConversionException": "ett värde kan inte omvandlas till rätt typ",
+    "BinderException": "frågan passar inte tabellerna (kolumn, typ eller gruppering)",
+    "CatalogException": "ett namn i frågan finns inte",
+    "OutOfRangeException": "ett tal hamnar utanför sitt intervall",
+    "InvalidInputException": "ogiltig indata",
+    "ParserException": "syntaxfel",
+    "DivisionByZeroException": "division med noll",
+}
+
+
+def _swedish(err: Exception) -> str:
+    """One Swedish line for a DuckDB error; its own English words go in the hint."""
+    return "frågan kunde inte köras: " + _KINDS.get(type(err).__name__, "DuckDB avbröt frågan")
 
 
 def _first_line(err: Exception) -> str:

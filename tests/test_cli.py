@@ -169,3 +169,11 @@ def test_repl_treats_a_misspelt_select_as_sql():
     from ksquery.shell import is_sql
 
     assert is_sql("selec 1 from risker;") and not is_sql("selektiva risker")
+
+
+def test_duckdb_errors_get_a_swedish_line_and_the_detail_as_hint():
+    p = ks("sql", "select risk from risker where riskvärde > 'abc'")
+    lines = p.stderr.strip().splitlines()
+    assert p.returncode == 2 and len(lines) == 2
+    assert lines[0] == "fel: frågan kunde inte köras: ett värde kan inte omvandlas till rätt typ"
+    assert lines[1].startswith("tips: DuckDB: Conversion Error")

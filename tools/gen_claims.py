@@ -1,3 +1,4 @@
+"""Write påståenden.csv: each numeric claim of the text with SQL that recomputes it."""
 import csv
 KS = "enhet = 'kommunstyrelsen'"
 EX = "enhet = 'exploateringsenheten'"

@@ -1,4 +1,8 @@
-"""One-off transcription of the document's number tables into long CSV files."""
+"""Transcribe the document's number tables into long CSV files (run from the repository root).
+
+Each row is typed in as printed, amounts separated by "|" where the PDF text wraps them; the
+tests check every amount against the source text in both directions.
+"""
 import csv
 
 YEARS4 = [(2024, "Budget"), (2025, "Budget"), (2026, "Plan"), (2027, "Plan")]
@@ -8,15 +12,13 @@ AVS_DRIFT = "Nämndens budget"
 def drift_rows(enhet, tabell, rows):
     out = []
     for ordning, (post, radtyp, ingår_i, källrad, values) in enumerate(rows, 1):
-        for (år, typ), v in zip(YEARS4, values.split()):
-            pass
         nums = parse(values, 4)
         for (år, typ), v in zip(YEARS4, nums):
             out.append([enhet, post, radtyp, ingår_i, ordning, år, typ, v, AVS_DRIFT, tabell, källrad])
     return out
 
 def parse(text, n):
-    """Split '100 548 108 608 ...' given the printed grouping: tokens of '-?d{1,3}' followed by 3-digit groups."""
+    """Split '100 548|108 608|…' into integers: '|' separates the printed amounts."""
     nums = [x.replace(" ", "") for x in text.split("|")]
     assert len(nums) == n, (text, nums)
     return [int(x) for x in nums]

@@ -1,3 +1,5 @@
+"""Transcribe the text tables (risks, controls, inquiries, directions, scales, goal) from the
+source text by line ranges, joining PDF line-break hyphens (run from the repository root)."""
 import csv, re
 SRC = "data/source/kommunstyrelsen-budget-2025-2027.txt"
 L = [""] + open(SRC, encoding="utf-8").read().split("\n")
@@ -98,8 +100,6 @@ def write(path, rows):
             w.writerow({k: ("true" if v is True else "false" if v is False else v) for k, v in r.items()})
 write("data/risker.csv", risk_rows)
 write("data/internkontroll.csv", ctrl_rows)
-for r in risk_rows: print(r["risk_id"], r["risk"], "|", r["beskrivning"][:50], "|", r["sannolikhet"], r["väsentlighet"], r["riskvärde"], r["accepteras"], r["internkontroll_2024"], "|", r["hantering"][:60])
-for r in ctrl_rows: print(r)
 
 # --- utredningar ---------------------------------------------------------------------------
 U = [  # (nämnd lines or None = continuation, utredning lines, hantering lines, samordnare, prioriterad)
@@ -126,7 +126,6 @@ for i, (n, u, h, s, p) in enumerate(U, 1):
         samordnas_av=s, prioriterad=p, avsnitt="Sveriges mest effektiva kommun",
         tabell="Kommunövergripande effektiviseringsåtgärder och utredningar", källrad=u[0]))
 write("data/utredningar.csv", rows)
-for r in rows: print(r["utredning_id"], r["nämnd"], "|", r["utredning"], "|", r["hantering"][:70])
 
 I = [("Stärkt ekonomi- och koncernstyrning", 384, (386, 388)), ("Effektiv stadsplaneringsprocess", 390, (392, 393)),
      ("Social hållbarhet", 395, (397, 398))]
@@ -140,7 +139,6 @@ for skala, a in (("Sannolikhet", 769), ("Väsentlighet", 775)):
         sk.append(dict(skala=skala, nivå=int(m.group(1)), benämning=m.group(2), beskrivning=m.group(3).strip(),
                        avsnitt="Bilaga 2 – Risk och väsentlighetsanalys", källrad=a + k))
 write("data/skalor.csv", sk)
-for r in sk: print(r)
 
 # --- arbetsmiljömål ----------------------------------------------------------------------------
 write("data/arbetsmiljomal.csv", [dict(mål=join(621, 622), uppföljning=join(625, 626),

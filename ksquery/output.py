@@ -213,6 +213,7 @@ def to_json(result: Result) -> str:
             **data,
             "source": result.source,
             "alternatives": list(result.alternatives),
+            "notes": list(result.notes),
         }
     return json.dumps(data, ensure_ascii=False)
 

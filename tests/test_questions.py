@@ -105,3 +105,11 @@ def test_mnkr_rounds_half_away_from_zero_like_the_document(catalog):
     assert engine.run(catalog, "SELECT mnkr(-4227), mnkr(-50), mnkr(619698)").rows == [
         (-4.2, -0.1, 619.7)
     ]
+
+
+def test_readme_lists_every_named_question():
+    from conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for qid in ALL:
+        assert f"| `{qid}` |" in readme, qid

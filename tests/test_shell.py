@@ -127,7 +127,7 @@ def test_real_repl_on_a_pipe(catalog, monkeypatch, capsys):
 
         def type_steps() -> None:
             for step in steps:
-                time.sleep(0.2)
+                time.sleep(0.3)  # a person's pace; completion runs between keys
                 pipe.send_text(step)
 
         typist = threading.Thread(target=type_steps, daemon=True)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,41 +21,18 @@ from rapidfuzz import fuzz, process
 from ksquery import engine, questions
 from ksquery.catalog import Catalog, user_dir
 from ksquery.errors import NoAnswer, ParamError
+from ksquery.search import documents, search
+from ksquery.swedish import (
+    NUMBER_WORDS,
+    SYNONYMS,
+    known_stems,
+    remember_stems,
+    stem,
+    stems,
+    words,
+)
 
 INDEX_VERSION = "3"
-NUMBER_WORDS = {
-    "en": 1,
-    "ett": 1,
-    "två": 2,
-    "tre": 3,
-    "fyra": 4,
-    "fem": 5,
-    "sex": 6,
-    "sju": 7,
-    "åtta": 8,
-    "nio": 9,
-    "tio": 10,
-    "elva": 11,
-    "tolv": 12,
-    "sexton": 16,
-}
-STOP = set(
-    """vad vilka vilken vilket hur mycket många är var finns det den de som med för på i om
-av till och eller att har hade ska skall kan visa ge lista mig oss en ett står säger jag vi man
-läggs blir alla all totalt går gå satsas avsätts budgeteras kostar planeras får fick ges tack
-snabbfråga alltså total totala""".split()
-)
-SYNONYMS = {
-    "anslag": "kommunbidrag",
-    "ks": "kommunstyrelsen",
-    "åtgärd": "kontroll",
-    "åtgärder": "kontroller",
-    "expl": "exploateringsenheten",
-    "exploatering": "exploateringsenheten",
-    "invest": "investering",
-    "kostnad": "kostnader",
-    "riskerna": "risker",
-}
 CHANGE_WORDS = {
     "ökar",
     "ökning",
@@ -87,51 +63,6 @@ SEARCH_TRIGGERS = (
 )
 CHART_WORDS = ("diagram", "graf", "rita", "chart")
 THRESHOLD = 62.0
-
-
-_STEMS: dict[str, str] = {}  # word -> stem, preloaded from the on-disk index
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import snowballstemmer  # imports all 36 languages (~8 ms): only when a word is new
-
-    return snowballstemmer.stemmer("swedish")
-
-
-def stem(word: str) -> str:
-    """The Swedish stem of one lowercase word."""
-    found = _STEMS.get(word)
-    if found is None:
-        found = _STEMS[word] = _stemmer().stemWord(word)
-    return found
-
-
-# Abbreviations people type in a hurry, expanded before the text is split into words.
-ABBREVIATIONS = [
-    (re.compile(r"\bexpl\.?\s*enhet\w*|\bexploateringens\b"), "exploateringsenheten"),
-    (re.compile(r"\bklk\b"), "kommunledningskontoret"),
-    (re.compile(r"\bikp\b"), "internkontrollplan"),
-    (re.compile(r"\bkansli(?:-)? och hr\b(?!-)"), "kansli- och hr-avdelningen"),
-    (re.compile(r"\bit och kommunikation\b(?!s)"), "it- och kommunikationsavdelningen"),
-]
-
-
-def words(text: str) -> list[str]:
-    """Lowercase word tokens, abbreviations and synonyms applied."""
-    low = text.lower()
-    for pattern, full in ABBREVIATIONS:
-        low = pattern.sub(full, low)
-    out = []
-    for w in re.findall(r"[\wåäöÅÄÖé-]+", low):
-        w = w.strip("-")
-        if w:
-            out.append(SYNONYMS.get(w, w))
-    return out
-
-
-def stems(text: str, drop_stop: bool = True) -> list[str]:
-    return [stem(w) for w in words(text) if not (drop_stop and w in STOP)]
 
 
 def wants_chart(text: str) -> bool:
@@ -261,7 +192,7 @@ def _load_index(catalog: Catalog) -> None:
     path = user_dir("cache") / f"ask-index-{key}.json"
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        _STEMS.update(data["stems"])
+        remember_stems(data["stems"])
         entities = [(t, c, v, tuple(st)) for t, c, v, st in data["entities"]]
         known, common = set(data["known"]), set(data["common"])
     except (OSError, ValueError, KeyError, TypeError):
@@ -279,7 +210,7 @@ def _load_index(catalog: Catalog) -> None:
                     entities.append((table.name, col, value, tuple(stems(value))))
         for w in vocabulary:
             stem(w)
-        docs = _documents(catalog)
+        docs = documents(catalog)
         frequency = Counter(t for d in docs for t in d[4])
         # Words in more than a tenth of the paragraphs say little about which thing is meant.
         common = {t for t, n in frequency.items() if n > max(3, len(docs) // 10)}
@@ -290,7 +221,7 @@ def _load_index(catalog: Catalog) -> None:
             tmp.write_text(
                 json.dumps(
                     {
-                        "stems": _STEMS,
+                        "stems": known_stems(),
                         "entities": entities,
                         "known": sorted(known),
                         "common": sorted(common),
@@ -651,83 +582,3 @@ def _count_question(catalog: Catalog, text: str) -> engine.Result | None:
                 notes=(f"Tolkat som: antal {name}",),
             )
     return None
-
-
-# --- free-text search over the document -------------------------------------------------------
-
-
-def _documents(catalog: Catalog) -> list[tuple[str, str, str, int | None, Counter]]:
-    cache = catalog.memo
-    if "documents" not in cache:
-        docs = []
-        for table in catalog.tables.values():
-            if not table.search:
-                continue
-            cols = ", ".join(f"coalesce(CAST(\"{c}\" AS VARCHAR), '')" for c in table.search)
-            line = next((c.name for c in table.columns if c.name.startswith("källrad")), None)
-            where = "avsnitt" if table.column("avsnitt") else None
-            section_sql = f'"{where}"' if where else "NULL"
-            line_sql = f'"{line}"' if line else "NULL"
-            sql = (
-                f"SELECT concat_ws(' — ', {cols}), {section_sql}, {line_sql} FROM \"{table.name}\""
-            )
-            for body, section, source_line in engine.execute(catalog.con, sql, {}, timeout=10).rows:
-                docs.append(
-                    (table.name, section or table.source, body, source_line, Counter(stems(body)))
-                )
-        cache["documents"] = docs
-    return cache["documents"]
-
-
-def search(catalog: Catalog, text: str, limit: int = 5) -> engine.Result | None:
-    """BM25 over the document's paragraphs and text columns; None when nothing matches."""
-    query = [s for s in stems(text) if len(s) > 2]
-    for trigger in ("står", "säger", "göras", "gör", "skrivs", "nämn", "berätt"):
-        query = [q for q in query if not q.startswith(trigger)]
-    docs = _documents(catalog)
-    if not query or not docs:
-        return None
-    n = len(docs)
-    avg = sum(sum(d[4].values()) for d in docs) / n
-    vocab = {t for d in docs for t in d[4]}
-    expanded = {}
-    for q in query:
-        if q in vocab:
-            expanded[q] = q
-        else:
-            match = process.extractOne(q, vocab, scorer=fuzz.ratio, score_cutoff=85)
-            if match:
-                expanded[q] = match[0]
-            else:
-                prefixed = [
-                    t for t in vocab if t.startswith(q) or (len(t) >= 5 and q.startswith(t))
-                ]
-                if prefixed:
-                    expanded[q] = max(prefixed, key=len)
-    terms = list(dict.fromkeys(expanded.values()))
-    if not terms:
-        return None
-    df = {t: sum(1 for d in docs if t in d[4]) for t in terms}
-    scored = []
-    for table, section, body, line, counts in docs:
-        length = sum(counts.values()) or 1
-        score = 0.0
-        for t in terms:
-            tf = counts.get(t, 0)
-            if tf:
-                idf = math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
-                score += idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / avg))
-        if score > 0:
-            scored.append((score, table, section, body, line))
-    if not scored:
-        return None
-    scored.sort(key=lambda s: -s[0])
-    rows = [(section, body, line, table) for score, table, section, body, line in scored[:limit]]
-    return engine.Result(
-        ("avsnitt", "text", "källrad", "tabell"),
-        ("",) * 4,
-        rows,
-        title=f"Ur dokumentet: {text.strip()[:60]}",
-        source="sökning i dokumentets text",
-        notes=("Tolkat som: sökning i dokumentets text (" + ", ".join(terms) + ")",),
-    )

@@ -1,0 +1,91 @@
+"""Free-text search over the document: BM25 ranking of paragraphs and text columns, with Swedish
+word forms matched through their stems (DuckDB's fts extension cannot be installed here)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from rapidfuzz import fuzz, process
+
+from ksquery import engine
+from ksquery.catalog import Catalog
+from ksquery.swedish import stems
+
+
+def documents(catalog: Catalog) -> list[tuple[str, str, str, int | None, Counter]]:
+    """(table, section, text, source line, stem counts) of every searchable row, memoised."""
+    cache = catalog.memo
+    if "documents" not in cache:
+        docs = []
+        for table in catalog.tables.values():
+            if not table.search:
+                continue
+            cols = ", ".join(f"coalesce(CAST(\"{c}\" AS VARCHAR), '')" for c in table.search)
+            line = next((c.name for c in table.columns if c.name.startswith("källrad")), None)
+            where = "avsnitt" if table.column("avsnitt") else None
+            section_sql = f'"{where}"' if where else "NULL"
+            line_sql = f'"{line}"' if line else "NULL"
+            sql = (
+                f"SELECT concat_ws(' — ', {cols}), {section_sql}, {line_sql} FROM \"{table.name}\""
+            )
+            for body, section, source_line in engine.execute(catalog.con, sql, {}, timeout=10).rows:
+                docs.append(
+                    (table.name, section or table.source, body, source_line, Counter(stems(body)))
+                )
+        cache["documents"] = docs
+    return cache["documents"]
+
+
+def search(catalog: Catalog, text: str, limit: int = 5) -> engine.Result | None:
+    """BM25 over the document's paragraphs and text columns; None when nothing matches."""
+    query = [s for s in stems(text) if len(s) > 2]
+    for trigger in ("står", "säger", "göras", "gör", "skrivs", "nämn", "berätt"):
+        query = [q for q in query if not q.startswith(trigger)]
+    docs = documents(catalog)
+    if not query or not docs:
+        return None
+    n = len(docs)
+    avg = sum(sum(d[4].values()) for d in docs) / n
+    vocab = {t for d in docs for t in d[4]}
+    expanded = {}
+    for q in query:
+        if q in vocab:
+            expanded[q] = q
+        else:
+            match = process.extractOne(q, vocab, scorer=fuzz.ratio, score_cutoff=85)
+            if match:
+                expanded[q] = match[0]
+            else:
+                prefixed = [
+                    t for t in vocab if t.startswith(q) or (len(t) >= 5 and q.startswith(t))
+                ]
+                if prefixed:
+                    expanded[q] = max(prefixed, key=len)
+    terms = list(dict.fromkeys(expanded.values()))
+    if not terms:
+        return None
+    df = {t: sum(1 for d in docs if t in d[4]) for t in terms}
+    scored = []
+    for table, section, body, line, counts in docs:
+        length = sum(counts.values()) or 1
+        score = 0.0
+        for t in terms:
+            tf = counts.get(t, 0)
+            if tf:
+                idf = math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
+                score += idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / avg))
+        if score > 0:
+            scored.append((score, table, section, body, line))
+    if not scored:
+        return None
+    scored.sort(key=lambda s: -s[0])
+    rows = [(section, body, line, table) for score, table, section, body, line in scored[:limit]]
+    return engine.Result(
+        ("avsnitt", "text", "källrad", "tabell"),
+        ("",) * 4,
+        rows,
+        title=f"Ur dokumentet: {text.strip()[:60]}",
+        source="sökning i dokumentets text",
+        notes=("Tolkat som: sökning i dokumentets text (" + ", ".join(terms) + ")",),
+    )

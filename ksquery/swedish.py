@@ -1,0 +1,95 @@
+"""Swedish words for matching: tokens with abbreviations and synonyms expanded, stop words,
+number words, and Snowball stems (memoised: the stemmer is imported only for unseen words)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+NUMBER_WORDS = {
+    "en": 1,
+    "ett": 1,
+    "två": 2,
+    "tre": 3,
+    "fyra": 4,
+    "fem": 5,
+    "sex": 6,
+    "sju": 7,
+    "åtta": 8,
+    "nio": 9,
+    "tio": 10,
+    "elva": 11,
+    "tolv": 12,
+    "sexton": 16,
+}
+STOP = set(
+    """vad vilka vilken vilket hur mycket många är var finns det den de som med för på i om
+av till och eller att har hade ska skall kan visa ge lista mig oss en ett står säger jag vi man
+läggs blir alla all totalt går gå satsas avsätts budgeteras kostar planeras får fick ges tack
+snabbfråga alltså total totala""".split()
+)
+SYNONYMS = {
+    "anslag": "kommunbidrag",
+    "ks": "kommunstyrelsen",
+    "åtgärd": "kontroll",
+    "åtgärder": "kontroller",
+    "expl": "exploateringsenheten",
+    "exploatering": "exploateringsenheten",
+    "invest": "investering",
+    "kostnad": "kostnader",
+    "riskerna": "risker",
+}
+_STEMS: dict[str, str] = {}  # word -> stem, preloaded from the on-disk index
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import snowballstemmer  # imports all 36 languages (~8 ms): only when a word is new
+
+    return snowballstemmer.stemmer("swedish")
+
+
+def stem(word: str) -> str:
+    """The Swedish stem of one lowercase word."""
+    found = _STEMS.get(word)
+    if found is None:
+        found = _STEMS[word] = _stemmer().stemWord(word)
+    return found
+
+
+# Abbreviations people type in a hurry, expanded before the text is split into words.
+ABBREVIATIONS = [
+    (re.compile(r"\bexpl\.?\s*enhet\w*|\bexploateringens\b"), "exploateringsenheten"),
+    (re.compile(r"\bklk\b"), "kommunledningskontoret"),
+    (re.compile(r"\bikp\b"), "internkontrollplan"),
+    (re.compile(r"\bkansli(?:-)? och hr\b(?!-)"), "kansli- och hr-avdelningen"),
+    (re.compile(r"\bit och kommunikation\b(?!s)"), "it- och kommunikationsavdelningen"),
+]
+
+
+def words(text: str) -> list[str]:
+    """Lowercase word tokens, abbreviations and synonyms applied."""
+    low = text.lower()
+    for pattern, full in ABBREVIATIONS:
+        low = pattern.sub(full, low)
+    out = []
+    for w in re.findall(r"[\wåäöÅÄÖé-]+", low):
+        w = w.strip("-")
+        if w:
+            out.append(SYNONYMS.get(w, w))
+    return out
+
+
+def stems(text: str, drop_stop: bool = True) -> list[str]:
+    """Stems of the text's words, stop words left out unless `drop_stop` is false."""
+    return [stem(w) for w in words(text) if not (drop_stop and w in STOP)]
+
+
+def remember_stems(known: dict[str, str]) -> None:
+    """Preload stems computed earlier (from the on-disk question index)."""
+    _STEMS.update(known)
+
+
+def known_stems() -> dict[str, str]:
+    """Every stem computed so far, to store in the index."""
+    return dict(_STEMS)

@@ -8,6 +8,7 @@ nämnder), so that a new data set brings its own words.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import re
@@ -472,6 +473,11 @@ def _follow_up(
     new, _ = _fill(catalog, q, ex)
     if not new:
         return None
+    # A thing the last question cannot take ("Bälinge företagspark 2025" after "kommunbidrag per
+    # år") makes it a new question, not a follow-up.
+    taken = {str(v).casefold() for v in new.values()}
+    if any(v.casefold() not in taken for v in ex.entities.values()):
+        return None
     params.update(new)
     return Reading(q, params, 200.0)
 
@@ -487,6 +493,13 @@ def answer(
 ) -> engine.Result:
     """Answer a Swedish question with a named question or the document's text; raise NoAnswer."""
     low = text.lower()
+    token = text.strip()
+    if re.fullmatch(r"\w+_\w+", token) and token not in named:
+        # a question id with a typo ("risker_utan_kontrol"): run the id it is closest to
+        close_ids = difflib.get_close_matches(token, list(named), n=1, cutoff=0.85)
+        if close_ids:
+            result = questions.run(catalog, named[close_ids[0]], given, timeout=timeout)
+            return result.with_meta(notes=(f"Tolkat som: {close_ids[0]} (du skrev {token})",))
     readings = interpret(catalog, named, text, context)
     searchy = any(t in low for t in SEARCH_TRIGGERS)
     best = readings[0] if readings else None
@@ -541,14 +554,14 @@ def answer(
     hits = search(catalog, text)
     if hits is not None:
         return hits
-    nearest = [r.question for r in readings[:3]]
-    raise NoAnswer(
-        f"hittar ingen fråga som passar »{text[:80]}«",
+    nearest = [r.question for r in readings[:3] if r.score >= 30]
+    hint = (
         "närmast: "
-        + "; ".join(
-            f"{q.id} ({q.heading({p.name: p.default for p in q.params})})" for q in nearest
-        ),
+        + "; ".join(f"{q.id} ({q.heading({p.name: p.default for p in q.params})})" for q in nearest)
+        if nearest
+        else "skriv .questions (eller ksquery questions) för att se alla frågor"
     )
+    raise NoAnswer(f"hittar ingen fråga som passar »{text[:80]}«", hint)
 
 
 def _with_defaults(reading: Reading) -> dict[str, Any]:

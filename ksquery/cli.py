@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 from ksquery import engine, output
 from ksquery.catalog import Catalog, open_catalog
-from ksquery.errors import KsqueryError, ParamError
+from ksquery.errors import KsqueryError, ParamError, os_reason
 from ksquery.output import format_value, safe
 
 EXIT_OK, EXIT_NO_ANSWER, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -195,18 +195,21 @@ def _width() -> int:
 
 
 def _emit(result: engine.Result, fmt: str, chart: bool = False, out: str | None = None) -> None:
-    if fmt == "xlsx":
-        if not out:
-            raise KsqueryError("xlsx kräver --out FIL.xlsx")
-        path = output.write_xlsx(result, Path(out))
-        print(f"skrev {path}", file=sys.stderr)
-        return
-    text = output.render(result, fmt, width=_width(), max_rows=None)
+    if fmt == "xlsx" and not out:
+        raise KsqueryError("xlsx kräver --out FIL.xlsx")
     if out:
-        Path(out).write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
+        path = Path(out)
+        try:
+            if fmt == "xlsx":
+                output.write_xlsx(result, path)
+            else:
+                text = output.render(result, fmt, width=_width(), max_rows=None)
+                path.write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
+        except OSError as err:
+            raise KsqueryError(f"kunde inte skriva {safe(out)}: {os_reason(err)}") from None
         print(f"skrev {out}", file=sys.stderr)
     else:
-        print(text)
+        print(output.render(result, fmt, width=_width(), max_rows=None))
     if chart and fmt == "table":
         print()
         print(output.chart(result, width=_width()))
@@ -231,9 +234,8 @@ def _ask(catalog: Catalog, args: argparse.Namespace) -> int:
         from ksquery import ask
 
         result = ask.answer(catalog, questions.load_all(), text, given, timeout=args.timeout)
-        if result.notes and args.format == "table":
-            for note in result.notes:
-                print(safe(note))
+        for note in result.notes:  # how the question was read: a message, not data
+            print(safe(note), file=sys.stderr)
     _emit(result, args.format, args.chart, args.out)
     return EXIT_OK
 
@@ -246,7 +248,12 @@ def _run(catalog: Catalog, args: argparse.Namespace) -> int:
     if args.format == "xlsx" and out_dir is None:
         raise KsqueryError("xlsx kräver --out KATALOG")
     if out_dir:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise KsqueryError(
+                f"--out {safe(str(out_dir))} kan inte användas som katalog: {os_reason(err)}"
+            ) from None
     failures = 0
     used: set[str] = set()
     parsed: list[tuple[str, Any]] = []
@@ -269,7 +276,8 @@ def _run(catalog: Catalog, args: argparse.Namespace) -> int:
             result = questions.run(catalog, question, mine, timeout=args.timeout)
         except KsqueryError as err:
             failures += 1
-            print(f"fel i {safe(name)}: {safe(str(err))}", file=sys.stderr)
+            message = str(err).removeprefix(f"{name}: ").removeprefix(f"{Path(name).name}: ")
+            print(f"fel: {safe(name)}: {safe(message)}", file=sys.stderr)
             continue
         stem = Path(name).stem
         if out_dir:
@@ -310,57 +318,23 @@ def _questions(args: argparse.Namespace) -> int:
             )
         )
         return EXIT_OK
-    rows = [
-        (q.id, q.title, ", ".join(f"{p.name}={format_value(p.default, p.name)}" for p in q.params))
-        for q in named.values()
-    ]
-    print(
-        output.render(
-            engine.Result(("fråga", "titel", "parametrar"), ("",) * 3, rows),
-            args.format,
-            width=_width(),
-            max_rows=None,
-        )
-    )
+    from ksquery import inventory
+
+    print(output.render(inventory.question_list(named), args.format, width=_width(), max_rows=None))
     return EXIT_OK
 
 
 def _tables(catalog: Catalog, args: argparse.Namespace) -> int:
-    counts = {
-        name: engine.execute(catalog.con, f'SELECT count(*) FROM "{name}"', {}).rows[0][0]
-        for name in catalog.tables
-    }
-    rows = [(t.name, counts[name], t.description) for name, t in catalog.tables.items()]
-    print(
-        output.render(
-            engine.Result(("tabell", "rader", "beskrivning"), ("",) * 3, rows),
-            args.format,
-            width=_width(),
-            max_rows=None,
-        )
-    )
+    from ksquery import inventory
+
+    print(output.render(inventory.tables(catalog), args.format, width=_width(), max_rows=None))
     return EXIT_OK
 
 
 def _describe(catalog: Catalog, args: argparse.Namespace) -> int:
-    table = catalog.dictionary.table(args.table)
-    if table is None:
-        import difflib
+    from ksquery import inventory
 
-        hint = difflib.get_close_matches(args.table.lower(), list(catalog.tables), n=1)
-        raise KsqueryError(
-            f"okänd tabell '{safe(args.table)[:60]}'"
-            + (f" — menade du '{hint[0]}'?" if hint else ""),
-            "skriv ksquery tables för att se alla tabeller",
-        )
-    rows = [(c.name, c.type, c.description) for c in table.columns]
-    result = engine.Result(
-        ("kolumn", "typ", "beskrivning"),
-        ("",) * 3,
-        rows,
-        title=f"{table.name}: {table.description}",
-        source=table.source,
-    )
+    result = inventory.describe(catalog, args.table, "ksquery describe")
     print(output.render(result, args.format, width=_width(), max_rows=None))
     return EXIT_OK
 

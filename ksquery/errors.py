@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class KsqueryError(Exception):
     """Base error: `str(err)` is a one-line Swedish message; `hint` is an optional next step."""
@@ -41,3 +43,20 @@ class NoAnswer(KsqueryError):
     """A free-text question matched nothing well enough."""
 
     exit_code = 1
+
+
+_OS_REASONS = {
+    errno.ENOENT: "katalogen eller filen finns inte",
+    errno.EACCES: "behörighet saknas",
+    errno.EPERM: "behörighet saknas",
+    errno.EISDIR: "det är en katalog",
+    errno.ENOTDIR: "en del av sökvägen är inte en katalog",
+    errno.EEXIST: "finns redan och är inte en katalog",
+    errno.ENOSPC: "disken är full",
+    errno.EROFS: "filsystemet är skrivskyddat",
+}
+
+
+def os_reason(err: OSError) -> str:
+    """A file-system error in a few Swedish words."""
+    return _OS_REASONS.get(err.errno or 0, err.strerror or type(err).__name__)

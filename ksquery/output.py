@@ -38,9 +38,7 @@ def safe(text: str) -> str:
 
 def _plain_int(column: str) -> bool:
     name = column.lower()
-    return (
-        name in _PLAIN_INT_NAMES or name.endswith("_id") or "källrad" in name or name.endswith("år")
-    )
+    return name in _PLAIN_INT_NAMES or name.endswith("_id") or "källrad" in name
 
 
 def format_value(value: Any, column: str = "") -> str:
@@ -131,7 +129,15 @@ def render_table(result: Result, width: int = 100, max_rows: int | None = 50) ->
     natural = [
         max([_width(columns[i])] + [_width(r[i]) for r in cells]) for i in range(len(columns))
     ]
-    widths = _fit(natural, numeric, width - 3 * (len(columns) - 1))
+    floors = [
+        max(
+            6,
+            _width(columns[i]),
+            min(24, max((_width(w) for r in cells for w in r[i].split()), default=0)),
+        )
+        for i in range(len(columns))
+    ]
+    widths = _fit(natural, numeric, width - 3 * (len(columns) - 1), floors)
     lines.append(_row_line(columns, widths, numeric, header=True))
     lines.append("─┼─".join("─" * w for w in widths))
     for row in cells:
@@ -160,14 +166,15 @@ def _footer(result: Result, total: int) -> str:
     return "(" + " · ".join(parts) + ")"
 
 
-def _fit(natural: list[int], numeric: list[bool], room: int) -> list[int]:
+def _fit(natural: list[int], numeric: list[bool], room: int, floors: list[int]) -> list[int]:
+    """Shrink the widest text columns until the table fits, never below a column's floor (its
+    heading and longest word: "Välfärdsbrottslighet" stays whole)."""
     widths = list(natural)
     while sum(widths) > max(room, len(widths) * 4):
-        i = max(
-            (i for i in range(len(widths)) if not numeric[i]), key=lambda i: widths[i], default=None
-        )
-        if i is None or widths[i] <= 12:
+        shrinkable = [i for i in range(len(widths)) if not numeric[i] and widths[i] > floors[i]]
+        if not shrinkable:
             break
+        i = max(shrinkable, key=lambda i: widths[i])
         widths[i] -= 1
     return widths
 
@@ -265,6 +272,7 @@ def to_markdown(result: Result) -> str:
 def write_xlsx(result: Result, path: Path) -> Path:
     """Write a real spreadsheet: bold header row, numbers as numbers with Swedish-style formats."""
     import xlsxwriter  # only exports need it
+    import xlsxwriter.exceptions
 
     path = Path(path)
     workbook = xlsxwriter.Workbook(str(path))
@@ -299,7 +307,11 @@ def write_xlsx(result: Result, path: Path) -> Path:
         if result.source:
             sheet.write_string(len(result.rows) + 2, 0, "Källa: " + result.source)
     finally:
-        workbook.close()
+        try:
+            workbook.close()
+        except xlsxwriter.exceptions.FileCreateError as err:  # e.g. a missing directory
+            cause = err.args[0] if err.args and isinstance(err.args[0], OSError) else None
+            raise cause or OSError(str(err)) from None
     return path
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from ksquery import engine, output, questions
 from ksquery.catalog import Catalog, open_catalog, user_dir
-from ksquery.errors import KsqueryError
+from ksquery.errors import KsqueryError, os_reason
 from ksquery.output import safe
 
 SQL_START = re.compile(
@@ -31,7 +31,8 @@ SQL_START = re.compile(
 
 @dataclass
 class Reply:
-    """A message for the user: kind is 'info' or 'error'."""
+    """Text for the user. kind: 'text' (an answer such as a chart or help: stdout when piped),
+    'info' (status such as "format: csv"), 'error' or 'hint' (the 'tips:' after an error)."""
 
     kind: str
     text: str
@@ -109,7 +110,7 @@ def handle(state: State, text: str) -> list[engine.Result | Reply]:
     except KsqueryError as err:
         reply: list[engine.Result | Reply] = [Reply("error", f"fel: {err}")]
         if err.hint:
-            reply.append(Reply("info", f"tips: {err.hint}"))
+            reply.append(Reply("hint", f"tips: {err.hint}"))
         return reply
     except Exception as err:  # noqa: BLE001 - the session goes on whatever happens
         return [Reply("error", f"fel: internt fel ({type(err).__name__}: {str(err)[:160]})")]
@@ -133,11 +134,12 @@ def _question(state: State, text: str) -> list[engine.Result | Reply]:
         given = dict(p.split("=", 1) for p in parts)
         result = questions.run(state.catalog, state.named[word], given, timeout=state.timeout)
         state.last = result
+        state.context = {"question": word, "params": dict(result.params)}  # for "och 2027?"
         return [result]
     from ksquery import ask
 
     if ask.wants_chart(text) and state.last is not None:
-        return [Reply("info", output.chart(state.last, width=state.width))]
+        return [Reply("text", output.chart(state.last, width=state.width))]
     result = ask.answer(
         state.catalog, state.named, text, {}, timeout=state.timeout, context=state.context
     )
@@ -150,11 +152,11 @@ def _meta(state: State, text: str) -> list[engine.Result | Reply]:
     name, _, arg = text[1:].partition(" ")
     name = name.lower()
     if name not in COMMANDS:
-        import difflib
-
         hint = difflib.get_close_matches(name, list(COMMANDS), n=1)
+        prefix = text[0]  # answer in the user's own spelling: \x or .x
         raise KsqueryError(
-            f"okänt kommando .{name}" + (f" — menade du .{hint[0]}?" if hint else ""),
+            f"okänt kommando {prefix}{safe(name)[:30]}"
+            + (f" — menade du {prefix}{hint[0]}?" if hint else ""),
             "skriv \\? för att se alla kommandon",
         )
     return COMMANDS[name][0](state, arg.strip())
@@ -179,42 +181,28 @@ def _help(state: State, arg: str) -> list:
         "Tab kompletterar tabeller, kolumner, frågor och parametrar. Ctrl-R söker i historiken,"
         " Ctrl-C avbryter, Ctrl-D avslutar."
     )
-    return [Reply("info", "\n".join(lines))]
+    return [Reply("text", "\n".join(lines))]
 
 
 @command("tables", "tabeller", "dt", usage=".tables", help="lista tabellerna")
 def _tables(state: State, arg: str) -> list:
-    rows = [(t.name, len(t.columns), t.description) for t in state.catalog.tables.values()]
-    return [engine.Result(("tabell", "kolumner", "beskrivning"), ("",) * 3, rows)]
+    from ksquery import inventory
+
+    return [inventory.tables(state.catalog)]
 
 
 @command("describe", "d", "beskriv", usage=".describe TABELL", help="visa en tabells kolumner")
 def _describe(state: State, arg: str) -> list:
-    table = state.catalog.dictionary.table(arg)
-    if table is None:
-        raise KsqueryError(
-            f"okänd tabell '{safe(arg)[:60]}'", "skriv .tables för att se alla tabeller"
-        )
-    rows = [(c.name, c.type, c.description) for c in table.columns]
-    return [
-        engine.Result(
-            ("kolumn", "typ", "beskrivning"),
-            ("",) * 3,
-            rows,
-            title=f"{table.name}: {table.description}",
-            source=table.source,
-        )
-    ]
+    from ksquery import inventory
+
+    return [inventory.describe(state.catalog, arg, ".describe")]
 
 
 @command("questions", "frågor", "q", usage=".questions", help="lista de namngivna frågorna")
 def _questions(state: State, arg: str) -> list:
-    rows = [
-        (q.id, q.title, " ".join(f"{p.name}={p.default}" for p in q.params))
-        for q in state.named.values()
-        if not arg or arg.lower() in (q.id + q.title + " ".join(q.aliases)).lower()
-    ]
-    return [engine.Result(("fråga", "titel", "parametrar"), ("",) * 3, rows)]
+    from ksquery import inventory
+
+    return [inventory.question_list(state.named, arg)]
 
 
 @command("format", usage=".format table|csv|json|md", help="byt utdataformat")
@@ -239,7 +227,7 @@ def _timeout(state: State, arg: str) -> list:
     if not 0.1 <= value <= 3600:
         raise KsqueryError("tidsgränsen ska vara mellan 0,1 och 3600 sekunder")
     state.timeout = value
-    return [Reply("info", f"tidsgräns: {value:g} s")]
+    return [Reply("info", f"tidsgräns: {value:g} s".replace(".", ","))]
 
 
 @command("export", usage=".export FIL[.csv|.json|.md|.xlsx]", help="spara senaste svaret till fil")
@@ -261,7 +249,7 @@ def _export(state: State, arg: str) -> list:
         else:
             path.write_text(output.render(state.last, fmt, max_rows=None) + "\n", encoding="utf-8")
     except OSError as err:
-        raise KsqueryError(f"kunde inte skriva {safe(str(path))}: {err.strerror}") from None
+        raise KsqueryError(f"kunde inte skriva {safe(str(path))}: {os_reason(err)}") from None
     return [Reply("info", f"sparade {state.last.row_count} rader i {path}")]
 
 
@@ -270,7 +258,7 @@ def _chart(state: State, arg: str) -> list:
     if state.last is None:
         raise KsqueryError("inget svar att rita ännu")
     spec = arg or None
-    return [Reply("info", output.chart(state.last, width=state.width, spec=spec))]
+    return [Reply("text", output.chart(state.last, width=state.width, spec=spec))]
 
 
 @command("sql", usage=".sql", help="visa SQL:en bakom senaste svaret")
@@ -278,27 +266,22 @@ def _sql(state: State, arg: str) -> list:
     if state.last is None or not state.last.sql:
         raise KsqueryError("inget svar ännu")
     params = ", ".join(f"${k} = {v!r}" for k, v in state.last.params.items())
-    return [Reply("info", state.last.sql + (f"\n-- parametrar: {params}" if params else ""))]
+    return [Reply("text", state.last.sql + (f"\n-- parametrar: {params}" if params else ""))]
 
 
 @command("history", "historik", usage=".history", help="visa de senaste inmatningarna")
 def _history(state: State, arg: str) -> list:
-    return [Reply("info", "\n".join(f"{i:>3}  {h}" for i, h in enumerate(state.history[-20:], 1)))]
+    start = max(0, len(state.history) - 20)
+    recent = enumerate(state.history[start:], start + 1)
+    return [Reply("text", "\n".join(f"{i:>3}  {h}" for i, h in recent))]
 
 
 @command("check", "granska", usage=".check", help="granska dokumentets summor och påståenden")
 def _check(state: State, arg: str) -> list:
+    from ksquery import inventory
     from ksquery.audit import audit
 
-    rows = [(f.kind, f.row, f.document, f.computed, f.where, f.line) for f in audit(state.catalog)]
-    return [
-        engine.Result(
-            ("typ", "rad", "dokumentet", "beräknat", "var", "källrad"),
-            ("",) * 6,
-            rows,
-            title="Avvikelser i dokumentet",
-        )
-    ]
+    return [inventory.findings(audit(state.catalog))]
 
 
 @command("quit", "exit", "q!", "avsluta", usage=".quit", help="avsluta (eller Ctrl-D)")
@@ -378,7 +361,7 @@ def run_script(state: State, text: str) -> int:
         for item in handle(state, buffer):
             if isinstance(item, Reply):
                 failed |= item.kind == "error"
-                print(safe(item.text), file=sys.stderr if item.kind == "error" else sys.stdout)
+                print(safe(item.text), file=sys.stdout if item.kind == "text" else sys.stderr)
             else:
                 print(output.render(item, state.fmt, width=state.width, max_rows=None))
         buffer = ""

@@ -124,6 +124,18 @@ FORBIDDEN_WORDS = frozenset(
         "REVOKE",
         "FORCE",
         "UPSERT",
+        "COMMENT",
+        "EXPLAIN",
+        "ANALYZE",
+        "ABORT",
+        "END",
+        "START",
+        "PREPARE",
+        "EXECUTE",
+        "DEALLOCATE",
+        "DESCRIBE",
+        "SHOW",
+        "SUMMARIZE",
         "REPLACE",
     }
 )
@@ -359,7 +371,16 @@ def _not_read_only(kind: str) -> Rejected:
 
 def _check_kind(tree: exp.Expression, sql: str) -> None:
     if not isinstance(tree, _QUERY_ROOTS + (exp.Pivot,)):
-        raise _not_read_only(_kind_name(tree, sql))
+        kind = _kind_name(tree, sql)
+        statements = FORBIDDEN_WORDS | set(_KIND_NAMES.values())
+        if kind in statements or isinstance(tree, _WRITE_NODES):
+            raise _not_read_only(kind)
+        hint = _suggest(kind, _STARTERS)
+        raise Rejected(
+            f"syntaxfel: '{kind.lower()[:30]}' är ingen SQL-fråga"
+            + (f" — menade du '{hint}'?" if hint else ""),
+            "en fråga börjar med SELECT, WITH, FROM eller VALUES",
+        )
     for node in tree.find_all(*_WRITE_NODES):
         raise Rejected(f"{_kind_name(node)} är inte tillåtet, inte heller inuti en fråga")
 

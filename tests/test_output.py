@@ -166,3 +166,15 @@ def test_line_chart_draws_one_sparkline_per_series():
     lines = output.chart(r, spec="line x=år y=belopp_tkr series=post").splitlines()
     assert lines[1] == "Intäkter  │ ▁█ │ 100 → 200"
     assert lines[2] == "Kostnader │ ▁█ │ \u221210 → \u221230"  # costs drawn by size
+
+
+def test_narrow_tables_do_not_cut_words_and_keep_headings():
+    r = res(["risk", "accepteras", "text"], [("Välfärdsbrottslighet", True, "ord " * 30)])
+    text = output.render_table(r, width=40)
+    assert "Välfärdsbrottslighet" in text and "accepteras" in text.splitlines()[0]
+    assert all("│" in line for line in text.splitlines()[2:-1])
+
+
+def test_columns_named_like_years_only_skip_grouping_when_they_are_years():
+    assert output.format_value(59100, "summa_tkr_alla_år") == "59 100"
+    assert output.format_value(2026, "från") == "2026"

@@ -299,49 +299,80 @@ SQL_KEYWORDS = (
 ).split()
 
 
+def completions(state: State, before: str) -> list[tuple[str, int, str]]:
+    """What Tab offers for the text before the cursor: (text, start offset, note), by context —
+    a command, a table after .describe, a parameter's allowed values after `namn=`, parameter
+    names after a question id, SQL words and the columns of the tables in the statement, or
+    question ids at the start of a line."""
+    stripped = before.lstrip()
+    if stripped.startswith((".", "\\")):
+        name, space, arg = stripped[1:].partition(" ")
+        if not space:
+            return [
+                (stripped[0] + c, -len(stripped), "kommando")
+                for c in COMMANDS
+                if c.startswith(name.lower())
+            ]
+        if name.lower() in ("describe", "d", "beskriv"):
+            return [
+                (t, -len(arg), "tabell") for t in state.catalog.tables if t.startswith(arg.lower())
+            ]
+        return []
+    first = stripped.split(" ", 1)[0]
+    question = state.named.get(first)
+    if question and " " in stripped:
+        value = re.search(r"(\w+)=(\"[^\"]*|[^\s\"]*)$", before)
+        if value:  # allowed values of that parameter, quoted when they hold spaces
+            param = question.param(value.group(1))
+            typed = value.group(2).lstrip('"').lower()
+            choices = questions.choices_for(state.catalog, param) if param else None
+            return [
+                (f'"{c}"' if " " in c else c, -len(value.group(2)), param.name)
+                for c in choices or []
+                if param and c.lower().startswith(typed)
+            ]
+        word = _last_word(before, r"\w*")
+        return [
+            (p.name + "=", -len(word), p.label or p.type)
+            for p in question.params
+            if p.name.startswith(word) and f"{p.name}=" not in before
+        ]
+    word = _last_word(before, r"[\w$]*")
+    low = word.lower().lstrip("$")
+    out: list[tuple[str, str]] = []
+    if is_sql(stripped):
+        tables = state.catalog.tables
+        mentioned = [
+            t for t in tables.values() if re.search(rf"\b{re.escape(t.name)}\b", before, re.I)
+        ]
+        owners: dict[str, list[str]] = {}
+        for t in mentioned or tables.values():
+            for c in t.columns:
+                owners.setdefault(c.name, []).append(t.name)
+        out += [(n, "kolumn i " + ", ".join(ts)) for n, ts in owners.items()]
+        out += [(n, "tabell") for n in tables]
+        out += [(kw, "SQL") for kw in SQL_KEYWORDS]
+    elif " " not in stripped:
+        out += [(q.id, q.title) for q in state.named.values()]
+    return [
+        (cand, -len(word.lstrip("$")), note)
+        for cand, note in out
+        if cand.lower().startswith(low) and cand.lower() != low
+    ]
+
+
+def _last_word(text: str, pattern: str) -> str:
+    match = re.search(f"({pattern})$", text)
+    return match.group(1) if match else ""
+
+
 def _completer(state: State):
     from prompt_toolkit.completion import Completer, Completion
 
     class CatalogCompleter(Completer):
         def get_completions(self, document, complete_event):
-            before = document.text_before_cursor
-            match = re.search(r"([.\\]?[\w$]+)$", before)
-            word = match.group(1) if match else ""
-            low = word.lower().lstrip("$")
-            if before.lstrip().startswith((".", "\\")) and " " not in before.strip():
-                for name in COMMANDS:
-                    if name.startswith(word[1:].lower()):
-                        yield Completion(word[0] + name, start_position=-len(word))
-                return
-            for cand, meta in self._candidates(document.text):
-                if cand.lower().startswith(low) and cand.lower() != low:
-                    yield Completion(cand, start_position=-len(word.lstrip("$")), display_meta=meta)
-
-        def _candidates(self, text: str):
-            tables = state.catalog.tables
-            mentioned = [
-                t for t in tables.values() if re.search(rf"\b{re.escape(t.name)}\b", text, re.I)
-            ]
-            owners: dict[str, list[str]] = {}
-            for t in mentioned or tables.values():
-                for c in t.columns:
-                    owners.setdefault(c.name, []).append(t.name)
-            for name, in_tables in owners.items():
-                yield name, "kolumn i " + ", ".join(in_tables)
-            for name in tables:
-                yield name, "tabell"
-            if is_sql(text):
-                for kw in SQL_KEYWORDS:
-                    yield kw, "SQL"
-            first = text.split(" ", 1)[0]
-            question = state.named.get(first)
-            if question:
-                for p in question.params:
-                    yield p.name + "=", p.label or p.type
-                    for choice in questions.choices_for(state.catalog, p) or []:
-                        yield choice, p.name
-            for q in state.named.values():
-                yield q.id, q.title
+            for text, start, note in completions(state, document.text_before_cursor):
+                yield Completion(text, start_position=start, display_meta=note)
 
     return CatalogCompleter()
 

@@ -202,3 +202,21 @@ def test_piped_input_runs_without_a_terminal():
     assert p.returncode == 2  # the DROP failed, the rest ran
     assert "33" in p.stdout and "106 790" in p.stdout
     assert "DROP" in p.stderr and "Traceback" not in p.stderr and "\x1b" not in p.stdout
+
+
+@pytest.mark.parametrize(
+    "before, expected, unexpected",
+    [
+        ("SELECT riskv", "riskvärde", "risker_utan_kontroll"),
+        (".tab", ".tables", "risker"),
+        (".describe ri", "risker", "riskvärde"),
+        ("utredningar_for_namnd nämnd=Ku", '"Kultur- och utbildningsnämnden"', "kategori"),
+        ("investering post=", '"Bälinge företagspark"', "belopp_tkr"),
+        ("investering ", "från=", "risker"),
+        ("SELECT * FROM drift WHERE r", "radtyp", "risker_utan_kontroll"),
+        ("risker_u", "risker_utan_kontroll", "riskvärde"),
+    ],
+)
+def test_completion_by_context(state, before, expected, unexpected):
+    offered = [text for text, _, _ in shell.completions(state, before)]
+    assert expected in offered and unexpected not in offered

@@ -25,6 +25,41 @@ from ksquery.output import format_value, safe
 EXIT_OK, EXIT_NO_ANSWER, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 
 
+# argparse's own words, in Swedish: it looks them up through the module's gettext `_`.
+_ARGPARSE_SV = {
+    "usage: ": "användning: ",
+    "positional arguments": "argument",
+    "options": "flaggor",
+    "show this help message and exit": "visa den här hjälpen och avsluta",
+    "the following arguments are required: %s": "följande argument saknas: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "ogiltigt val: %(value)r (välj bland %(choices)s)"
+    ),
+    "invalid %(type)s value: %(value)r": "ogiltigt värde: %(value)r",
+    "unrecognized arguments: %s": "okända argument: %s",
+    "expected one argument": "ett värde behövs",
+    "argument %(argument_name)s: %(message)s": "%(argument_name)s: %(message)s",
+    "ambiguous option: %(option)s could match %(matches)s": (
+        "tvetydig flagga: %(option)s kan vara %(matches)s"
+    ),
+    "unknown parser %(parser_name)r (choices: %(choices)s)": (
+        "okänt kommando %(parser_name)r (välj bland %(choices)s)"
+    ),
+}
+
+
+def _swedish_argparse() -> None:
+    translate = argparse._  # type: ignore[attr-defined]
+    if getattr(translate, "ksquery", False):
+        return
+
+    def swedish(text: str) -> str:
+        return _ARGPARSE_SV.get(text, translate(text))
+
+    swedish.ksquery = True  # type: ignore[attr-defined]
+    argparse._ = swedish  # type: ignore[attr-defined]
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one Swedish line, not argparse's usage dump
         raise KsqueryError(f"ogiltiga argument: {message}", "skriv ksquery --help")
@@ -32,6 +67,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
+    _swedish_argparse()
 
     def options(suppress: bool) -> _Parser:
         # Subcommands repeat the options without defaults so `--data X sql …` is not overwritten.
@@ -40,10 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
 
         opts = _Parser(add_help=False)
         opts.add_argument(
-            "--data", default=default(None), help="datakatalog (annars $KSQUERY_DATA)"
+            "--data",
+            metavar="KATALOG",
+            default=default(None),
+            help="datakatalog (annars $KSQUERY_DATA)",
         )
         opts.add_argument(
             "--timeout",
+            metavar="SEKUNDER",
             type=float,
             default=default(engine.DEFAULT_TIMEOUT),
             help="tidsgräns per fråga i sekunder",
@@ -59,27 +99,27 @@ def build_parser() -> argparse.ArgumentParser:
         description="Frågor om Alingsås kommunstyrelses budget 2025–2027.",
         parents=[options(suppress=False)],
     )
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="KOMMANDO")
     p = sub.add_parser("sql", parents=[common], help="kör en SQL-fråga (- läser från stdin)")
-    p.add_argument("query")
+    p.add_argument("query", metavar="SQL")
     p.add_argument("--param", action="append", default=[], metavar="NAMN=VÄRDE")
     p.add_argument("--chart", action="store_true", help="rita resultatet som diagram")
     p = sub.add_parser(
         "ask", parents=[common], help="ställ en fråga på svenska eller kör en namngiven fråga"
     )
-    p.add_argument("text", nargs="+")
+    p.add_argument("text", nargs="+", metavar="FRÅGA")
     p.add_argument("--param", action="append", default=[], metavar="NAMN=VÄRDE")
     p.add_argument("--chart", action="store_true", help="rita resultatet som diagram")
     p.add_argument("--out", help="fil att skriva till (krävs för xlsx)")
     p = sub.add_parser("run", parents=[common], help="kör sparade frågefiler i batch")
-    p.add_argument("files", nargs="+")
+    p.add_argument("files", nargs="+", metavar="FIL")
     p.add_argument("--param", action="append", default=[], metavar="NAMN=VÄRDE")
     p.add_argument("--out", help="katalog att skriva en fil per fråga till")
     p.add_argument("--chart", action="store_true", help="rita varje resultat som diagram")
     sub.add_parser("questions", parents=[common], help="lista de namngivna frågorna")
     sub.add_parser("tables", parents=[common], help="lista tabellerna")
     p = sub.add_parser("describe", parents=[common], help="beskriv en tabells kolumner")
-    p.add_argument("table")
+    p.add_argument("table", metavar="TABELL")
     sub.add_parser("check", parents=[common], help="granska dokumentets summor och påståenden")
     sub.add_parser("repl", parents=[common], help="starta det interaktiva skalet")
     return parser

@@ -303,8 +303,11 @@ def _parse(sql: str) -> tuple[exp.Expression | None, Rejected | None]:
         if match and match.group(1).upper() in FORBIDDEN_WORDS:
             raise _not_read_only(match.group(1).upper()) from None
         return None, _syntax_error(sql, err)
-    except TokenError as err:
-        return None, Rejected(f"syntaxfel: {str(err).splitlines()[0][:120]}")
+    except TokenError:
+        return None, Rejected(
+            "syntaxfel: ett citattecken eller en kommentar avslutas aldrig",
+            "stäng strängen med ' eller kommentaren med */",
+        )
     if not statements:
         raise Rejected("tom fråga", "skriv en SELECT-fråga eller en fråga på svenska")
     if len(statements) > 1:
@@ -443,7 +446,8 @@ def _check_functions(tree: exp.Expression) -> None:
     for func in tree.find_all(exp.Anonymous):
         name = str(func.name).lower()
         if name not in ALLOWED_FUNCTIONS:
-            hint = _suggest(name, ALLOWED_FUNCTIONS)
+            close = difflib.get_close_matches(name, sorted(ALLOWED_FUNCTIONS), n=1, cutoff=0.8)
+            hint = close[0] if close else None
             raise Rejected(
                 f"funktionen {name} är inte tillåten" + (f" — menade du '{hint}'?" if hint else ""),
             )

@@ -1,5 +1,5 @@
 -- title: Förändring av {post} för {enhet} {från}–{till}
--- description: Hur en post i driftbudgeten förändras mellan två år, med dokumentets egen förklaring (texten förklarar budget 2024 mot 2025).
+-- description: Hur en post i driftbudgeten förändras mellan två år, med dokumentets egen förklaring (texten förklarar budget 2024 mot 2025). Förändringen räknas med tabellens tecken: en kostnad som ökar blir mer negativ (−2,0 mnkr när texten säger »ökar med 2,0 mnkr«).
 -- aliases: förändring mellan åren; hur mycket ökar; hur mycket minskar; ökning; minskning; skillnad mellan; varför ökar; förklaring till förändringen; jämfört med föregående år
 -- param: post text = Kommunbidrag | in (SELECT DISTINCT post FROM drift) | Post
 -- param: enhet text = kommunstyrelsen | in (SELECT DISTINCT enhet FROM drift) | Enhet

@@ -1,5 +1,5 @@
 -- title: Vad ingår i {kategori} {från}–{till}
--- description: Objekten i en investeringskategori med summa över åren, och kategorins egen rad som dokumentet anger den.
+-- description: Objekten i en investeringskategori med summa över åren, och kategorins egen rad som dokumentet anger den (den kan avvika från objektens summa: Anpassningsinvesteringar 2028–2029, se ksquery check).
 -- aliases: vad ingår i; vilka objekt finns i; innehåll i kategorin; objekt i kategorin; vad består av
 -- param: kategori text = Reinvesteringar | in (SELECT DISTINCT kategori FROM investeringar) | Kategori
 -- param: från int = 2024 | in (SELECT DISTINCT år FROM investeringar) | Första år

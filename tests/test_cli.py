@@ -177,3 +177,26 @@ def test_duckdb_errors_get_a_swedish_line_and_the_detail_as_hint():
     assert p.returncode == 2 and len(lines) == 2
     assert lines[0] == "fel: frågan kunde inte köras: ett värde kan inte omvandlas till rätt typ"
     assert lines[1].startswith("tips: DuckDB: Conversion Error")
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("run",), "följande argument saknas: FIL"),
+        (("frobnicate",), "ogiltigt val"),
+        (("--timeout", "abc", "sql", "select 1"), "ogiltigt värde"),
+        (("sql", "SELECT * FROM risker WHERE risk = 'Cyber"), "avslutas aldrig"),
+        (
+            ("ask", "kommunbidrag", "--format", "xlsx", "--out", "/nonexistent/dir/x.xlsx"),
+            "finns inte",
+        ),
+    ],
+)
+def test_messages_are_swedish(args, words):
+    p = ks(*args)
+    assert p.returncode == 2 and words in p.stderr and "Traceback" not in p.stderr, p.stderr
+
+
+def test_help_is_swedish():
+    p = ks("--help")
+    assert p.returncode == 0 and "användning:" in p.stdout and "usage:" not in p.stdout

@@ -62,6 +62,7 @@ SEARCH_TRIGGERS = (
     "text om",
     "nämns",
 )
+MONEY = re.compile(r"\bhur mycket\b|\bkostar\b|\bbelopp\b|\btkr\b|\bmnkr\b|\bkronor\b|\bpengar\b")
 CHART_WORDS = ("diagram", "graf", "rita", "chart")
 THRESHOLD = 62.0
 
@@ -80,6 +81,7 @@ class Extracted:
     maximum: int | None = None  # upper bound ("under 4" → 3)
     attribute_bounds: dict[str, tuple[int, int]] = field(default_factory=dict)  # sannolikhet 3
     entities: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, column) -> value
+    strength: dict[str, float] = field(default_factory=dict)  # value -> share of its name named
     rest: str = ""
     change: bool = False  # the text asks about a change (ökar, minskar, förändring …)
 
@@ -121,7 +123,7 @@ def extract(catalog: Catalog, text: str) -> Extracted:
             ex.attribute_bounds[attribute] = (level, level)
             if ex.threshold == level and ex.maximum == level:
                 ex.threshold = ex.maximum = None  # the number bounded the attribute, not riskvärde
-    ex.entities = _entities(catalog, low)
+    ex.entities = _entities(catalog, low, ex.strength)
     ex.rest = low
     ex.change = bool(CHANGE_WORDS & set(words(low)))
     return ex
@@ -252,11 +254,13 @@ def _unique_words(catalog: Catalog) -> set[tuple[str, str, str]]:
     return cache["unique_words"]
 
 
-def _entities(catalog: Catalog, low: str) -> dict[tuple[str, str], str]:
+def _entities(catalog: Catalog, low: str, strength: dict[str, float]) -> dict[tuple[str, str], str]:
+    """Things from the data the text names, by (table, column); `strength` gets how much of each
+    name the text holds (1.0 whole, about 0.3 for one distinctive word of a long name)."""
     index = _entity_index(catalog)  # first: it preloads the stems of known words
     text_stems = stems(low)
     text_words = words(low)
-    found: dict[tuple[str, str], tuple[float, str]] = {}
+    found: dict[tuple[str, str], tuple[float, str, float]] = {}
     unique = _unique_words(catalog)
     for table, col, value, value_stems in index:
         if not value_stems:
@@ -281,8 +285,9 @@ def _entities(catalog: Catalog, low: str) -> dict[tuple[str, str], str]:
             score = share * 10 + len(value_stems)
             key = (table, col)
             if key not in found or score > found[key][0]:
-                found[key] = (score, value)
-    return {k: v for k, (s, v) in found.items()}
+                found[key] = (score, value, max(share, 0.34))
+    strength.update({v: st for _, v, st in found.values()})
+    return {k: v for k, (_, v, _) in found.items()}
 
 
 # --- choosing the question ------------------------------------------------------------------
@@ -324,7 +329,7 @@ def _fill(catalog: Catalog, q: questions.Question, ex: Extracted) -> tuple[dict[
         if p.type == "text" and source and source in ex.entities:
             params[p.name] = ex.entities[source]
             used.add(ex.entities[source].casefold())
-            bonus += 18
+            bonus += 18 * max(0.5, ex.strength.get(ex.entities[source], 1.0))
         elif (
             p.type == "text"
             and source
@@ -340,11 +345,11 @@ def _fill(catalog: Catalog, q: questions.Question, ex: Extracted) -> tuple[dict[
     used_stems = {w for v in used for w in stems(v)}
     text_stems = set(stems(ex.rest))
     unused = {
-        v.casefold()
+        v.casefold(): ex.strength.get(v, 1.0)
         for v in ex.entities.values()
         if v.casefold() not in used and (set(stems(v)) & text_stems) - used_stems
     }
-    bonus -= 20 * len(unused)
+    bonus -= 30 * sum(unused.values())  # a thing barely named weighs little
     title_years = {int(y) for y in re.findall(r"\b20\d\d\b", q.title)}
     if title_years & set(ex.years):
         bonus += 15  # "internkontrollplanen 2024" names the question about the 2024 plan
@@ -443,9 +448,12 @@ def interpret(
     known = catalog.memo.get("known", set())
     foreign = [w for w in unknown if len(w) >= 5 and not _in(w, known)]
     penalty += 40 * len(foreign)
+    money = bool(MONEY.search(text.lower()))
     for q in named.values():
         params, bonus = _fill(catalog, q, ex)
         score = _score_text(core, q) + bonus - penalty
+        if money:  # "hur mycket …", "kostar": the answer is an amount
+            score += 10 if "belopp_tkr" in q.sql else -10
         if q.id == "drift_forandring":
             score += 20 if change else -10
         named_values = set(ex.entities.values())
@@ -576,10 +584,32 @@ def last_context(result: engine.Result) -> dict | None:
 
 
 def _count_question(catalog: Catalog, text: str) -> engine.Result | None:
-    """'hur många risker finns det?' -> count(*) of the table the text names."""
+    """'hur många risker finns det (i risk- och väsentlighetsanalysen)?' -> count(*) of the table
+    the text names, when every other word only describes that table (its name, aliases,
+    description or source); any other word is a filter for a named question to apply."""
     low = text.lower()
     if not re.search(r"\bhur många\b|\bantal\b", low):
         return None
+    text_stems = [
+        s for s in stems(low) if s not in ("ant", "antal", "många", "fanns", "dokument", "budget")
+    ]
+    for name, table in catalog.tables.items():
+        names = {stem(name), *(stem(a) for a in table.aliases)}
+        if not any(
+            n in text_stems or any(fuzz.ratio(n, s) >= 90 for s in text_stems) for n in names
+        ):
+            continue
+        described = names | set(stems(" ".join((table.description, table.source, *table.aliases))))
+        if any(not _in(s, described) for s in text_stems):
+            return None  # a filter: a named question answers it
+        sql = f'SELECT count(*) AS antal FROM "{name}"'
+        result = engine.run(catalog, sql, timeout=5)
+        return result.with_meta(
+            title=f"Antal rader i {name}",
+            source=table.source,
+            notes=(f"Tolkat som: antal {name}",),
+        )
+    return None
     text_stems = [
         s for s in stems(low) if s not in ("ant", "antal", "många", "fanns", "dokument", "budget")
     ]

@@ -45,6 +45,7 @@ class Table:
     entities: tuple[str, ...] = ()
     search: tuple[str, ...] = ()
     entity_separators: dict = field(default_factory=dict)  # list-valued columns: column -> "; "
+    aliases: tuple[str, ...] = ()  # other words people use for the table's rows ("kontroller")
 
     def column(self, name: str) -> Column | None:
         """Return the column called `name` (case-insensitive), or None."""
@@ -169,6 +170,7 @@ def load_dictionary(data_dir: Path) -> Dictionary:
                 entities=tuple(spec.get("entities", ())),
                 search=tuple(spec.get("search", ())),
                 entity_separators=dict(spec.get("entity_separators", {})),
+                aliases=tuple(spec.get("aliases", ())),
             )
         except (KeyError, TypeError, AttributeError) as err:
             raise DataError(f"{where}: saknar eller har felaktig nyckel {err}") from None

@@ -1,6 +1,6 @@
 -- title: {post} för {enhet} {från}–{till}
 -- description: En post i driftbudgeten (t.ex. Personalkostnader, Kommunbidrag, Årets resultat) år för år, i tkr.
--- aliases: post per år; hur mycket är; vad är; belopp för posten; hur stora är
+-- aliases: post per år; hur mycket är; vad är; belopp för posten; hur stora är; kostnaderna för; intäkterna för; vad låg på
 -- param: post text = Verksamhetens nettokostnader | in (SELECT DISTINCT post FROM drift) | Post
 -- param: enhet text = kommunstyrelsen | in (SELECT DISTINCT enhet FROM drift) | Enhet
 -- param: från int = 2024 | in (SELECT DISTINCT år FROM drift) | Första år

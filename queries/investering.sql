@@ -1,6 +1,6 @@
 -- title: {post} {från}–{till}
 -- description: Ett investeringsobjekt, en kategori eller Totala utgifter år för år, med förändring mot året före, summa och genomsnitt över åren.
--- aliases: hur mycket läggs på; investering i; hur mycket investeras i; budget för objektet; investeringar för; sammanlagt för objektet; snitt för objektet; skillnad mellan åren för objektet
+-- aliases: hur mycket läggs på; investering i; hur mycket investeras i; budget för objektet; investeringar för; sammanlagt för objektet; snitt för objektet; skillnad mellan åren för objektet; objektet per år; år för år
 -- param: post text = Bälinge företagspark | in (SELECT DISTINCT post FROM investeringar) | Objekt eller kategori
 -- param: från int = 2024 | in (SELECT DISTINCT år FROM investeringar) | Första år
 -- param: till int = 2029 | in (SELECT DISTINCT år FROM investeringar) | Sista år

@@ -1,0 +1,60 @@
+"""Regressions found by trying the product as a new user would (beyond the evaluation sets)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ksquery import ask, questions
+from ksquery.errors import NoAnswer
+
+NAMED = questions.load_all()
+
+
+def answer(catalog, text, context=None):
+    return ask.answer(catalog, NAMED, text, {}, context=context)
+
+
+def values(result):
+    return {v for row in result.rows for v in row}
+
+
+def test_a_new_thing_is_not_a_follow_up(catalog):
+    first = answer(catalog, "Kommunbidrag per år")
+    second = answer(catalog, "Bälinge företagspark 2025", ask.last_context(first))
+    assert second.question == "investering" and 14345 in values(second)
+    assert 118535 not in values(second)
+
+
+def test_a_real_follow_up_changes_only_the_year(catalog):
+    first = answer(catalog, "personalkostnader för exploateringsenheten 2025")
+    second = answer(catalog, "och 2027?", ask.last_context(first))
+    assert second.question == first.question and -8119 in values(second)
+
+
+def test_a_question_id_with_a_typo_runs_that_question(catalog):
+    result = answer(catalog, "risker_utan_kontrol")
+    assert result.question == "risker_utan_kontroll" and "du skrev" in result.notes[0]
+
+
+@pytest.mark.parametrize("text", ["nya simhallen", "xyzzy plugh", "Vad kostar lokalhyrorna 2029?"])
+def test_what_the_document_does_not_cover_gets_no_answer(catalog, text):
+    with pytest.raises(NoAnswer):
+        answer(catalog, text)
+
+
+@pytest.mark.parametrize(
+    "text, count",
+    [
+        ("hur många kontroller finns i internkontrollplanen", 7),
+        ("Hur många risker finns det i risk- och väsentlighetsanalysen?", 33),
+        ("hur många risker accepteras", 15),
+        ("hur många risker har exakt 6?", 11),
+    ],
+)
+def test_counts(catalog, text, count):
+    assert answer(catalog, text).rows == [(count,)]
+
+
+def test_money_questions_take_amounts(catalog):
+    result = answer(catalog, "hur mycket läggs på IT-infrastruktur per år")
+    assert result.question == "investering" and result.params["post"] == "IT-Infrastruktur"

@@ -318,7 +318,7 @@ def _param_source(param: questions.Param) -> tuple[str, str] | None:
     return (m.group(2).lower(), known[-1].lower()) if known else None
 
 
-def _fill(catalog: Catalog, q: questions.Question, ex: Extracted) -> tuple[dict[str, Any], float]:
+def _fill(q: questions.Question, ex: Extracted) -> tuple[dict[str, Any], float]:
     """Parameters this question can take from the text, and a bonus for how well they fit."""
     params: dict[str, Any] = {}
     bonus = 0.0
@@ -450,7 +450,7 @@ def interpret(
     penalty += 40 * len(foreign)
     money = bool(MONEY.search(text.lower()))
     for q in named.values():
-        params, bonus = _fill(catalog, q, ex)
+        params, bonus = _fill(q, ex)
         score = _score_text(core, q) + bonus - penalty
         if money:  # "hur mycket …", "kostar": the answer is an amount
             score += 10 if "belopp_tkr" in q.sql else -10
@@ -478,7 +478,7 @@ def _follow_up(
         return None
     q = named[context["question"]]
     params = dict(context.get("params", {}))
-    new, _ = _fill(catalog, q, ex)
+    new, _ = _fill(q, ex)
     if not new:
         return None
     # A thing the last question cannot take ("Bälinge företagspark 2025" after "kommunbidrag per
@@ -609,19 +609,4 @@ def _count_question(catalog: Catalog, text: str) -> engine.Result | None:
             source=table.source,
             notes=(f"Tolkat som: antal {name}",),
         )
-    return None
-    text_stems = [
-        s for s in stems(low) if s not in ("ant", "antal", "många", "fanns", "dokument", "budget")
-    ]
-    for name, table in catalog.tables.items():
-        if stem(name) in text_stems or any(fuzz.ratio(stem(name), s) >= 90 for s in text_stems):
-            if len(text_stems) > 1:
-                return None  # more than the table's name: a named question answers with a filter
-            sql = f'SELECT count(*) AS antal FROM "{name}"'
-            result = engine.run(catalog, sql, timeout=5)
-            return result.with_meta(
-                title=f"Antal rader i {name}",
-                source=table.source,
-                notes=(f"Tolkat som: antal {name}",),
-            )
     return None

@@ -396,7 +396,7 @@ def _lines(result: Result, x: str, y: str, series: str, width: int) -> str:
     for row in result.rows:
         groups.setdefault(row[si], []).append((row[xi], row[yi]))
     xs = sorted({row[xi] for row in result.rows})
-    label_w = min(32, max((_width(str(k)) for k in groups), default=4))
+    label_w = min(32, max(8, width // 3), max((_width(str(k)) for k in groups), default=4))
     lines = [
         safe(result.title or y)
         + f" ({y} per {x}: {format_value(xs[0], x)}–{format_value(xs[-1], x)};"

@@ -417,6 +417,7 @@ def start(
     from prompt_toolkit.formatted_text import FormattedText
     from prompt_toolkit.history import FileHistory
     from prompt_toolkit.key_binding import KeyBindings
+    from prompt_toolkit.keys import Keys
     from prompt_toolkit.lexers import PygmentsLexer
     from prompt_toolkit.shortcuts import print_formatted_text
     from pygments.lexers.sql import SqlLexer
@@ -436,6 +437,12 @@ def start(
             buffer.validate_and_handle()
         else:
             buffer.insert_text("\n")
+
+    @bindings.add(Keys.Vt100MouseEvent)
+    def _ignore_mouse(event):
+        # The REPL has no mouse support; escape bytes typed or pasted that look like a mouse
+        # report must not reach prompt_toolkit's handler (it raises on malformed ones).
+        return None
 
     title = catalog.dictionary.meta.get("title", catalog.data_dir.name)
 

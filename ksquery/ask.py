@@ -33,7 +33,7 @@ from ksquery.swedish import (
     words,
 )
 
-INDEX_VERSION = "3"
+INDEX_VERSION = "4"
 CHANGE_WORDS = {
     "ökar",
     "ökning",
@@ -211,6 +211,10 @@ def _load_index(catalog: Catalog) -> None:
                 }
                 for value in sorted(values - {""}):
                     entities.append((table.name, col, value, tuple(stems(value))))
+            # other names the document uses for a value ("IT-avdelningen")
+            for col, names in table.entity_aliases.items():
+                for alias, value in names.items():
+                    entities.append((table.name, col, value, tuple(stems(alias))))
         for w in vocabulary:
             stem(w)
         docs = documents(catalog)

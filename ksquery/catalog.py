@@ -46,6 +46,7 @@ class Table:
     search: tuple[str, ...] = ()
     entity_separators: dict = field(default_factory=dict)  # list-valued columns: column -> "; "
     aliases: tuple[str, ...] = ()  # other words people use for the table's rows ("kontroller")
+    entity_aliases: dict = field(default_factory=dict)  # column -> {other name: value}
 
     def column(self, name: str) -> Column | None:
         """Return the column called `name` (case-insensitive), or None."""
@@ -171,6 +172,7 @@ def load_dictionary(data_dir: Path) -> Dictionary:
                 search=tuple(spec.get("search", ())),
                 entity_separators=dict(spec.get("entity_separators", {})),
                 aliases=tuple(spec.get("aliases", ())),
+                entity_aliases={k: dict(v) for k, v in spec.get("entity_aliases", {}).items()},
             )
         except (KeyError, TypeError, AttributeError) as err:
             raise DataError(f"{where}: saknar eller har felaktig nyckel {err}") from None

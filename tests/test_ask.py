@@ -58,3 +58,12 @@ def test_counts(catalog, text, count):
 def test_money_questions_take_amounts(catalog):
     result = answer(catalog, "hur mycket läggs på IT-infrastruktur per år")
     assert result.question == "investering" and result.params["post"] == "IT-Infrastruktur"
+
+
+def test_other_names_for_the_same_unit(catalog):
+    result = answer(catalog, "Vad ska IT-avdelningen fokusera på 2025?")
+    assert result.question == "organisationsenhet"
+    assert result.params["namn"] == "IT- och kommunikationsavdelningen"
+    assert answer(catalog, "Vilka utredningar samordnar IT-avdelningen?").question == (
+        "utredningar_for_samordnare"
+    )

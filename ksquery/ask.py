@@ -181,7 +181,7 @@ def _load_index(catalog: Catalog) -> None:
     Keyed by the data set's fingerprint and the named questions' words, so a one-shot question
     needs neither DuckDB look-ups nor the Snowball stemmer for words it has seen before.
     """
-    named = questions.load_all()
+    named = catalog.memo.get("named") or questions.load_all()
     vocabulary = sorted(
         {
             w
@@ -432,6 +432,7 @@ def interpret(
     catalog: Catalog, named: dict[str, questions.Question], text: str, context: dict | None = None
 ) -> list[Reading]:
     """Readings of `text`, best first (scores 0–100+)."""
+    catalog.memo.setdefault("named", named)  # the index is keyed by these questions' words
     ex = extract(catalog, text)
     change = ex.change
     readings = []

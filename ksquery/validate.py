@@ -636,23 +636,33 @@ def _duckdb_gate(
         return  # PIVOT without an IN list: DuckDB plans it in two steps; sqlglot checked it
     if kind != duckdb.StatementType.SELECT:
         raise _not_read_only(kind.name)
-    raw = con.execute("SELECT json_serialize_sql($1)", [sql]).fetchone()
-    tree = json.loads(raw[0]) if raw else {}
+    tree = _serialize(con, sql)
     if tree.get("error"):
         # PIVOT and a few other forms cannot be serialized; sqlglot has checked the statement.
         return
     _walk_duckdb(tree, schema, ctes)
 
 
-def _walk_duckdb(node: object, schema: Schema, ctes: set[str]) -> None:
+def _serialize(con: duckdb.DuckDBPyConnection, sql: str) -> dict:
+    """DuckDB's own parse tree of one SELECT as JSON ({"error": true, …} when it cannot)."""
+    raw = con.execute("SELECT json_serialize_sql($1)", [sql]).fetchone()
+    return json.loads(raw[0]) if raw else {"error": True}
+
+
+def _dicts(node: object):
+    """Every JSON object in DuckDB's parse tree, depth first."""
     stack = [node]
     while stack:
         item = stack.pop()
         if isinstance(item, list):
             stack.extend(item)
-            continue
-        if not isinstance(item, dict):
-            continue
+        elif isinstance(item, dict):
+            yield item
+            stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
+
+
+def _walk_duckdb(node: object, schema: Schema, ctes: set[str]) -> None:
+    for item in _dicts(node):
         kind = item.get("type")
         if kind == "BASE_TABLE":
             name = str(item.get("table_name", "")).lower()
@@ -676,7 +686,6 @@ def _walk_duckdb(node: object, schema: Schema, ctes: set[str]) -> None:
             names = item.get("column_names") or []
             if len(names) == 1 and str(names[0]).lower() in SYSTEM_NAMES:
                 raise Rejected(f"systemvärdet {str(names[0]).lower()} är inte tillåtet")
-        stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
 
 
 def _check_duckdb_function(item: dict) -> None:
@@ -767,41 +776,20 @@ def _duckdb_only(sql: str, schema: Schema, con, parse_error: Rejected | None) ->
         raise parse_error from None
     if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
         raise parse_error
-    raw = con.execute("SELECT json_serialize_sql($1)", [sql]).fetchone()
-    tree = json.loads(raw[0]) if raw else {}
+    tree = _serialize(con, sql)
     if tree.get("error"):
         raise parse_error
-    ctes: set[str] = set()
-    _collect_ctes(tree, ctes)
+    nodes = list(_dicts(tree))
+    ctes = {
+        str(entry["key"]).lower()
+        for item in nodes
+        if isinstance(item.get("cte_map"), dict)
+        for entry in item["cte_map"].get("map") or ()
+        if isinstance(entry, dict) and "key" in entry
+    }
     _walk_duckdb(tree, schema, ctes)
-    tables: set[str] = set()
-    _collect_tables(tree, tables)
+    tables = {str(i.get("table_name", "")).lower() for i in nodes if i.get("type") == "BASE_TABLE"}
     return Checked(sql, tuple(sorted(t for t in tables if t in schema.tables)), ())
-
-
-def _collect_ctes(node: object, out: set[str]) -> None:
-    if isinstance(node, dict):
-        cte_map = node.get("cte_map")
-        if isinstance(cte_map, dict):
-            for entry in cte_map.get("map") or ():
-                if isinstance(entry, dict) and "key" in entry:
-                    out.add(str(entry["key"]).lower())
-        for v in node.values():
-            _collect_ctes(v, out)
-    elif isinstance(node, list):
-        for v in node:
-            _collect_ctes(v, out)
-
-
-def _collect_tables(node: object, out: set[str]) -> None:
-    if isinstance(node, dict):
-        if node.get("type") == "BASE_TABLE":
-            out.add(str(node.get("table_name", "")).lower())
-        for v in node.values():
-            _collect_tables(v, out)
-    elif isinstance(node, list):
-        for v in node:
-            _collect_tables(v, out)
 
 
 def _first_line(err: Exception) -> str:

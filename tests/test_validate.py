@@ -792,3 +792,25 @@ def test_memory_bomb_from_many_small_values_is_stopped(catalog):
             timeout=30,
         )
     assert engine.run(catalog, "select count(*) from risker").rows == [(RISKER_ROWS,)]
+
+
+def test_duckdb_alone_gate_checks_tables_ctes_and_functions(catalog):
+    # The path used when sqlglot cannot parse a statement that DuckDB can: DuckDB's own tree
+    # decides, with the same table, CTE and function rules.
+    from ksquery import validate as gate
+
+    fallback = Rejected("sqlglot kunde inte tolka")
+    checked = gate._duckdb_only(
+        "WITH x AS (SELECT risk FROM risker) SELECT * FROM x, drift",
+        catalog.schema,
+        catalog.con,
+        fallback,
+    )
+    assert checked.tables == ("drift", "risker")
+    for sql, words in [
+        ("WITH x AS (SELECT 1) SELECT * FROM y", "okänd tabell"),
+        ("SELECT * FROM read_csv('/etc/passwd')", "read_csv"),
+        ("DROP VIEW risker", "kunde inte tolka"),
+    ]:
+        with pytest.raises(Rejected, match=words):
+            gate._duckdb_only(sql, catalog.schema, catalog.con, fallback)

@@ -200,7 +200,6 @@ _PREFETCH = {
     "sql": ("ksquery.validate",),
     "check": ("ksquery.validate", "ksquery.audit"),
     "run": ("ksquery.questions",),
-    "questions": ("ksquery.questions",),
 }
 
 
@@ -212,22 +211,17 @@ def _dispatch(args: argparse.Namespace) -> int:
         prefetch("ksquery.questions", *(() if named_id else ("ksquery.ask",)))
     elif args.command in _PREFETCH:
         prefetch(*_PREFETCH[args.command])
-    catalog = open_catalog(args.data)
-    if args.command == "sql":
-        return _sql(catalog, args)
-    if args.command == "ask":
-        return _ask(catalog, args)
-    if args.command == "run":
-        return _run(catalog, args)
     if args.command == "questions":
-        return _questions(args)
-    if args.command == "tables":
-        return _tables(catalog, args)
-    if args.command == "describe":
-        return _describe(catalog, args)
-    if args.command == "check":
-        return _check(catalog, args)
-    raise KsqueryError(f"okänt kommando {args.command}")
+        return _questions(args)  # the catalogue needs no database
+    handlers = {
+        "sql": _sql,
+        "ask": _ask,
+        "run": _run,
+        "tables": _tables,
+        "describe": _describe,
+        "check": _check,
+    }
+    return handlers[args.command](open_catalog(args.data), args)
 
 
 def _width() -> int:

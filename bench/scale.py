@@ -345,27 +345,12 @@ def main() -> int:
         for _ in range(mem_runs)
     ]
     floor_mem = [run_timed(FLOOR, env=env) for _ in range(mem_runs)]
-    report.timing(
-        "memory.ksquery",
-        "ksquery process (open catalog + 4 aggregates)",
-        stats([m[0] for m in ks_mem]),
-        "ms",
-        stats([m[1] for m in ks_mem]),
-    )
-    report.timing(
-        "memory.raw_duckdb",
-        "raw DuckDB process, same 4 queries (report only)",
-        stats([m[0] for m in raw_mem]),
-        "ms",
-        stats([m[1] for m in raw_mem]),
-    )
-    report.timing(
-        "memory.floor",
-        "python -c 'import duckdb' (report only)",
-        stats([m[0] for m in floor_mem]),
-        "ms",
-        stats([m[1] for m in floor_mem]),
-    )
+    for key, label, runs in (
+        ("memory.ksquery", "ksquery process (open catalog + 4 aggregates)", ks_mem),
+        ("memory.raw_duckdb", "raw DuckDB process, same 4 queries (report only)", raw_mem),
+        ("memory.floor", "python -c 'import duckdb' (report only)", floor_mem),
+    ):
+        report.timing(key, label, stats([m[0] for m in runs]), "ms", stats([m[1] for m in runs]))
     peak = max(m[1] for m in ks_mem)
     report.add_goal(
         goal(

@@ -83,6 +83,8 @@ class Extracted:
     entities: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, column) -> value
     strength: dict[str, float] = field(default_factory=dict)  # value -> share of its name named
     rest: str = ""
+    stems: frozenset[str] = frozenset()  # of the whole text, computed once for every question
+    words: frozenset[str] = frozenset()
     change: bool = False  # the text asks about a change (ökar, minskar, förändring …)
 
 
@@ -125,7 +127,9 @@ def extract(catalog: Catalog, text: str) -> Extracted:
                 ex.threshold = ex.maximum = None  # the number bounded the attribute, not riskvärde
     ex.entities = _entities(catalog, low, ex.strength)
     ex.rest = low
-    ex.change = bool(CHANGE_WORDS & set(words(low)))
+    ex.stems = frozenset(stems(low))
+    ex.words = frozenset(words(low))
+    ex.change = bool(CHANGE_WORDS & ex.words)
     return ex
 
 
@@ -347,7 +351,7 @@ def _fill(q: questions.Question, ex: Extracted) -> tuple[dict[str, Any], float]:
     # Two things named by the same words (IT-Infrastruktur, the object, and "Avsaknad av
     # redundant IT-infrastruktur", the risk) compete for them: using one explains the other.
     used_stems = {w for v in used for w in stems(v)}
-    text_stems = set(stems(ex.rest))
+    text_stems = ex.stems
     unused = {
         v.casefold(): ex.strength.get(v, 1.0)
         for v in ex.entities.values()
@@ -362,13 +366,13 @@ def _fill(q: questions.Question, ex: Extracted) -> tuple[dict[str, Any], float]:
             params[f"min_{attribute}"], params[f"max_{attribute}"] = low, high
             # a filter on risks when the text asks for risks; "vad innebär väsentlighet 4"
             # asks what the level means
-            bonus += 20 if "risk" in stems(ex.rest) else 0
+            bonus += 20 if "risk" in ex.stems else 0
     for bound, prefix in ((ex.threshold, "min"), (ex.maximum, "max")):
         target = next((p.name for p in q.params if p.name.startswith(prefix)), None)
         if bound is not None and target:
             params[target] = bound
             bonus += 20 if prefix == "min" or ex.threshold is None else 0
-    if {"per", "varje", "vardera"} & set(words(ex.rest)) and " per " in q.title.lower():
+    if {"per", "varje", "vardera"} & ex.words and " per " in q.title.lower():
         bonus += 10  # "per nämnd", "varje nämnd": the overview, not one of them
     years = sorted(set(ex.years))
     if ex.span and {"från", "till"} <= names:

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import os
 import re
+import shutil
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import duckdb
 
-from ksquery.errors import DataError
+from ksquery import cache
+from ksquery.cache import user_dir
+from ksquery.errors import DataError, os_reason
+
+__all__ = ["user_dir"]  # re-exported: the state directory's one seam lives in cache.py
 
 SHIPPED_DATA = Path(__file__).resolve().parent.parent / "data"
 DICTIONARY = "dictionary.toml"
@@ -68,6 +73,7 @@ class Dictionary:
     meta: dict
     tables: dict[str, Table]
     checks: tuple[Check, ...] = ()
+    semantic: dict = field(default_factory=dict)  # the [semantic] model, read by semantic.py
 
     def table(self, name: str) -> Table | None:
         """Return the table called `name` (case-insensitive), or None."""
@@ -130,18 +136,6 @@ def resolve_data_dir(arg: str | os.PathLike | None = None) -> Path:
     return path.resolve()
 
 
-def user_dir(kind: str) -> Path:
-    """Return the user's state or cache directory (XDG), or under $KSQUERY_HOME when set."""
-    home = os.environ.get("KSQUERY_HOME")
-    if home:
-        return Path(home) / kind
-    if kind == "cache":
-        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    else:
-        base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
-    return Path(base) / "ksquery"
-
-
 def load_dictionary(data_dir: Path) -> Dictionary:
     """Parse `dictionary.toml` in `data_dir` into a Dictionary, or raise DataError."""
     path = data_dir / DICTIONARY
@@ -151,9 +145,28 @@ def load_dictionary(data_dir: Path) -> Dictionary:
         raise DataError(f"{path}: dataordlistan saknas") from None
     except UnicodeDecodeError as err:
         raise DataError(f"{path}: inte giltig UTF-8 (byte {err.start})") from None
+    except OSError as err:
+        raise DataError(f"{path}: kan inte läsas ({os_reason(err)})") from None
     raw, remember = _parse_toml(path, text)
+    try:
+        dictionary = _build_dictionary(data_dir, path, text, raw)
+    except DataError:
+        if remember is not None:
+            raise
+        # A cached copy that does not build is damage, not a broken dictionary: read the TOML.
+        raw, remember = _parse_toml(path, text, use_cache=False)
+        dictionary = _build_dictionary(data_dir, path, text, raw)
+    if remember is not None:
+        remember()
+    return dictionary
+
+
+def _build_dictionary(data_dir: Path, path: Path, text: str, raw: dict) -> Dictionary:
     tables: dict[str, Table] = {}
-    for name, spec in (raw.get("tables") or {}).items():
+    specs, meta = raw.get("tables") or {}, raw.get("meta") or {}
+    if not isinstance(specs, dict) or not isinstance(meta, dict):
+        raise DataError(f"{path.name}: [tables] och [meta] ska vara tabeller")
+    for name, spec in specs.items():
         where = f"{path.name}: tabell {name}"
         try:
             columns = tuple(
@@ -176,6 +189,13 @@ def load_dictionary(data_dir: Path) -> Dictionary:
             )
         except (KeyError, TypeError, AttributeError) as err:
             raise DataError(f"{where}: saknar eller har felaktig nyckel {err}") from None
+        if not isinstance(table.file, str) or not _inside(data_dir, table.file):
+            # Never follow a name (or a symlink) out of the data directory, and never show
+            # anything of what lies there.
+            raise DataError(
+                f"{where}: filen '{table.file}' ligger utanför datakatalogen",
+                'ange en fil i datakatalogen, t.ex. file = "tabell.csv"',
+            )
         for col in columns:
             if not TYPES.match(col.type):
                 raise DataError(
@@ -194,38 +214,35 @@ def load_dictionary(data_dir: Path) -> Dictionary:
         )
     except (KeyError, TypeError, AttributeError) as err:
         raise DataError(f"{path.name}: en kontroll i [[checks]] saknar nyckel {err}") from None
-    remember()
-    return Dictionary(data_dir, raw.get("meta", {}), tables, checks)
+    return Dictionary(data_dir, meta, tables, checks, raw.get("semantic", {}))
 
 
-def _parse_toml(path: Path, text: str):
+def _inside(data_dir: Path, file: str) -> bool:
+    """Whether `file` (relative to `data_dir`, symlinks followed) resolves inside `data_dir`."""
+    try:
+        root = data_dir.resolve()
+        return (root / file).resolve().is_relative_to(root)
+    except (OSError, ValueError, RuntimeError):  # a symlink loop, a NUL byte …
+        return False
+
+
+def _parse_toml(path: Path, text: str, use_cache: bool = True):
     """Parse the dictionary, reusing a JSON copy keyed by its content (tomllib costs ~3 ms).
 
-    Returns the data and a function that stores the copy, to call once the data proved valid.
+    Returns the data and a function that stores the copy, to call once the data proved valid
+    (None when the data came from the cache).
     """
-    key = hashlib.sha256(text.encode()).hexdigest()[:24]
-    cached = user_dir("cache") / f"dictionary-{key}.json"
-    try:
-        return json.loads(cached.read_text(encoding="utf-8")), lambda: None
-    except (OSError, ValueError):
-        pass
+    key = "dictionary-" + hashlib.sha256(text.encode()).hexdigest()[:24]
+    cached = cache.load(key) if use_cache else None
+    if isinstance(cached, dict):
+        return cached, None
     import tomllib
 
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise DataError(f"{path}: ogiltig TOML ({err})") from None
-
-    def remember() -> None:
-        try:
-            cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_suffix(f".tmp{os.getpid()}")
-            tmp.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
-            tmp.replace(cached)
-        except OSError:
-            pass  # a read-only cache only costs speed
-
-    return raw, remember
+    return raw, lambda: cache.store(key, raw)
 
 
 def _line_of(text: str, name: str, type_: str) -> int | str:
@@ -237,15 +254,115 @@ def _line_of(text: str, name: str, type_: str) -> int | str:
 
 
 def open_catalog(data: str | os.PathLike | None = None) -> Catalog:
-    """Load the data set (compiling it once into a cached DuckDB file) and open it read-only."""
+    """Load the data set (compiling it once into a cached DuckDB file) and open it read-only.
+
+    A damaged compiled file (truncated, garbage, foreign) is built again; a read-only cache
+    only costs speed: the data set is then compiled into a private temporary directory.
+    """
     data_dir = resolve_data_dir(data)
     dictionary = load_dictionary(data_dir)
     fingerprint = _fingerprint(dictionary)
-    db_path = user_dir("cache") / f"data-{fingerprint}.duckdb"
-    if not db_path.exists():
-        _compile(dictionary, db_path)
-    con = _connect_locked(db_path, dictionary)
+    name = f"data-{fingerprint}"
+    db_path = cache.path(f"{name}.duckdb")
+    if _intact(db_path, name):
+        try:
+            return Catalog(dictionary, _connect_locked(db_path, dictionary), db_path, fingerprint)
+        except _Unreadable:
+            pass  # damaged in a way its size does not show: build it again
+    db_path, private = _build(dictionary, name)
+    try:
+        con = _connect_locked(db_path, dictionary)
+    finally:
+        if private:
+            # The open connection keeps the file; nothing is left behind in the temporary dir.
+            shutil.rmtree(db_path.parent, ignore_errors=True)
     return Catalog(dictionary, con, db_path, fingerprint)
+
+
+class _Unreadable(DataError):
+    """The compiled database file cannot be opened."""
+
+
+def _intact(db_path: Path, name: str) -> bool:
+    """Whether the compiled file exists with the size recorded when it was built."""
+    record = cache.load(name)
+    try:
+        return isinstance(record, dict) and record.get("size") == db_path.stat().st_size
+    except OSError:
+        return False
+
+
+def _build(dictionary: Dictionary, name: str) -> tuple[Path, bool]:
+    """Compile into the cache, or into a private temporary directory when the cache cannot be
+    written; return the file and whether it is private (to be removed once opened)."""
+    for table in dictionary.tables.values():
+        path = dictionary.data_dir / table.file
+        if path.suffix.lower() != ".parquet":
+            check_csv(path, table)
+    if cache.writable():
+        cache.sweep()
+        target = cache.path(f"{name}.duckdb")
+        try:
+            _compile(dictionary, target)
+        except _NoRoom:
+            pass  # e.g. the cache's disk is full: try the temporary directory
+        else:
+            cache.store(name, {"size": target.stat().st_size, "data_dir": str(dictionary.data_dir)})
+            _prune(name, dictionary.data_dir)
+            return target, False
+    try:
+        folder = cache.private_dir()
+    except OSError as err:
+        raise DataError(
+            f"kunde inte bygga databasen: ingen skrivbar katalog ({os_reason(err)})",
+            "sätt KSQUERY_HOME till en skrivbar katalog",
+        ) from None
+    target = folder / f"{name}.duckdb"
+    try:
+        _compile(dictionary, target)
+    except _NoRoom as err:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise DataError(str(err), err.hint) from None
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return target, True
+
+
+# Compiled files of data directories not opened for this long are removed (a data directory
+# that no longer exists, or an older version of the same one, is removed at once).
+_UNUSED = 30 * 24 * 3600
+
+
+def _prune(keep: str, data_dir: Path) -> None:
+    """Remove compiled files of older versions of `data_dir` and of vanished data directories."""
+    folder = cache.directory()
+    try:
+        files = list(folder.glob("data-*.duckdb"))
+    except OSError:
+        return
+    now = time.time()
+    for db in files:
+        name = db.name.removesuffix(".duckdb")
+        if name == keep or not re.fullmatch(r"data-[0-9a-f]{24}", name):
+            continue
+        record = cache.load(name)
+        try:
+            if isinstance(record, dict):
+                owner = Path(str(record.get("data_dir", "")))
+                stale = owner == data_dir or not owner.is_dir()
+            else:  # no record: an old layout, or a writer between its rename and its record
+                stale = now - db.stat().st_mtime > 3600
+            stale = stale or now - db.stat().st_atime > _UNUSED
+        except OSError:
+            continue
+        if stale:
+            for leftover in (db, db.with_name(db.name + ".wal")):
+                try:
+                    leftover.unlink(missing_ok=True)
+                except OSError:
+                    pass
+            cache.forget(name)
 
 
 def _fingerprint(dictionary: Dictionary) -> str:
@@ -266,17 +383,18 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+class _NoRoom(DataError):
+    """The compiled database could not be written (disk full, file system refused)."""
+
+
 def _compile(dictionary: Dictionary, db_path: Path) -> None:
-    """Validate every file, then build the database under a temporary name and rename it."""
-    for table in dictionary.tables.values():
-        path = dictionary.data_dir / table.file
-        if path.suffix.lower() == ".parquet":
-            continue
-        check_csv(path, table)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = db_path.with_suffix(f".tmp{os.getpid()}")
-    tmp.unlink(missing_ok=True)
+    """Build the database under a temporary name and rename it; nothing is left on failure."""
+    tmp = cache.temporary_name(db_path)
+    leftovers = (tmp, Path(str(tmp) + ".wal"))
     try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)
         con = duckdb.connect(str(tmp), config={"autoinstall_known_extensions": False})
         try:
             con.execute(f"CREATE SCHEMA {RAW_SCHEMA}")
@@ -284,16 +402,56 @@ def _compile(dictionary: Dictionary, db_path: Path) -> None:
             # (round(x / 1000, 1) on a DOUBLE turns 136 350 into 136,3).
             con.execute("CREATE MACRO mnkr(tkr) AS round(tkr / 100) / 10")
             for table in dictionary.tables.values():
-                _load_table(con, dictionary.data_dir / table.file, table)
+                path = dictionary.data_dir / table.file
+                try:
+                    _load_table(con, path, table)
+                except duckdb.Error as err:
+                    if _storage_failure(err):
+                        raise
+                    raise DataError(
+                        f"{path.name}: kunde inte läsas in ({_first_line(err)})",
+                        f"kontrollera filen mot tabell {table.name} i {DICTIONARY}",
+                    ) from None
             con.execute("CHECKPOINT")
         finally:
             con.close()
         os.replace(tmp, db_path)
-    except duckdb.Error as err:
-        raise DataError(f"kunde inte läsa in data: {str(err).splitlines()[0]}") from None
+    except (OSError, duckdb.Error) as err:
+        reason = os_reason(err) if isinstance(err, OSError) else _storage_reason(err)
+        raise _NoRoom(
+            f"kunde inte skriva databasen i {db_path.parent}: {reason}",
+            "frigör utrymme eller sätt KSQUERY_HOME till en annan katalog",
+        ) from None
     finally:
-        tmp.unlink(missing_ok=True)
-        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        for leftover in leftovers:
+            try:
+                leftover.unlink(missing_ok=True)
+            except OSError:
+                pass
+
+
+def _storage_failure(err: Exception) -> bool:
+    """Whether DuckDB failed writing its own file rather than reading the data."""
+    return isinstance(err, (duckdb.IOException, duckdb.FatalException)) or (
+        "No space left" in str(err)
+    )
+
+
+def _storage_reason(err: Exception) -> str:
+    """A DuckDB storage error in a few Swedish words (its English text never reaches users)."""
+    text = str(err)
+    if "No space left" in text or "disk is full" in text.lower():
+        return "disken är full"
+    if "Read-only file system" in text:
+        return "filsystemet är skrivskyddat"
+    if "Permission denied" in text:
+        return "behörighet saknas"
+    return "lagringsfel i DuckDB"
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0][:200] if text else type(err).__name__
 
 
 def _load_table(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -> None:
@@ -387,9 +545,15 @@ def check_csv(path: Path, table: Table) -> None:
         raise DataError(f"{path.name}, rad {line}: inte giltig UTF-8 (byte {err.start})") from None
     if text.startswith("\ufeff"):
         text = text[1:]
-    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    # Lines end at \n (or \r\n) only, as DuckDB reads them: str.splitlines would also split
+    # at U+2028, U+0085, \x0b, \x0c, \x1c … inside a cell and report a wrong column count.
+    lines = text.split("\n")
+    lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+    reader = csv.reader(lines, strict=True)
+    ending = None
     try:
         header = next(reader, None)
+        ending = _ending(lines, reader.line_num)
         expected = [c.name for c in table.columns]
         if header != expected:
             raise DataError(
@@ -398,6 +562,13 @@ def check_csv(path: Path, table: Table) -> None:
             )
         for row in reader:
             line = reader.line_num
+            if _ending(lines, line) not in (ending, None):
+                # DuckDB stops at a file that mixes CRLF and LF with no place named.
+                raise DataError(
+                    f"{path.name}, rad {line}: raden slutar med {_ending(lines, line)} men "
+                    f"filen i övrigt med {ending}",
+                    "spara filen med samma radslut på alla rader",
+                )
             if len(row) != len(expected):
                 raise DataError(
                     f"{path.name}, rad {line}: {len(row)} kolumner, "
@@ -408,7 +579,34 @@ def check_csv(path: Path, table: Table) -> None:
                 if problem:
                     raise DataError(f"{path.name}, rad {line}, kolumn {col.name}: {problem}")
     except csv.Error as err:
-        raise DataError(f"{path.name}, rad {reader.line_num}: felaktig CSV ({err})") from None
+        raise DataError(
+            f"{path.name}, rad {reader.line_num}: felaktig CSV ({_csv_reason(err)})",
+            "citera fält som innehåller radbrytningar, citattecken eller kommatecken",
+        ) from None
+
+
+def _ending(lines: list[str], number: int) -> str | None:
+    """The line ending ('CRLF' or 'LF') of line `number` (1-based), None for the last line."""
+    if not 0 < number <= len(lines) or not lines[number - 1].endswith("\n"):
+        return None
+    return "CRLF" if lines[number - 1].endswith("\r\n") else "LF"
+
+
+_CSV_REASONS = {
+    "new-line character seen in unquoted field": "radbrytning (\\r) i ett fält utan citattecken",
+    "unexpected end of data": "filen tar slut inne i ett citerat fält",
+    "line contains NUL": "filen innehåller NUL-tecken",
+}
+
+
+def _csv_reason(err: csv.Error) -> str:
+    text = str(err)
+    for english, swedish in _CSV_REASONS.items():
+        if english in text:
+            return swedish
+    if "expected" in text and "after" in text:
+        return "citattecken mitt i ett fält"
+    return text
 
 
 def _cell_problem(type_: str, cell: str) -> str | None:

@@ -1,0 +1,138 @@
+"""The one on-disk cache: a version, keyed JSON values, atomic writes, rebuild on damage.
+
+Everything here only costs or saves speed: a missing, damaged, foreign or read-only cache makes
+`load` return None and `store` return False, and the caller computes the value again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+# Bump when the layout of any cached value changes: older entries are then ignored.
+VERSION = "1"
+_KEY = re.compile(r"[A-Za-z0-9_.-]{1,120}")
+# Leftovers of a writer that died (SIGKILL, power loss): `name.tmp<pid>` and DuckDB's `.wal`.
+_TEMPORARY = re.compile(r"\.tmp(\d+)(?:\.wal)?$")
+
+
+def user_dir(kind: str) -> Path:
+    """Return the user's state or cache directory (XDG), or under $KSQUERY_HOME when set."""
+    home = os.environ.get("KSQUERY_HOME")
+    if home:
+        return Path(home) / kind
+    if kind == "cache":
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    else:
+        base = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(base) / "ksquery"
+
+
+def directory() -> Path:
+    """The cache directory (it may not exist yet, and may not be writable)."""
+    return user_dir("cache")
+
+
+def path(name: str) -> Path:
+    """Where a cached file called `name` lives (for artefacts that are not JSON values)."""
+    if not _KEY.fullmatch(name):
+        raise ValueError(f"bad cache name {name!r}")
+    return directory() / name
+
+
+def load(key: str) -> Any | None:
+    """The value stored under `key` by this VERSION, or None when absent, foreign or damaged."""
+    try:
+        data = json.loads(path(f"{key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("version") != VERSION or "value" not in data:
+        return None
+    return data["value"]
+
+
+def store(key: str, value: Any) -> bool:
+    """Store a JSON-able value under `key` atomically; False when the cache cannot be written."""
+    text = json.dumps({"version": VERSION, "value": value}, ensure_ascii=False)
+    return write_atomic(path(f"{key}.json"), text.encode("utf-8"))
+
+
+def forget(key: str) -> None:
+    """Remove the value stored under `key`, if any and if possible."""
+    try:
+        path(f"{key}.json").unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def write_atomic(target: Path, data: bytes) -> bool:
+    """Write `data` to `target` under a temporary name and rename it; False on any OSError."""
+    tmp = temporary_name(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+        return True
+    except OSError:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        return False
+
+
+def temporary_name(target: Path) -> Path:
+    """The name a writer in this process builds `target` under before renaming it."""
+    return target.with_name(f"{target.name}.tmp{os.getpid()}")
+
+
+def writable() -> bool:
+    """Whether the cache directory can be created and written to."""
+    folder = directory()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK | os.X_OK)
+
+
+def private_dir() -> Path:
+    """A new private temporary directory, for a compile when the cache is read-only."""
+    return Path(tempfile.mkdtemp(prefix="ksquery-"))
+
+
+def sweep() -> list[Path]:
+    """Remove temporary files left by writers that no longer run; return what was removed."""
+    removed: list[Path] = []
+    try:
+        entries = list(directory().iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        m = _TEMPORARY.search(entry.name)
+        if m is None or _alive(int(m.group(1))):
+            continue
+        try:
+            entry.unlink()
+            removed.append(entry)
+        except OSError:
+            pass
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OverflowError:
+        return False  # no process has such a number
+    except PermissionError:
+        return True  # someone else's process: leave its files alone
+    return True

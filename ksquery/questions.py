@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from ksquery.catalog import Catalog
 from ksquery.errors import ParamError, QuestionError
 
 SHIPPED_QUERIES = Path(__file__).resolve().parent.parent / "queries"
-HEADER_KEYS = {"title", "description", "aliases", "param", "source", "chart"}
+HEADER_KEYS = {"title", "description", "aliases", "param", "source", "chart", "check"}
 REQUIRED_KEYS = ("title", "description", "aliases", "source")
 TYPES = {"int", "text", "bool", "decimal"}
 _PARAM = re.compile(
@@ -24,6 +24,29 @@ _PARAM = re.compile(
 _RANGE = re.compile(r"^in\s+(-?\d+)\s*\.\.\s*(-?\d+)$")
 _LIST = re.compile(r"^in\s*\((?!\s*select\b)(.*)\)$", re.I | re.S)
 _QUERY = re.compile(r"^in\s*\((\s*select\b.*)\)$", re.I | re.S)
+# A value computed from the data: first(table.column), last(table.column) or meta.key, with an
+# optional whole-number offset ("meta.budget_year - 1"). Used for defaults and in {…} of titles.
+_EXPR = re.compile(
+    r"^(?:(?P<fn>first|last)\(\s*(?P<table>[^\W\d]\w*)\.(?P<column>[^\W\d]\w*)\s*\)"
+    r"|meta\.(?P<key>[^\W\d]\w*))"
+    r"(?:\s*(?P<sign>[+-])\s*(?P<offset>\d{1,4}))?$"
+)
+_PLACEHOLDER = re.compile(r"\{((?:first|last)\([^{}()]*\)|meta\.[^{}]*)\}")
+_CHECK = re.compile(r"^([^\W\d]\w*)\s*(<=|>=|<|>|!=)\s*([^\W\d]\w*)$")
+_CHECK_WORDS = {
+    "<=": "får inte vara större än",
+    ">=": "får inte vara mindre än",
+    "<": "måste vara mindre än",
+    ">": "måste vara större än",
+    "!=": "får inte vara lika med",
+}
+_CHECK_OPS = {
+    "<=": lambda a, b: a <= b,
+    ">=": lambda a, b: a >= b,
+    "<": lambda a, b: a < b,
+    ">": lambda a, b: a > b,
+    "!=": lambda a, b: a != b,
+}
 
 
 @dataclass(frozen=True)
@@ -36,10 +59,13 @@ class Param:
     choices: tuple[str, ...] | None = None
     choices_sql: str | None = None
     label: str = ""
+    default_expr: str | None = None  # computed from the data: "last(investeringar.år)"
 
     def describe(self) -> dict:
         """Return the parameter as plain data for JSON listings."""
         out: dict[str, Any] = {"name": self.name, "type": self.type, "default": self.default}
+        if self.default_expr:
+            out["default_from"] = self.default_expr
         if self.low is not None:
             out["min"], out["max"] = self.low, self.high
         if self.choices is not None:
@@ -61,6 +87,7 @@ class Question:
     sql: str
     path: Path
     chart: str | None = None
+    checks: tuple[tuple[str, str, str], ...] = ()  # (left, operator, right) over parameters
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -137,6 +164,7 @@ def parse_text(text: str, path: Path) -> Question:
         if missing:
             raise QuestionError(f"{path.name}: rubriken saknar {', '.join(missing)}")
     params = tuple(_parse_param(spec, path) for spec in header.get("param", ()))
+    checks = tuple(_parse_check(spec, path, params) for spec in header.get("check", ()))
     used = set(re.findall(r"\$([^\W\d]\w*)", _strip_literals(sql)))
     declared = {p.name for p in params}
     if used - declared:
@@ -158,7 +186,23 @@ def parse_text(text: str, path: Path) -> Question:
         sql=sql,
         path=path,
         chart=" ".join(header["chart"]) if "chart" in header else None,
+        checks=checks,
     )
+
+
+def _parse_check(spec: str, path: Path, params: tuple[Param, ...]) -> tuple[str, str, str]:
+    """`från <= till`: a rule between two declared parameters, checked before the query runs."""
+    match = _CHECK.match(spec.strip())
+    if not match:
+        raise QuestionError(
+            f"{path.name}: kan inte tolka kontrollen '{spec}'", "skriv t.ex. -- check: från <= till"
+        )
+    left, op, right = match.groups()
+    names = {p.name for p in params}
+    for name in (left, right):
+        if name not in names:
+            raise QuestionError(f"{path.name}: kontrollen '{spec}' nämner okänd parameter {name}")
+    return left, op, right
 
 
 def _strip_literals(sql: str) -> str:
@@ -191,6 +235,8 @@ def _parse_param(spec: str, path: Path) -> Param:
             label = part
     param = Param(name, type_, None, low, high, choices, choices_sql, label)
     raw_default = match.group("default")
+    if raw_default is not None and _EXPR.match(raw_default.strip()):
+        return Param(name, type_, None, low, high, choices, choices_sql, label, raw_default.strip())
     if raw_default is not None and raw_default.strip():
         try:
             default = convert(param, raw_default.strip())
@@ -289,8 +335,9 @@ def bind(catalog: Catalog, question: Question, given: dict[str, Any]) -> dict[st
     for param in question.params:
         if param.name in given:
             value = convert(param, given[param.name])
-        elif param.default is not None:
-            values[param.name] = param.default  # the file's own default: no look-up needed
+        elif param.default_expr is not None or param.default is not None:
+            # A default the data does not hold is an error, not an empty answer.
+            values[param.name] = _checked_default(catalog, question, param)
             continue
         else:
             raise ParamError(
@@ -300,7 +347,117 @@ def bind(catalog: Catalog, question: Question, given: dict[str, Any]) -> dict[st
             picked = _pick(param, str(value), choices_for(catalog, param) or [])
             value = picked if param.type == "text" else value
         values[param.name] = value
+    for left, op, right in question.checks:
+        a, b = values[left], values[right]
+        if not _CHECK_OPS[op](a, b):
+            raise ParamError(
+                f"{left} ({_shown(a)}) {_CHECK_WORDS[op]} {right} ({_shown(b)})",
+                f"frågan {question.id} kräver {left} {op} {right}",
+            )
     return values
+
+
+def _checked_default(catalog: Catalog, question: Question, param: Param) -> Any:
+    """A computed default, converted and checked: a value the data does not hold is an error."""
+    shown = f"{param.default_expr} = " if param.default_expr else ""
+    if param.default_expr is None:
+        value = param.default
+    else:
+        try:
+            value = convert(param, evaluate(catalog, param.default_expr))
+        except ParamError as err:
+            raise ParamError(
+                f"standardvärdet för {param.name} ({param.default_expr}) kan inte användas: {err}"
+            ) from None
+    if param.choices_sql:
+        allowed = choices_for(catalog, param) or []
+        folded = {c.casefold(): c for c in allowed}
+        if str(value).casefold() not in folded:
+            raise ParamError(
+                f"standardvärdet för {param.name} i {question.id} ({shown}{_shown(value)}) "
+                "finns inte i data",
+                "tillåtna värden: " + ", ".join(allowed[:12]),
+            )
+        if param.type == "text":
+            value = folded[str(value).casefold()]
+    return value
+
+
+def evaluate(catalog: Catalog, expr: str) -> Any:
+    """The value of `first(t.c)`, `last(t.c)` or `meta.key` (± n) in this data set, memoised.
+
+    Table and column are looked up in the catalog and quoted from its own names, so nothing
+    from the file reaches the SQL text unchecked; raise QuestionError when they do not exist.
+    """
+    cache = catalog.memo.setdefault("computed", {})
+    if expr in cache:
+        return cache[expr]
+    match = _EXPR.match(expr.strip())
+    if not match:
+        raise QuestionError(
+            f"kan inte tolka '{_short(expr)}'",
+            "skriv first(tabell.kolumn), last(tabell.kolumn) eller meta.nyckel",
+        )
+    if match.group("key"):
+        key = match.group("key")
+        if key not in catalog.dictionary.meta:
+            raise QuestionError(
+                f"dataordlistan saknar meta.{key}",
+                f"lägg till {key} under [meta] i dictionary.toml",
+            )
+        value = catalog.dictionary.meta[key]
+    else:
+        table = catalog.dictionary.table(match.group("table"))
+        column = table.column(match.group("column")) if table else None
+        if table is None or column is None:
+            raise QuestionError(
+                f"{match.group('table')}.{match.group('column')} finns inte i data",
+                "tabeller: " + ", ".join(sorted(catalog.tables)),
+            )
+        agg = "min" if match.group("fn") == "first" else "max"
+        sql = f"SELECT {agg}({_quote(column.name)}) FROM {_quote(table.name)}"
+        rows = engine.execute(catalog.con, sql, {}, timeout=10, worker=engine.worker_for(catalog))
+        value = rows.rows[0][0] if rows.rows else None
+        if value is None:
+            raise QuestionError(f"{table.name}.{column.name} är tom: {expr} saknar värde")
+    if match.group("offset"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise QuestionError(f"{expr}: bara heltal kan flyttas med + eller −")
+        step = int(match.group("offset"))
+        value = value + step if match.group("sign") == "+" else value - step
+    cache[expr] = value
+    return value
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def fill(catalog: Catalog, text: str) -> str:
+    """Text with `{meta.key}`, `{first(t.c)}`, `{last(t.c)}` replaced by this data set's values."""
+    if "{" not in text:
+        return text
+    return _PLACEHOLDER.sub(lambda m: _shown(evaluate(catalog, m.group(1))), text)
+
+
+def resolve(catalog: Catalog, question: Question) -> Question:
+    """The question as this data set reads it: computed defaults and data placeholders filled."""
+    cache = catalog.memo.setdefault("resolved", {})
+    key = (question.path, question.title, question.description, question.source, question.params)
+    if key not in cache:
+        params = tuple(
+            replace(p, default=_checked_default(catalog, question, p)) if p.default_expr else p
+            for p in question.params
+        )
+        cache[key] = replace(
+            question,
+            title=fill(catalog, question.title),
+            description=fill(catalog, question.description),
+            source=fill(catalog, question.source),
+            chart=fill(catalog, question.chart) if question.chart else None,
+            params=params,
+        )
+    return cache[key]
 
 
 def run(
@@ -312,6 +469,7 @@ def run(
     max_rows: int | None = None,
 ) -> engine.Result:
     """Bind parameters, validate (cached by content), run, and label the Result with its source."""
+    question = resolve(catalog, question)
     values = bind(catalog, question, given or {})
     engine.check_cached(catalog, question.sql)
     result = engine.run(

@@ -1,5 +1,5 @@
 -- title: Accepterade risker
--- description: Risker som kommunstyrelsen accepterar, dvs. som inte anses kräva utökade åtgärder eller kontroller under 2025.
+-- description: Risker som kommunstyrelsen accepterar, dvs. som inte anses kräva utökade åtgärder eller kontroller under {meta.budget_year}.
 -- aliases: risker som accepteras; accepterade risker; vilka risker accepteras; risker utan åtgärder; godtagna risker
 -- source: Bilaga 2 – Risk och väsentlighetsanalys
 SELECT risk, sannolikhet, väsentlighet, riskvärde, internkontroll_2024, källrad

@@ -1,10 +1,11 @@
 -- title: Förändring av {post} för {enhet} {från}–{till}
--- description: Hur en post i driftbudgeten förändras mellan två år, med dokumentets egen förklaring (texten förklarar budget 2024 mot 2025). Förändringen räknas med tabellens tecken: en kostnad som ökar blir mer negativ (−2,0 mnkr när texten säger »ökar med 2,0 mnkr«).
+-- description: Hur en post i driftbudgeten förändras mellan två år, med dokumentets egen förklaring (texten förklarar budget {meta.budget_year - 1} mot {meta.budget_year}). Förändringen räknas med tabellens tecken: en kostnad som ökar blir mer negativ (−2,0 mnkr när texten säger »ökar med 2,0 mnkr«).
 -- aliases: förändring mellan åren; hur mycket ökar; hur mycket minskar; ökning; minskning; skillnad mellan; varför ökar; förklaring till förändringen; jämfört med föregående år
 -- param: post text = Kommunbidrag | in (SELECT DISTINCT post FROM drift) | Post
 -- param: enhet text = kommunstyrelsen | in (SELECT DISTINCT enhet FROM drift) | Enhet
--- param: från int = 2024 | in (SELECT DISTINCT år FROM drift) | Från år
--- param: till int = 2025 | in (SELECT DISTINCT år FROM drift) | Till år
+-- param: från int = meta.budget_year - 1 | in (SELECT DISTINCT år FROM drift) | Från år
+-- param: till int = meta.budget_year | in (SELECT DISTINCT år FROM drift) | Till år
+-- check: från <= till
 -- source: Nämndens budget: Ekonomiska ramar och texten under tabellen
 WITH a AS (SELECT * FROM drift WHERE enhet = $enhet AND post = $post AND år = $från),
      b AS (SELECT * FROM drift WHERE enhet = $enhet AND post = $post AND år = $till)

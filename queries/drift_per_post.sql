@@ -1,5 +1,5 @@
 -- title: Driftbudget per post och år för {enhet}
--- description: Ekonomiska ramar budget 2024–2025 och plan 2026–2027: varje post år för år, i tkr.
+-- description: Ekonomiska ramar budget och plan {first(drift.år)}–{last(drift.år)}: varje post år för år, i tkr.
 -- aliases: driftbudget per post och år; drift per år; ekonomiska ramar per år; alla poster per år; hela driftbudgeten
 -- param: enhet text = kommunstyrelsen | in (SELECT DISTINCT enhet FROM drift) | Enhet
 -- source: Nämndens budget: Ekonomiska ramar

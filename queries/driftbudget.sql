@@ -2,7 +2,7 @@
 -- description: Ekonomiska ramar: alla poster för ett år, med summeringsrader, i tkr.
 -- aliases: driftbudget; ekonomiska ramar; driftsram; budgeten för året; resultaträkning; intäkter och kostnader
 -- param: enhet text = kommunstyrelsen | in (SELECT DISTINCT enhet FROM drift) | Enhet
--- param: år int = 2025 | in (SELECT DISTINCT år FROM drift) | År
+-- param: år int = meta.budget_year | in (SELECT DISTINCT år FROM drift) | År
 -- source: Nämndens budget: Ekonomiska ramar
 -- chart: bar x=post y=belopp_tkr
 SELECT post, radtyp, budgettyp, belopp_tkr, källrad

@@ -2,8 +2,9 @@
 -- description: Ett investeringsobjekt, en kategori eller Totala utgifter år för år, med förändring mot året före, summa och genomsnitt över åren.
 -- aliases: hur mycket läggs på; investering i; hur mycket investeras i; budget för objektet; investeringar för; sammanlagt för objektet; snitt för objektet; skillnad mellan åren för objektet; objektet per år; år för år
 -- param: post text = Bälinge företagspark | in (SELECT DISTINCT post FROM investeringar) | Objekt eller kategori
--- param: från int = 2024 | in (SELECT DISTINCT år FROM investeringar) | Första år
--- param: till int = 2029 | in (SELECT DISTINCT år FROM investeringar) | Sista år
+-- param: från int = first(investeringar.år) | in (SELECT DISTINCT år FROM investeringar) | Första år
+-- param: till int = last(investeringar.år) | in (SELECT DISTINCT år FROM investeringar) | Sista år
+-- check: från <= till
 -- source: Nämndens budget: Investeringsbudget
 -- chart: bar x=år y=belopp_tkr
 SELECT post, år, budgettyp, belopp_tkr, mnkr(belopp_tkr) AS belopp_mnkr,

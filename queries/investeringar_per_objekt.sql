@@ -1,8 +1,9 @@
 -- title: Investeringar per objekt {från}–{till}
 -- description: Investeringsutgifter per objekt (Bälinge företagspark, Stadsskogen, Fastigheter …), summerat över åren.
 -- aliases: investeringar per objekt; investeringsobjekt; vilka objekt investeras i; investeringsprojekt
--- param: från int = 2024 | in (SELECT DISTINCT år FROM investeringar) | Första år
--- param: till int = 2029 | in (SELECT DISTINCT år FROM investeringar) | Sista år
+-- param: från int = first(investeringar.år) | in (SELECT DISTINCT år FROM investeringar) | Första år
+-- param: till int = last(investeringar.år) | in (SELECT DISTINCT år FROM investeringar) | Sista år
+-- check: från <= till
 -- source: Nämndens budget: Investeringsbudget
 -- chart: bar x=objekt y=summa_tkr
 SELECT post AS objekt, kategori, sum(belopp_tkr) AS summa_tkr, mnkr(sum(belopp_tkr)) AS summa_mnkr,

@@ -1,8 +1,9 @@
 -- title: Total investeringsplan {från}–{till}
--- description: Summan av de totala investeringsutgifterna över en följd av år (dokumentet anger 619,7 mnkr för 2025–2029).
+-- description: Summan av de totala investeringsutgifterna över en följd av år (som standard från budgetåret {meta.budget_year} till planens sista år {last(investeringar.år)}, som dokumentets totala investeringsplan).
 -- aliases: total investeringsplan; genomsnittlig investeringsnivå; investeringar i genomsnitt; investeringsplanen totalt; sammanlagda investeringar; summa investeringar; hur mycket investeras totalt; investeringar sammanlagt
--- param: från int = 2025 | in (SELECT DISTINCT år FROM investeringar) | Första år
--- param: till int = 2029 | in (SELECT DISTINCT år FROM investeringar) | Sista år
+-- param: från int = meta.budget_year | in (SELECT DISTINCT år FROM investeringar) | Första år
+-- param: till int = last(investeringar.år) | in (SELECT DISTINCT år FROM investeringar) | Sista år
+-- check: från <= till
 -- source: Nämndens budget: Investeringsbudget
 SELECT min(år) AS från, max(år) AS till, sum(belopp_tkr) AS summa_tkr,
        mnkr(sum(belopp_tkr)) AS summa_mnkr,

@@ -1,6 +1,6 @@
--- title: Organisationen och dess fokus 2025
--- description: Förvaltningar, avdelningar och enheter under kommunstyrelsen med uppdrag och fokus under 2025.
--- aliases: organisation; organisationen; avdelningar; enheter; förvaltningar; fokus 2025; vad ska avdelningarna fokusera på; kommunledningskontoret
+-- title: Organisationen och dess fokus {meta.budget_year}
+-- description: Förvaltningar, avdelningar och enheter under kommunstyrelsen med uppdrag och fokus under {meta.budget_year}.
+-- aliases: organisation; organisationen; avdelningar; enheter; förvaltningar; fokus under året; vad ska avdelningarna fokusera på; kommunledningskontoret
 -- source: Kommunstyrelsens verksamhet
 SELECT namn, typ, överordnad, fokus_2025, källrad_från AS källrad
 FROM organisation

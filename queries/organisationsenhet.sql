@@ -1,5 +1,5 @@
--- title: {namn}: uppdrag och fokus 2025
--- description: En förvaltning, avdelning eller enhet under kommunstyrelsen: vad den gör, vad som ligger under den och dess fokus under 2025, med dokumentets ord.
+-- title: {namn}: uppdrag och fokus {meta.budget_year}
+-- description: En förvaltning, avdelning eller enhet under kommunstyrelsen: vad den gör, vad som ligger under den och dess fokus under {meta.budget_year}, med dokumentets ord.
 -- aliases: vad gör; vad arbetar med; uppdrag för; vad ansvarar för; fokus för; vad ska fokusera på; beskriv avdelningen; beskriv enheten; vilka avdelningar finns på; vilka enheter finns under
 -- param: namn text = Kommunledningskontoret | in (SELECT namn FROM organisation) | Förvaltning, avdelning eller enhet
 -- source: Kommunstyrelsens verksamhet

@@ -1,5 +1,5 @@
--- title: Politiska inriktningar 2025
--- description: Kommunstyrelsens tre politiska inriktningar för 2025.
+-- title: Politiska inriktningar {meta.budget_year}
+-- description: Kommunstyrelsens tre politiska inriktningar för {meta.budget_year}.
 -- aliases: politiska inriktningar; inriktningar; politiska prioriteringar; politikens mål; vad vill politiken; prioriterade områden
 -- source: Politiska inriktningar
 SELECT nr, inriktning, beskrivning, källrad

@@ -1,5 +1,5 @@
 -- title: Risker med riskvärde {min_värde}–{max_värde}
--- description: Alla risker med riskvärde, sannolikhet och väsentlighet inom gränserna, och om de har ett kontrollmoment i internkontrollplanen 2025.
+-- description: Alla risker med riskvärde, sannolikhet och väsentlighet inom gränserna, och om de har ett kontrollmoment i internkontrollplanen {meta.budget_year}.
 -- aliases: risker med högt riskvärde; högsta riskerna; största riskerna; allvarligaste riskerna; risker över; risker med värde; lista risker; alla risker; riskerna; risker under; lägsta riskerna; risker med sannolikhet; risker med väsentlighet
 -- param: min_värde int = 1 | in 1..16 | Lägsta riskvärde
 -- param: max_värde int = 16 | in 1..16 | Högsta riskvärde
@@ -7,6 +7,9 @@
 -- param: max_sannolikhet int = 4 | in 1..4 | Högsta sannolikhet
 -- param: min_väsentlighet int = 1 | in 1..4 | Lägsta väsentlighet
 -- param: max_väsentlighet int = 4 | in 1..4 | Högsta väsentlighet
+-- check: min_värde <= max_värde
+-- check: min_sannolikhet <= max_sannolikhet
+-- check: min_väsentlighet <= max_väsentlighet
 -- source: Bilaga 2 – Risk och väsentlighetsanalys
 -- chart: bar x=risk y=riskvärde
 SELECT risk, sannolikhet, väsentlighet, riskvärde,

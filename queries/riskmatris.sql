@@ -1,7 +1,7 @@
 -- title: Riskmatris: sannolikhet × väsentlighet
--- description: Antal risker i varje ruta av riskmatrisen, med riskvärde och hur många som har kontroll i internkontrollplanen 2025.
+-- description: Antal risker i varje ruta av riskmatrisen, med riskvärde och hur många som har kontroll i internkontrollplanen {meta.budget_year}.
 -- aliases: riskmatris; riskmatrisen; sannolikhet och väsentlighet; fördelning av risker; risker per riskvärde; antal risker per nivå
--- source: Bilaga 2 – Risk och väsentlighetsanalys; Bilaga 1 – Internkontrollplan 2025
+-- source: Bilaga 2 – Risk och väsentlighetsanalys; Bilaga 1 – Internkontrollplan {meta.budget_year}
 -- chart: matrix x=sannolikhet y=väsentlighet
 SELECT sannolikhet, väsentlighet, sannolikhet * väsentlighet AS riskvärde,
        count(*) AS antal_risker,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from ksquery import engine, questions
-from ksquery.errors import ParamError, QuestionError
+from ksquery.errors import KsqueryError, ParamError, QuestionError
 
 ALL = questions.load_all()
 HEADER = "-- title: x\n-- description: d\n-- aliases: a\n-- source: s\n"
@@ -38,11 +39,99 @@ def test_question_is_complete_valid_and_runs(catalog, qid):
     q = ALL[qid]
     assert q.title and q.description and q.aliases and q.source
     for p in q.params:
-        assert p.default is not None and p.label
+        assert (p.default is not None or p.default_expr) and p.label
     engine.check(catalog, q.sql)  # the real gate, with $params in place
     result = questions.run(catalog, q)
     assert result.columns and result.rows, qid
-    assert result.source == q.source and result.question == qid
+    resolved = questions.resolve(catalog, q)
+    assert result.source == resolved.source and result.question == qid
+    assert "{" not in resolved.source + resolved.description, qid
+
+
+def test_no_header_names_a_year_of_this_document():
+    """Years come from the data ({meta.budget_year}, first(t.c), last(t.c)), never the file."""
+    for q in ALL.values():
+        header = [line for line in q.path.read_text(encoding="utf-8").splitlines()]
+        header = [line for line in header if line.startswith("--")]
+        assert not re.search(r"\b20[0-9][0-9]\b", "\n".join(header)), q.id
+
+
+def test_computed_defaults_follow_the_data(catalog):
+    meta = catalog.dictionary.meta
+    first, last = engine.run(catalog, "SELECT min(år), max(år) FROM investeringar").rows[0]
+    per_year = questions.resolve(catalog, ALL["investeringar_per_ar"])
+    assert [p.default for p in per_year.params] == [first, last]
+    assert [p.default_expr for p in per_year.params] == [
+        "first(investeringar.år)",
+        "last(investeringar.år)",
+    ]
+    total = questions.resolve(catalog, ALL["investeringar_summa"])
+    assert [p.default for p in total.params] == [meta["budget_year"], last]
+    change = questions.resolve(catalog, ALL["drift_forandring"])
+    assert change.param("från").default == meta["budget_year"] - 1
+    plan = questions.resolve(catalog, ALL["internkontrollplan"])
+    assert plan.title.endswith(str(meta["budget_year"])) and "{" not in plan.title
+
+
+@pytest.mark.parametrize(
+    "qid, given",
+    [
+        ("investeringar_per_ar", {"från": "2029", "till": "2024"}),
+        ("driftpost", {"från": "2027", "till": "2024"}),
+        ("risker_med_varde", {"min_värde": "9", "max_värde": "4"}),
+    ],
+)
+def test_reversed_range_is_refused(catalog, qid, given):
+    with pytest.raises(ParamError, match="får inte vara större än") as err:
+        questions.run(catalog, ALL[qid], given)
+    assert err.value.exit_code == 2
+
+
+def _question(tmp_path, header: str, sql: str) -> questions.Question:
+    path = tmp_path / "q.sql"
+    path.write_text(HEADER + header + sql, encoding="utf-8")
+    return questions.parse_file(path)
+
+
+@pytest.mark.parametrize(
+    "header, words",
+    [
+        (
+            "-- param: å int = meta.budget_year + 10 | in (SELECT DISTINCT år FROM drift) | År\n",
+            "finns inte i data",
+        ),
+        (
+            "-- param: å int = last(drift.saknas) | in (SELECT DISTINCT år FROM drift) | År\n",
+            "finns inte i data",
+        ),
+        (
+            "-- param: å int = meta.saknas | in (SELECT DISTINCT år FROM drift) | År\n",
+            "saknar meta.saknas",
+        ),
+        (
+            "-- param: å text = Ingen sådan | in (SELECT DISTINCT post FROM drift) | Post\n",
+            "finns inte i data",
+        ),
+    ],
+)
+def test_default_outside_the_data_is_an_error(catalog, tmp_path, header, words):
+    q = _question(tmp_path, header, "SELECT * FROM drift WHERE år::VARCHAR = $å::VARCHAR")
+    with pytest.raises(KsqueryError, match=words) as err:
+        questions.run(catalog, q)
+    assert err.value.exit_code == 2
+
+
+def test_default_expression_cannot_reach_the_sql(tmp_path):
+    """Only first(t.c), last(t.c), meta.key (± n) are computed; anything else is a literal."""
+    with pytest.raises(QuestionError, match="heltal"):
+        _question(tmp_path, "-- param: å int = last(drift.år) ; DROP | År\n", "SELECT $å")
+    q = _question(tmp_path, "-- param: å text = last(drift.år; DROP) | År\n", "SELECT $å")
+    assert q.param("å").default_expr is None
+
+
+def test_check_must_name_declared_params(tmp_path):
+    with pytest.raises(QuestionError, match="okänd parameter"):
+        _question(tmp_path, "-- param: a int = 1 | A\n-- check: a <= b\n", "SELECT $a")
 
 
 def test_risks_without_control_by_threshold(catalog):

@@ -28,12 +28,40 @@ _PLAIN_INT_NAMES = {
     "sannolikhet",
     "väsentlighet",
 }
-_CONTROL = {c: f"\\x{c:02x}" for c in list(range(32)) + [127] if chr(c) not in "\n\t"}
+# Characters that drive a terminal or reorder what it shows: C0 and C1 controls (ESC, CSI, OSC …),
+# DEL, the bidirectional controls (U+202E turns text around) and the Unicode line separators.
+_BIDI = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029)
+_CONTROL = {
+    c: f"\\x{c:02x}" for c in [*range(32), 127, *range(0x80, 0xA0)] if chr(c) not in "\n\t"
+} | {c: f"\\u{c:04x}" for c in _BIDI}
+# In JSON the same characters become \\u escapes: the value stays exactly the same.
+_JSON_ESCAPES = {c: f"\\u{c:04x}" for c in [*range(32), 127, *range(0x80, 0xA0), *_BIDI]}
 
 
-def safe(text: str) -> str:
-    """Make control characters visible so that data or messages cannot drive the terminal."""
+def printable(text: str) -> str:
+    """Text that cannot drive a terminal: every control, C1 and bidi character made visible
+    (newline and tab kept). Everything that reaches a terminal passes through here."""
     return str(text).translate(_CONTROL)
+
+
+safe = printable  # the older name, still used across the package
+
+
+def json_text(data: Any) -> str:
+    """JSON with raw values in which no character can drive a terminal (\\u escapes)."""
+    return json.dumps(data, ensure_ascii=False).translate(_JSON_ESCAPES)
+
+
+def terminal_text(text: str, fmt: str) -> str:
+    """Rendered output as it may be shown on a terminal: json is already escaped (and must stay
+    valid JSON); every other format is made printable."""
+    return text if fmt == "json" else printable(text)
+
+
+def neutralise_formula(text: str) -> str:
+    """A cell text a spreadsheet will not evaluate: a leading = + - @ (or tab/CR) gets an
+    apostrophe, as OWASP advises for csv meant for spreadsheets."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _plain_int(column: str) -> bool:
@@ -222,7 +250,7 @@ def to_json(result: Result) -> str:
             "alternatives": list(result.alternatives),
             "notes": list(result.notes),
         }
-    return json.dumps(data, ensure_ascii=False)
+    return json_text(data)
 
 
 def to_csv(result: Result) -> str:

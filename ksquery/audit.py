@@ -8,7 +8,7 @@ from typing import Any
 
 from ksquery import engine
 from ksquery.catalog import Catalog, Table
-from ksquery.errors import KsqueryError
+from ksquery.errors import DataError, KsqueryError
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,22 @@ class Finding:
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def roles(catalog: Catalog) -> dict:
+    """The data set's own names for generic roles (`[meta.roles]` in the dictionary)."""
+    found = catalog.dictionary.meta.get("roles")
+    return found if isinstance(found, dict) else {}
+
+
+def _role_column(catalog: Catalog, table: Table, role: str) -> str:
+    """The quoted provenance column of `table` for `role` (line, source_table), or NULL."""
+    name = roles(catalog).get(role)
+    return _q(name) if isinstance(name, str) and _has(table, name) else "NULL"
 
 
 def audit(catalog: Catalog) -> list[Finding]:
@@ -52,8 +68,9 @@ def audit(catalog: Catalog) -> list[Finding]:
                     check.description,
                 )
             )
-    if "påståenden" in catalog.tables:
-        findings += _claims(catalog)
+    claims = roles(catalog).get("claims")
+    if isinstance(claims, dict) and catalog.dictionary.table(str(claims.get("table", ""))):
+        findings += _claims(catalog, claims)
     return findings
 
 
@@ -69,8 +86,10 @@ def _sums(catalog: Catalog, table: Table) -> list[Finding]:
     spec = table.sums or {}
     group = [_q(g) for g in spec.get("group", [])]
     row, parent, value = _q(spec["row"]), _q(spec["parent"]), _q(spec["value"])
-    line = "p.källrad" if _has(table, "källrad") else "NULL"
-    where = "p.tabell" if _has(table, "tabell") else f"'{table.name}'"
+    line = _role_column(catalog, table, "line")
+    line = f"p.{line}" if line != "NULL" else line
+    where = _role_column(catalog, table, "source_table")
+    where = f"p.{where}" if where != "NULL" else _sql_text(table.name)
     on = " AND ".join([f"c.{parent} = p.{row}"] + [f"c.{g} = p.{g}" for g in group])
     keys = ", ".join(f"p.{g}" for g in group)
     sql = f"""
@@ -103,7 +122,7 @@ def _products(catalog: Catalog, table: Table) -> list[Finding]:
         [_q(f) for f in spec["factors"]],
         _q(spec.get("row", spec["result"])),
     )
-    line = "källrad" if _has(table, "källrad") else "NULL"
+    line = _role_column(catalog, table, "line")
     product = " * ".join(factors)
     sql = (
         f"SELECT {label}, {result}, {product}, {line} FROM {_q(table.name)} "
@@ -127,18 +146,30 @@ def _products(catalog: Catalog, table: Table) -> list[Finding]:
 _UNIT = {"mnkr": Decimal(1000), "tkr": Decimal(1), "procent": Decimal(1), "st": Decimal(1)}
 
 
-def _claims(catalog: Catalog) -> list[Finding]:
+_CLAIM_ROLES = ("id", "text", "section", "line", "value", "unit", "decimals", "sql")
+
+
+def _claims(catalog: Catalog, spec: dict) -> list[Finding]:
+    table = catalog.dictionary.table(str(spec["table"]))
+    assert table is not None
+    columns = []
+    for role in _CLAIM_ROLES:
+        column = table.column(str(spec.get(role, "")))
+        if column is None:
+            raise DataError(
+                f"[meta.roles] claims: kolumnen för '{role}' ({spec.get(role)}) "
+                f"finns inte i {table.name}"
+            )
+        columns.append(_q(column.name))
     out = []
     claims = _rows(
-        catalog,
-        "SELECT påstående_id, påstående, avsnitt, källrad, värde, enhet, decimaler, sql "
-        'FROM "påståenden" ORDER BY källrad',
+        catalog, f"SELECT {', '.join(columns)} FROM {_q(table.name)} ORDER BY {columns[3]}"
     )
     for cid, text, section, line, printed, unit, decimals, sql in claims:
 
         def claim(computed, message, cid=cid, printed=printed, section=section, line=line):
             return Finding(
-                "påstående", "påståenden", cid, _plain(printed), computed, section, line, message
+                "påstående", table.name, cid, _plain(printed), computed, section, line, message
             )
 
         try:

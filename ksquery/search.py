@@ -18,12 +18,17 @@ def documents(catalog: Catalog) -> list[tuple[str, str, str, int | None, Counter
     cache = catalog.memo
     if "documents" not in cache:
         docs = []
+        # Provenance columns by their role ([meta.roles]): the source line and the section;
+        # a column such as "källrad_från" counts as the line.
+        roles = catalog.dictionary.meta.get("roles") or {}
+        line_role = str(roles.get("line") or "\0")
+        section_role = str(roles.get("section") or "\0")
         for table in catalog.tables.values():
             if not table.search:
                 continue
             cols = ", ".join(f"coalesce(CAST(\"{c}\" AS VARCHAR), '')" for c in table.search)
-            line = next((c.name for c in table.columns if c.name.startswith("källrad")), None)
-            where = "avsnitt" if table.column("avsnitt") else None
+            line = next((c.name for c in table.columns if c.name.startswith(line_role)), None)
+            where = section_role if table.column(section_role) else None
             section_sql = f'"{where}"' if where else "NULL"
             line_sql = f'"{line}"' if line else "NULL"
             sql = (
@@ -91,8 +96,9 @@ def search(catalog: Catalog, text: str, limit: int = 5) -> engine.Result | None:
         return None
     scored.sort(key=lambda s: -s[0])
     rows = [(section, body, line, table) for score, table, section, body, line in scored[:limit]]
+    roles = catalog.dictionary.meta.get("roles") or {}
     return engine.Result(
-        ("avsnitt", "text", "källrad", "tabell"),
+        (str(roles.get("section") or "del"), "text", str(roles.get("line") or "rad"), "tabell"),
         ("",) * 4,
         rows,
         title=f"Ur dokumentet: {text.strip()[:60]}",

@@ -20,7 +20,10 @@ from ksquery.errors import DataError, os_reason
 
 __all__ = ["user_dir"]  # re-exported: the state directory's one seam lives in cache.py
 
-SHIPPED_DATA = Path(__file__).resolve().parent.parent / "data"
+_ROOT = Path(__file__).resolve().parent.parent
+# An installed wheel ships the sample data as ksquery_data/ next to the package; in the
+# repository (and an editable install) it is data/.
+SHIPPED_DATA = _ROOT / "ksquery_data" if (_ROOT / "ksquery_data").is_dir() else _ROOT / "data"
 DICTIONARY = "dictionary.toml"
 # Bump when the compiled layout changes so that old cache files are not reused.
 COMPILE_VERSION = "4"

@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ksquery import engine, output
+from ksquery import __version__, engine, output
 from ksquery.catalog import Catalog, open_catalog
 from ksquery.errors import KsqueryError, ParamError, os_reason
 from ksquery.output import format_value, safe
@@ -96,9 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     common = options(suppress=True)
     parser = _Parser(
         prog="ksquery",
-        description="Frågor om Alingsås kommunstyrelses budget 2025–2027.",
+        description="Frågor i SQL eller på svenska om datakatalogens budget "
+        "(titel och år står i dess dataordlista; se ksquery tables).",
         parents=[options(suppress=False)],
     )
+    parser.add_argument("--version", action="version", version=f"ksquery {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="KOMMANDO")
     p = sub.add_parser("sql", parents=[common], help="kör en SQL-fråga (- läser från stdin)")
     p.add_argument("query", metavar="SQL")

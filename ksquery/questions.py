@@ -13,7 +13,11 @@ from ksquery import engine
 from ksquery.catalog import Catalog
 from ksquery.errors import ParamError, QuestionError
 
-SHIPPED_QUERIES = Path(__file__).resolve().parent.parent / "queries"
+_ROOT = Path(__file__).resolve().parent.parent
+# A wheel ships the named questions as ksquery_queries/; the repository keeps them in queries/.
+SHIPPED_QUERIES = (
+    _ROOT / "ksquery_queries" if (_ROOT / "ksquery_queries").is_dir() else _ROOT / "queries"
+)
 HEADER_KEYS = {"title", "description", "aliases", "param", "source", "chart", "check"}
 REQUIRED_KEYS = ("title", "description", "aliases", "source")
 TYPES = {"int", "text", "bool", "decimal"}

@@ -7,6 +7,7 @@ tree is only read, never rendered back into SQL that DuckDB executes.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import json
 import logging
@@ -17,9 +18,11 @@ from functools import lru_cache
 from typing import Any
 
 import duckdb
-import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
+from sqlglot.optimizer.scope import traverse_scope
+from sqlglot.tokens import TokenType
 
 from ksquery.catalog import Schema
 from ksquery.errors import Rejected
@@ -80,7 +83,37 @@ SIZE_FUNCTIONS = {
     "array_resize": 1,
 }
 MAX_VALUE_SIZE = 10_000_000
-VALUE_BOUND = 100_000  # assumed size of any other value, e.g. a text column
+VALUE_BOUND = 100_000  # assumed size of any other value: a text column, a bound parameter
+SMALL = 8  # a number, a date or a truth value
+# Functions that keep at most n characters of their first argument: index of n.
+PREFIX_FUNCTIONS = {"left": 1, "right": 1, "substr": 2, "substring": 2, "prefix": 1}
+# Functions whose one call takes time (and memory) of the product of its two texts' lengths.
+QUADRATIC_FUNCTIONS = frozenset(
+    {
+        "levenshtein",
+        "damerau_levenshtein",
+        "editdist3",
+        "jaro_similarity",
+        "jaro_winkler_similarity",
+    }
+)
+MAX_LAMBDA_WORK = 10 * MAX_VALUE_SIZE  # bytes one list-function call may build in all
+MAX_QUADRATIC_COST = 10_000_000  # length x length: about 0.3 s and 80 MB for the slowest
+# List functions that apply a lambda to every element; the reduce family carries a value along.
+REDUCE_FUNCTIONS = frozenset({"list_reduce", "array_reduce", "reduce"})
+LAMBDA_FUNCTIONS = REDUCE_FUNCTIONS | {
+    "list_transform",
+    "array_transform",
+    "apply",
+    "list_apply",
+    "array_apply",
+    "list_filter",
+    "array_filter",
+    "filter",
+}
+FILTER_FUNCTIONS = frozenset({"list_filter", "array_filter", "filter"})
+# Words that start a statement DuckDB answers from its catalog: allowed on the budget's views.
+SHOW_WORDS = frozenset({"DESCRIBE", "SHOW", "SUMMARIZE"})
 SYSTEM_NAMES = frozenset(
     {
         "current_user",
@@ -203,6 +236,7 @@ _WRITE_NODES = tuple(
     if hasattr(exp, n)
 )
 _QUERY_ROOTS = (exp.Query, exp.Values)
+_DIALECT = Dialect.get_or_raise("duckdb")
 _FIRST_WORD = re.compile(r"^\s*(?:--[^\n]*\n|/\*.*?\*/|\s)*([A-Za-z_]+)", re.S)
 
 
@@ -237,19 +271,61 @@ def _one_line(text: str) -> str:
 @lru_cache(maxsize=512)
 def _validate_cached(sql: str, schema: Schema, con: duckdb.DuckDBPyConnection | None) -> Checked:
     _precheck(sql)
-    tree, parse_error = _parse(sql)
+    first = _FIRST_WORD.match(sql)
+    if first and first.group(1).upper() in SHOW_WORDS:
+        # DESCRIBE t, SUMMARIZE t, SHOW TABLES: DuckDB's own parse decides, on the views only.
+        return _duckdb_only(sql, schema, con, _not_read_only(first.group(1).upper()))
+    tree, parse_error, tokens = _parse(sql)
     if tree is None:
         # sqlglot cannot read it; DuckDB's own parser decides alone, or we report sqlglot's error.
         return _duckdb_only(sql, schema, con, parse_error)
     _check_kind(tree, sql)
+    _check_same_tokens(sql, tokens)
     ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
-    tables = _check_tables(tree, schema, ctes)
+    tables = _check_tables(tree, schema, _cte_refs(tree), ctes)
     _check_functions(tree)
     _check_columns(tree, schema, tables)
     params = tuple(dict.fromkeys(p.name for p in tree.find_all(exp.Placeholder) if p.name))
     if con is not None:
-        _duckdb_gate(_gate_text(sql, tree), schema, ctes, con, pivot=isinstance(tree, exp.Pivot))
+        # The exact text that will run, parameters included, is what DuckDB's gate inspects.
+        _duckdb_gate(sql, schema, con, params, pivot=isinstance(tree, exp.Pivot))
     return Checked(sql, tuple(sorted(tables)), params)
+
+
+def _cte_refs(tree: exp.Expression) -> set[int]:
+    """Ids of the table nodes that name a CTE in their scope, resolved as DuckDB resolves them.
+
+    A name outside its CTE's scope is the catalog's table. DuckDB lets the i-th CTE see only
+    the ones before it, and a recursive CTE see itself only in its UNION's recursive side.
+    """
+    roots = [q for q in tree.find_all(exp.Query) if q.find_ancestor(exp.Query) is None]
+    refs: set[int] = set()
+    try:
+        scopes = [scope for root in roots for scope in traverse_scope(root)]
+    except Exception:  # noqa: BLE001 - unknown shapes: no CTE is trusted, every name is checked
+        return refs
+    for scope in scopes:
+        visible = {str(k).lower(): v for k, v in scope.cte_sources.items()}
+        for table in scope.tables:
+            cte = visible.get(table.name.lower())
+            if table.db or cte is None:
+                continue
+            body = cte.expression
+            if table.find_ancestor(type(body)) is not None and _inside(table, body):
+                # a CTE naming itself: only the recursive side of a UNION sees it
+                if not (isinstance(body, exp.Union) and _inside(table, body.expression)):
+                    continue
+            refs.add(id(table))
+    return refs
+
+
+def _inside(node: exp.Expression, ancestor: Any) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent is ancestor:
+            return True
+        parent = parent.parent
+    return False
 
 
 # --- cheap checks before any parser runs -------------------------------------------------
@@ -295,26 +371,102 @@ def _max_depth(sql: str) -> int:
     return best
 
 
-def _parse(sql: str) -> tuple[exp.Expression | None, Rejected | None]:
+def _parse(sql: str) -> tuple[exp.Expression | None, Rejected | None, list]:
     try:
-        statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
+        tokens = _DIALECT.tokenize(sql)
+        parsed = _DIALECT.parser().parse(tokens, sql)
     except ParseError as err:
         match = _FIRST_WORD.match(sql)
         if match and match.group(1).upper() in FORBIDDEN_WORDS:
             raise _not_read_only(match.group(1).upper()) from None
-        return None, _syntax_error(sql, err)
+        return None, _syntax_error(sql, err), []
     except TokenError:
-        return None, Rejected(
-            "syntaxfel: ett citattecken eller en kommentar avslutas aldrig",
-            "stäng strängen med ' eller kommentaren med */",
+        return (
+            None,
+            Rejected(
+                "syntaxfel: ett citattecken eller en kommentar avslutas aldrig",
+                "stäng strängen med ' eller kommentaren med */",
+            ),
+            [],
         )
+    # A comment after the last `;` is an empty statement, not a second one.
+    statements = [s for s in parsed if s is not None and not isinstance(s, exp.Semicolon)]
     if not statements:
         raise Rejected("tom fråga", "skriv en SELECT-fråga eller en fråga på svenska")
     if len(statements) > 1:
         raise Rejected(
             f"flera satser ({len(statements)}) på en gång; bara en fråga i taget är tillåten"
         )
-    return statements[0], None  # type: ignore[return-value]  # sqlglot 30 types it as Expr
+    return statements[0], None, tokens  # type: ignore[return-value]  # sqlglot 30: Expr
+
+
+# sqlglot token types that hold a string literal (DuckDB calls every one of them string_const).
+_STRING_TOKENS = frozenset(
+    getattr(TokenType, n)
+    for n in (
+        "STRING",
+        "BIT_STRING",
+        "BYTE_STRING",
+        "HEX_STRING",
+        "HEREDOC_STRING",
+        "NATIONAL_STRING",
+        "RAW_STRING",
+        "UNICODE_STRING",
+    )
+    if hasattr(TokenType, n)
+)
+
+
+def _check_same_tokens(sql: str, tokens: list) -> None:
+    """Refuse text whose strings, comments or placeholders the two parsers split differently.
+
+    sqlglot's tree is only trusted where both tokenizers agree on where every string literal
+    starts, where comments are, and that every piece of DuckDB's code is code for sqlglot too;
+    `$a-b$ … $a-b$` is one string for sqlglot and live code for DuckDB, for example.
+    """
+    try:
+        duck = _duckdb_tokens(sql)
+    except Exception:  # noqa: BLE001 - DuckDB cannot split it: it would not run either
+        raise _two_readings() from None
+    glot_strings = {t.start for t in tokens if t.token_type in _STRING_TOKENS}
+    duck_strings = {pos for pos, kind in duck if kind == duckdb.token_type.string_const}
+    if glot_strings != duck_strings:
+        raise _two_readings()
+    starts = [t.start for t in tokens]
+    ends = [t.end for t in tokens]
+    bounds = [pos for pos, _ in duck[1:]] + [len(sql)]
+    for (pos, kind), stop in zip(duck, bounds, strict=True):
+        i = bisect.bisect_right(starts, pos) - 1
+        inside = i >= 0 and ends[i] >= pos  # inside the span of sqlglot's token i
+        if kind == duckdb.token_type.comment:
+            # nothing sqlglot reads as code may start inside DuckDB's comment
+            j = bisect.bisect_left(starts, pos)
+            if inside or (j < len(starts) and starts[j] < stop):
+                raise _two_readings()
+        elif not inside:
+            raise _two_readings()  # DuckDB reads code where sqlglot saw a comment or nothing
+
+
+def _duckdb_tokens(sql: str) -> list[tuple[int, Any]]:
+    """DuckDB's tokens with character offsets (DuckDB counts UTF-8 bytes)."""
+    duck = duckdb.tokenize(sql)
+    if sql.isascii():
+        return duck
+    data = sql.encode()
+    out, byte, char = [], 0, 0
+    for pos, kind in duck:
+        char += len(data[byte:pos].decode("utf-8", "replace"))
+        byte = pos
+        out.append((char, kind))
+    return out
+
+
+def _two_readings() -> Rejected:
+    return Rejected(
+        "frågan kan läsas på två sätt (citattecken, $-citat, kommentar eller parameter "
+        "tolkas olika) och körs därför inte",
+        "skriv strängar med '…', parametrar som $namn och kommentarer med -- eller /* */",
+    )
 
 
 def _syntax_error(sql: str, err: ParseError) -> Rejected:
@@ -397,7 +549,9 @@ def _suggest(name: str, options: Iterable[str]) -> str | None:
     return folded[found[0]] if found else None
 
 
-def _check_tables(tree: exp.Expression, schema: Schema, ctes: set[str]) -> set[str]:
+def _check_tables(
+    tree: exp.Expression, schema: Schema, cte_refs: set[int], ctes: set[str]
+) -> set[str]:
     used: set[str] = set()
     for table in tree.find_all(exp.Table):
         target = table.this
@@ -417,7 +571,7 @@ def _check_tables(tree: exp.Expression, schema: Schema, ctes: set[str]) -> set[s
                 f"tabellen {table.sql(dialect='duckdb')[:60]} är inte tillåten: "
                 "bara budgetens tabeller"
             )
-        if name in ctes and not table.db:
+        if id(table) in cte_refs:
             continue
         if name in schema.tables:
             used.add(name)
@@ -469,9 +623,13 @@ def _check_functions(tree: exp.Expression) -> None:
             if (
                 name in SIZE_FUNCTIONS
                 or name in FORMAT_FUNCTIONS
+                or name in QUADRATIC_FUNCTIONS
+                or name in ("regexp_replace", "replace")
                 or isinstance(pivot_func, exp.Repeat if hasattr(exp, "Repeat") else ())
             ):
                 raise Rejected(f"{name} stöds inte i PIVOT")
+        if tree.find(exp.Lambda) is not None:
+            raise Rejected("lambdafunktioner stöds inte i PIVOT")
     for cls_name in ("ReadCSV", "ReadParquet", "ReadJSON"):
         cls = getattr(exp, cls_name, None)
         if cls is not None and tree.find(cls) is not None:
@@ -606,23 +764,14 @@ def _unknown_column(name: str, table: str, columns: tuple[str, ...]) -> None:
 # --- the second gate: DuckDB's own parser ------------------------------------------------
 
 
-def _gate_text(sql: str, tree: exp.Expression) -> str:
-    """The text DuckDB's serializer checks: the user's own, unless it holds parameters.
-
-    json_serialize_sql cannot serialize `$name` placeholders, so only for this check (never
-    to run) the placeholders are replaced by NULL in sqlglot's rendering of the tree.
-    """
-    if tree.find(exp.Placeholder) is None:
-        return sql
-    copy = tree.copy()
-    for ph in list(copy.find_all(exp.Placeholder)):
-        ph.replace(exp.Null())
-    return copy.sql(dialect="duckdb")
-
-
 def _duckdb_gate(
-    sql: str, schema: Schema, ctes: set[str], con: duckdb.DuckDBPyConnection, pivot: bool = False
+    sql: str,
+    schema: Schema,
+    con: duckdb.DuckDBPyConnection,
+    params: tuple[str, ...],
+    pivot: bool = False,
 ) -> None:
+    """Check DuckDB's own parse of the exact text that runs, parameters included."""
     try:
         statements = con.extract_statements(sql)
     except duckdb.Error as err:
@@ -632,15 +781,18 @@ def _duckdb_gate(
             f"flera satser ({len(statements)}) på en gång; bara en fråga i taget är tillåten"
         )
     kind = statements[0].type
+    if set(statements[0].named_parameters) != set(params):
+        raise _two_readings()  # the parsers found different placeholders: refuse, never guess
     if pivot and kind == duckdb.StatementType.MULTI:
         return  # PIVOT without an IN list: DuckDB plans it in two steps; sqlglot checked it
     if kind != duckdb.StatementType.SELECT:
         raise _not_read_only(kind.name)
     tree = _serialize(con, sql)
     if tree.get("error"):
-        # PIVOT and a few other forms cannot be serialized; sqlglot has checked the statement.
-        return
-    _walk_duckdb(tree, schema, ctes)
+        if pivot:
+            return  # DuckDB cannot serialize PIVOT; sqlglot has checked the statement
+        raise Rejected("frågan kunde inte kontrolleras av DuckDB:s egen tolkning")
+    _walk_duckdb(tree, schema)
 
 
 def _serialize(con: duckdb.DuckDBPyConnection, sql: str) -> dict:
@@ -661,20 +813,66 @@ def _dicts(node: object):
             stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
 
 
-def _walk_duckdb(node: object, schema: Schema, ctes: set[str]) -> None:
-    for item in _dicts(node):
+def _scoped(node: object):
+    """Every JSON object in DuckDB's tree with the CTE names visible there and a lambda flag.
+
+    DuckDB's scoping: a WITH's body sees all its CTEs, the i-th CTE only the ones before it, and
+    a recursive CTE itself only in the recursive (right) side of its UNION. A name outside that
+    scope is the catalog's table, so it must be one of the budget's tables.
+    """
+    stack: list[tuple[object, frozenset[str], bool]] = [(node, frozenset(), False)]
+    while stack:
+        item, visible, in_lambda = stack.pop()
+        if isinstance(item, list):
+            stack.extend((v, visible, in_lambda) for v in item)
+            continue
+        if not isinstance(item, dict):
+            continue
+        yield item, visible, in_lambda
+        if item.get("class") == "SUBQUERY":
+            in_lambda = False  # a subquery's functions are checked on their own
+        elif item.get("class") == "LAMBDA":
+            in_lambda = True  # sized by the list function that applies the lambda
+        inner = visible
+        entries = (item.get("cte_map") or {}).get("map") if isinstance(item, dict) else None
+        if entries:
+            names: list[str] = []
+            for entry in entries:
+                query = (entry.get("value") or {}).get("query_node")
+                stack.append((query, visible | frozenset(names), in_lambda))
+                names.append(str(entry.get("key", "")).lower())
+            inner = visible | frozenset(names)
+        recursive = item.get("type") == "RECURSIVE_CTE_NODE"
+        for key, value in item.items():
+            if key == "cte_map" or not isinstance(value, (dict, list)):
+                continue
+            if recursive and key == "right":
+                stack.append((value, inner | {str(item.get("cte_name", "")).lower()}, in_lambda))
+            else:
+                stack.append((value, inner, in_lambda))
+
+
+def _walk_duckdb(node: object, schema: Schema) -> None:
+    memo: dict = {}
+    for item, visible, in_lambda in _scoped(node):
         kind = item.get("type")
         if kind == "BASE_TABLE":
             name = str(item.get("table_name", "")).lower()
-            if item.get("catalog_name") or str(item.get("schema_name", "")).lower() not in (
-                "",
-                "main",
-            ):
-                raise Rejected(f"tabellen {name} är inte tillåten: bara budgetens tabeller")
-            if name not in schema.tables and name not in ctes:
+            qualified = str(item.get("schema_name", "")).lower()
+            if item.get("catalog_name") or qualified not in ("", "main"):
+                where = ".".join(p for p in (item.get("catalog_name"), qualified, name) if p)
+                raise Rejected(f"tabellen {where[:80]} är inte tillåten: bara budgetens tabeller")
+            if name not in schema.tables and (qualified or name not in visible):
+                if re.search(r"[./\\:]", name):
+                    raise Rejected(
+                        f"filer kan inte läsas ('{name[:60]}')",
+                        "fråga budgetens tabeller; skriv .tables",
+                    )
                 raise Rejected(
                     f"okänd tabell '{name[:60]}'", "skriv .tables för att se alla tabeller"
                 )
+        elif kind == "SHOW_REF":
+            _check_show(item, schema)
         elif kind == "TABLE_FUNCTION":
             fn = item.get("function") or {}
             name = str(fn.get("function_name", "")).lower()
@@ -682,10 +880,36 @@ def _walk_duckdb(node: object, schema: Schema, ctes: set[str]) -> None:
                 raise Rejected(f"tabellfunktionen {name} är inte tillåten")
         elif item.get("class") == "FUNCTION":
             _check_duckdb_function(item)
+            if not in_lambda:
+                _size(item, (), memo)  # raises when a value it builds could be too big
         elif item.get("class") == "COLUMN_REF":
             names = item.get("column_names") or []
             if len(names) == 1 and str(names[0]).lower() in SYSTEM_NAMES:
                 raise Rejected(f"systemvärdet {str(names[0]).lower()} är inte tillåtet")
+
+
+def _check_show(item: dict, schema: Schema) -> None:
+    """DESCRIBE, SUMMARIZE and SHOW answer from the budget's views, never the stored schema."""
+    show = item.get("show_type")
+    name = str(item.get("table_name", "")).strip('"').lower()
+    if show in ("DESCRIBE", "SUMMARY") and item.get("query") and not name:
+        return  # its query is walked like any other: tables, functions, sizes
+    qualified = str(item.get("schema_name", "")).lower()
+    if (
+        show == "SHOW"
+        and not item.get("catalog_name")
+        and qualified in ("", "main")
+        and name in schema.tables
+    ):
+        return
+    if show == "SHOW_SPECIAL" and name == "tables" and not qualified:
+        return  # SHOW TABLES lists the views of the main schema: the budget's tables
+    target = ".".join(p for p in (qualified, name) if p) or "hela databasen"
+    raise Rejected(
+        f"{target[:60]} kan inte visas: bara budgetens tabeller "
+        "(DESCRIBE TABELL, SUMMARIZE TABELL, SHOW TABLES)",
+        "skriv .tables eller .describe TABELL",
+    )
 
 
 def _check_duckdb_function(item: dict) -> None:
@@ -695,8 +919,6 @@ def _check_duckdb_function(item: dict) -> None:
     symbolic = not re.search(r"[a-z]", name)
     if not (symbolic and item.get("is_operator")) and name not in ALLOWED_FUNCTIONS:
         raise Rejected(f"funktionen {name} är inte tillåten")
-    if name in SIZE_FUNCTIONS:
-        _size(item)  # raises when the value it builds could be too big
     if name in FORMAT_FUNCTIONS:
         _check_format(name, _args(item))
 
@@ -733,30 +955,207 @@ def _count(name: str, arg: object) -> float:
     return abs(value)
 
 
-def _size(arg: object) -> float:
-    """An upper bound of the bytes (or list elements) an expression builds in one call."""
-    if not isinstance(arg, dict):
+# --- the size of what one call builds ----------------------------------------------------
+#
+# One function call runs to its end before DuckDB looks at the time limit or the memory limit,
+# so whatever a single call builds or computes is bounded before the statement runs. `_size`
+# gives an upper bound of the bytes (or list elements) an expression yields, as a polynomial
+# with non-negative coefficients of its inputs: constants count their length, columns and
+# bound parameters VALUE_BOUND (the engine caps parameters at that size), numbers SMALL.
+
+
+def _too_big(name: str) -> Rejected:
+    return Rejected(
+        f"{name} bygger ett för stort värde (högst {MAX_VALUE_SIZE:,} tecken)".replace(",", " "),
+        "stora värden byggs i ett svep och kan inte avbrytas",
+    )
+
+
+def _children(node: dict) -> list[dict]:
+    """The nearest expressions below `node` (through argument wrappers and CASE branches)."""
+    found: list[dict] = []
+    stack: list[object] = [v for k, v in node.items() if k not in ("lhs",)]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            if "class" in item:
+                found.append(item)
+            else:
+                stack.extend(item.values())
+    return found
+
+
+def _size(node: object, env: tuple, memo: dict) -> float:
+    """An upper bound of what `node` yields; raises Rejected where one call could be too big."""
+    if not isinstance(node, dict):
         return 0
-    if arg.get("class") == "CONSTANT":
-        return len(str((arg.get("literal") or {}).get("text", "")))
-    name = str(arg.get("function_name", "")).lower() if arg.get("class") == "FUNCTION" else ""
-    if name not in SIZE_FUNCTIONS:
+    key = (id(node), env)
+    if key not in memo:
+        memo[key] = _size_of(node, env, memo)
+    return memo[key]
+
+
+def _size_of(node: dict, env: tuple, memo: dict) -> float:
+    kind = node.get("class")
+    if kind == "CONSTANT":
+        return len(str((node.get("literal") or {}).get("text", "")))
+    if kind == "COLUMN_REF":
+        names = node.get("column_names") or []
+        bound = dict(env).get(str(names[0]).lower()) if len(names) == 1 else None
+        return VALUE_BOUND if bound is None else bound
+    if kind in ("COMPARISON", "CONJUNCTION") or (
+        kind == "FUNCTION" and node.get("is_operator") and node.get("function_name") != "||"
+    ):
+        return SMALL  # a truth value or a number; the operands are checked on their own
+    if kind in ("PARAMETER", "SUBQUERY", "STAR", "LAMBDA") or kind != "FUNCTION":
+        if kind in ("CAST", "CASE", "OPERATOR", "COLLATE", "BETWEEN"):
+            return sum(_size(c, env, memo) for c in _children(node)) + SMALL
         return VALUE_BOUND
-    args = _args(arg)
+    name = str(node.get("function_name", "")).lower()
+    args = _args(node)
     if name == "repeat":
-        size = _size(args[0] if args else None) * _count(name, args[1] if len(args) > 1 else None)
+        size = _size(args[0] if args else None, env, memo) * _count(
+            name, args[1] if len(args) > 1 else None
+        )
     elif name in ("range", "generate_series"):
-        numbers = [_count(name, a) for a in args]
-        size = max(numbers, default=0) * 2 + 1
-    else:  # lpad, rpad, list_resize, array_resize, bar: the argument is the resulting size
-        size = _count(
-            name, args[SIZE_FUNCTIONS[name]] if len(args) > SIZE_FUNCTIONS[name] else None
-        )
+        for arg in args:
+            _count(name, arg)  # every bound a fixed number within MAX_SIZE_ARG
+        values = [_constant(a) or 0.0 for a in args]
+        if len(values) == 1:
+            values = [0.0, values[0]]
+        step = max(abs(values[2]), 1.0) if len(values) > 2 else 1.0
+        size = abs(values[1] - values[0]) / step + 1 if values else 0
+    elif name in SIZE_FUNCTIONS:  # lpad, rpad, list_resize, array_resize, bar: the result size
+        index = SIZE_FUNCTIONS[name]
+        size = _count(name, args[index] if len(args) > index else None)
+        size += sum(_size(a, env, memo) for i, a in enumerate(args) if i != index)
+    elif name in QUADRATIC_FUNCTIONS:
+        sizes = [_size(a, env, memo) for a in args[:2]]
+        if len(sizes) == 2 and sizes[0] * sizes[1] > MAX_QUADRATIC_COST:
+            raise Rejected(
+                f"{name} jämför för långa texter i ett svep (längd × längd högst "
+                f"{MAX_QUADRATIC_COST:,})".replace(",", " "),
+                "korta texterna först, t.ex. left(text, 1000)",
+            )
+        return SMALL
+    elif name in LAMBDA_FUNCTIONS:
+        size = _lambda_size(name, args, env, memo)
+    elif name in PREFIX_FUNCTIONS and len(args) > PREFIX_FUNCTIONS[name]:
+        # left(x, n), substr(x, i, n) …: at most n of x, whatever x is
+        size = _size(args[0], env, memo)
+        length = _constant(args[PREFIX_FUNCTIONS[name]])
+        if length is not None and length >= 0:
+            size = min(size, length)
+    elif name in ("regexp_replace", "replace"):
+        text, repl = _size(args[0] if args else None, env, memo), 0.0
+        if len(args) > 2:
+            repl = _size(args[2], env, memo)
+        size = text + (text + 1) * repl  # at most one replacement at every position
+        size += sum(_size(a, env, memo) for a in args[3:])
+    else:
+        size = sum(_size(a, env, memo) for a in args) + SMALL
     if size > MAX_VALUE_SIZE:
-        raise Rejected(
-            f"{name} bygger ett för stort värde (högst {MAX_VALUE_SIZE:,} tecken)".replace(",", " ")
-        )
+        raise _too_big(name)
     return size
+
+
+def _lambda_params(node: dict) -> list[str]:
+    """The lambda's parameter names in order: `x` or `(acc, x, i)`."""
+    lhs = node.get("lhs") or {}
+    refs = [lhs] if lhs.get("class") == "COLUMN_REF" else _args(lhs)
+    return [
+        str(d["column_names"][0]).lower()
+        for d in refs
+        if isinstance(d, dict) and d.get("column_names")
+    ]
+
+
+def _work(node: object, env: tuple, memo: dict) -> float:
+    """What evaluating `node` once builds in all: every call in it, lambdas included."""
+    total = 0.0
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+            continue
+        if not isinstance(item, dict) or item.get("class") == "SUBQUERY":
+            continue  # a subquery's calls are checked where they stand
+        if item.get("class") == "FUNCTION":
+            name = str(item.get("function_name", "")).lower()
+            if name in LAMBDA_FUNCTIONS:
+                total += _lambda_work(name, _args(item), env, memo)
+                continue
+            total += _size(item, env, memo)
+        stack.extend(v for k, v in item.items() if isinstance(v, (dict, list)) and k != "lhs")
+    return total
+
+
+def _items(node: object, env: tuple, memo: dict) -> float:
+    """An upper bound of the number of elements of a list expression."""
+    if isinstance(node, dict) and node.get("class") == "FUNCTION":
+        name = str(node.get("function_name", "")).lower()
+        args = _args(node)
+        if name in LAMBDA_FUNCTIONS - REDUCE_FUNCTIONS:
+            return _items(args[0] if args else None, env, memo)
+        if name in ("list_value", "list_pack", "array_value"):
+            return len(args)
+    return _size(node, env, memo)  # each element takes room: never more than the size
+
+
+def _lambda_work(name: str, args: list, env: tuple, memo: dict) -> float:
+    """The work of one list-function call: the body's work for every element, then checked."""
+    count = _items(args[0] if args else None, env, memo)
+    items = _size(args[0] if args else None, env, memo)
+    total = sum(_work(a, env, memo) for a in args if not _is_lambda(a))
+    for lam in (a for a in args if _is_lambda(a)):
+        params = _lambda_params(lam)
+        zero = env + tuple((p, 0.0) for p in params)
+        full = env + tuple((p, items) for p in params)
+        total += count * _work(lam.get("expr"), zero, memo) + _work(lam.get("expr"), full, memo)
+    if total > MAX_LAMBDA_WORK:
+        raise _too_big(name)
+    return total
+
+
+def _is_lambda(arg: object) -> bool:
+    return isinstance(arg, dict) and arg.get("class") == "LAMBDA"
+
+
+def _lambda_size(name: str, args: list, env: tuple, memo: dict) -> float:
+    """A list function applying a lambda: n elements times the body, each checked too.
+
+    With the parameters at zero and at the whole list, the body's bound f gives
+    n * f(0) + f(L) >= the sum over the elements, since f is convex and non-decreasing.
+    """
+    _lambda_work(name, args, env, memo)  # raises when evaluating the body everywhere is too much
+    count = _items(args[0] if args else None, env, memo)
+    items = _size(args[0] if args else None, env, memo)
+    lam = next((a for a in args if _is_lambda(a)), None)
+    rest = sum(_size(a, env, memo) for a in args[1:] if a is not lam)
+    if lam is None:
+        return items + rest + SMALL
+    params = _lambda_params(lam)
+    body = lam.get("expr")
+
+    def at(*values: float) -> float:
+        bound = tuple(zip(params, values, strict=False))
+        return _size(body, env + bound + tuple((p, 0.0) for p in params[len(values) :]), memo)
+
+    if name in REDUCE_FUNCTIONS:
+        # (accumulator, element[, index]): an accumulator copied more than once per step grows
+        # exponentially; otherwise the result gains at most one body per element.
+        empty = at(0.0, 0.0)
+        big = MAX_VALUE_SIZE / 4
+        if at(big, 0.0) - empty > big:
+            raise _too_big(name)
+        return count * empty + at(0.0, items) + rest
+    if name in FILTER_FUNCTIONS:
+        return items + rest  # a filter keeps some of the elements, never more
+    size = count * at(*([0.0] * len(params))) + at(*([items] * len(params)))
+    return max(size, items) + rest
 
 
 def _check_format(name: str, args: list) -> None:
@@ -779,17 +1178,12 @@ def _duckdb_only(sql: str, schema: Schema, con, parse_error: Rejected | None) ->
     tree = _serialize(con, sql)
     if tree.get("error"):
         raise parse_error
-    nodes = list(_dicts(tree))
-    ctes = {
-        str(entry["key"]).lower()
-        for item in nodes
-        if isinstance(item.get("cte_map"), dict)
-        for entry in item["cte_map"].get("map") or ()
-        if isinstance(entry, dict) and "key" in entry
+    _walk_duckdb(tree, schema)
+    tables = {
+        str(i.get("table_name", "")).lower() for i in _dicts(tree) if i.get("type") == "BASE_TABLE"
     }
-    _walk_duckdb(tree, schema, ctes)
-    tables = {str(i.get("table_name", "")).lower() for i in nodes if i.get("type") == "BASE_TABLE"}
-    return Checked(sql, tuple(sorted(t for t in tables if t in schema.tables)), ())
+    params = tuple(sorted(statements[0].named_parameters))
+    return Checked(sql, tuple(sorted(t for t in tables if t in schema.tables)), params)
 
 
 def _first_line(err: Exception) -> str:

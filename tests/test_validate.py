@@ -195,9 +195,29 @@ HOSTILE = [
     case("USE lagrad", "USE"),
     case("PREPARE p AS SELECT 1", "PREPARE"),
     case("EXECUTE p", "EXECUTE"),
-    case("DESCRIBE risker", "DESCRIBE"),
-    case("SHOW TABLES", "SHOW"),
-    case("SUMMARIZE risker", "SUMMARIZE"),
+    # DESCRIBE, SHOW and SUMMARIZE answer from the budget's views only, never the stored schema
+    case("DESCRIBE", "budgetens tabeller", id="describe_everything"),
+    case("SHOW ALL TABLES", "budgetens tabeller"),
+    case("SHOW DATABASES", "budgetens tabeller"),
+    case("SHOW lagrad.risker", "lagrad", id="show_raw_schema"),
+    case("DESCRIBE lagrad.risker", "lagrad", id="describe_raw_schema"),
+    case("SUMMARIZE lagrad.drift", "lagrad", id="summarize_raw_schema"),
+    case("DESCRIBE duckdb_settings", "okänd tabell", id="describe_system_view"),
+    case("SUMMARIZE SELECT * FROM glob('/etc/*')", "glob", id="summarize_glob"),
+    case("DESCRIBE SELECT getenv('HOME')", "getenv", id="describe_getenv"),
+    case("SELECT * FROM (SHOW ALL TABLES)", "budgetens tabeller", id="from_show_all_tables"),
+    case("SELECT * FROM (DESCRIBE)", "budgetens tabeller", id="from_describe"),
+    case(
+        "SELECT name FROM risker, (SHOW ALL TABLES) s",
+        "budgetens tabeller",
+        id="join_show_all_tables",
+    ),
+    case(
+        "WITH x AS (SELECT * FROM (SHOW DATABASES)) SELECT * FROM x",
+        "SHOW",
+        id="show_databases_in_cte",
+    ),
+    case("SHOW pg_settings", "budgetens tabeller", id="show_system_view"),
     case("EXPLAIN ANALYZE SELECT 1", "EXPLAIN"),
     # several statements, comments and `;` tricks
     case("select 1; drop view risker", "flera satser"),
@@ -306,6 +326,101 @@ HOSTILE = [
     ),
     # values built in one sweep (not interruptible)
     case("select repeat('x', 3000000000)", ("repeat", "1 000 000")),
+    # one call whose work is the product of its inputs (quadratic text functions)
+    case(
+        "SELECT damerau_levenshtein(repeat('ab',15000), repeat('ba',15000))",
+        "damerau_levenshtein",
+        id="damerau_30k",
+    ),
+    case(
+        "SELECT levenshtein(repeat('a', 5000), repeat('b', 5000))",
+        "levenshtein",
+        id="levenshtein_5k",
+    ),
+    case(
+        "SELECT jaro_winkler_similarity(beskrivning, hantering) FROM risker",
+        "jaro_winkler_similarity",
+        id="jaro_two_columns",
+    ),
+    case("SELECT editdist3(risk, $x) FROM risker", "editdist3", id="editdist_param"),
+    case(
+        "SELECT jaro_similarity(string_agg(risk, ''), string_agg(risk, '')) FROM risker",
+        "jaro_similarity",
+        id="jaro_aggregates",
+    ),
+    case(
+        "SELECT list_transform([1], x -> levenshtein(repeat('a', 9000), repeat('b', 9000)))",
+        "levenshtein",
+        id="levenshtein_in_lambda",
+    ),
+    # nested list and lambda construction
+    case(
+        "SELECT list_transform(range(1000000), x -> range(1000000))",
+        "list_transform",
+        id="lambda_range_range",
+    ),
+    case(
+        "SELECT list_transform(range(10000), x -> repeat('a', 10000))",
+        "list_transform",
+        id="lambda_repeat",
+    ),
+    case(
+        "SELECT [range(100000) for x in range(1000)]",
+        "list_apply",
+        id="comprehension_range",
+    ),
+    case(
+        "SELECT list_transform(range(1000), x -> list_transform(range(1000), y -> range(100)))",
+        "list_transform",
+        id="lambda_nested_three",
+    ),
+    case(
+        "SELECT list_reduce(range(100), (a, x) -> a || a)",
+        "list_reduce",
+        id="reduce_doubling",
+    ),
+    case(
+        "SELECT list_filter(range(100000), x -> len(repeat('x', 1000000)) > 0)",
+        "list_filter",
+        id="filter_body_repeat",
+    ),
+    case(
+        "SELECT list_transform(string_split(beskrivning, ' '), x -> repeat(x, 1000)) FROM risker",
+        "repeat",
+        id="lambda_repeat_element",
+    ),
+    # replacements that insert at every position
+    case(
+        "SELECT regexp_replace(repeat('a',1000000), '', repeat('b',1000000), 'g')",
+        "regexp_replace",
+        id="regexp_empty_pattern",
+    ),
+    case(
+        "SELECT regexp_replace(beskrivning, '', beskrivning, 'g') FROM risker",
+        "regexp_replace",
+        id="regexp_column_into_column",
+    ),
+    case(
+        "SELECT replace(repeat('ab', 100000), 'a', repeat('c', 10000))",
+        "replace",
+        id="replace_grows",
+    ),
+    case(
+        "SELECT length(repeat($x, 1000000))",
+        "repeat",
+        id="repeat_bound_parameter",
+    ),
+    case(
+        "SELECT rpad(repeat($x, 1000), 10, 'x')",
+        "repeat",
+        id="repeat_bound_parameter_nested",
+    ),
+    case(
+        "SELECT concat(repeat('abcde', 1000000), repeat('abcde', 1000000), "
+        "repeat('abcd', 1000000))",
+        "concat",
+        id="concat_two_big",
+    ),
     case("select repeat('x', 3000000000::bigint)", "repeat", id="repeat_cast"),
     case("select lpad('', 3_000_000_000, 'x')", "lpad"),
     case("select printf('%999999999d', 1)", "printf"),
@@ -335,6 +450,83 @@ HOSTILE = [
     case("select * from riskr", ("okänd tabell", "menade du", "risker")),
     case("select riskvarde from risker", ("okänd kolumn", "menade du", "riskvärde")),
     case("select * from pg_tables", "okänd tabell"),
+    # a CTE's name is only a CTE inside its scope; elsewhere it is the catalog's table
+    case(
+        "SELECT p.name, p.setting FROM (WITH pg_settings AS (SELECT 1) SELECT 1) t, pg_settings p",
+        "pg_settings",
+        id="cte_scope_derived_table",
+    ),
+    case(
+        "SELECT * FROM (WITH duckdb_databases AS (SELECT 1) SELECT 1) t, duckdb_databases",
+        "duckdb_databases",
+        id="cte_scope_duckdb_databases",
+    ),
+    case(
+        "SELECT (SELECT count(*) FROM duckdb_tables), (WITH duckdb_tables AS (SELECT 1) SELECT 1)",
+        "duckdb_tables",
+        id="cte_scope_sibling_subquery",
+    ),
+    case(
+        "SELECT * FROM duckdb_columns UNION ALL "
+        "(WITH duckdb_columns AS (SELECT 1) SELECT * FROM duckdb_columns)",
+        "duckdb_columns",
+        id="cte_scope_other_union_branch",
+    ),
+    case(
+        "WITH a AS (SELECT * FROM duckdb_views), duckdb_views AS (SELECT 1) SELECT * FROM a",
+        "duckdb_views",
+        id="cte_scope_later_cte",
+    ),
+    case(
+        "WITH sqlite_master AS (SELECT * FROM sqlite_master) SELECT * FROM sqlite_master",
+        "sqlite_master",
+        id="cte_scope_self_reference",
+    ),
+    case(
+        "WITH RECURSIVE pg_tables AS (SELECT * FROM pg_tables UNION ALL SELECT * FROM pg_tables)"
+        " SELECT * FROM pg_tables",
+        "pg_tables",
+        id="cte_scope_recursive_anchor",
+    ),
+    case(
+        'SELECT * FROM (WITH "data/risker.csv" AS (SELECT 1) SELECT 1) t, "data/risker.csv"',
+        "risker.csv",
+        id="cte_scope_quoted_path",
+    ),
+    case(
+        "SELECT * FROM risker WHERE EXISTS (WITH pg_settings AS (SELECT 1) SELECT 1) "
+        "AND risk IN (SELECT name FROM pg_settings)",
+        "pg_settings",
+        id="cte_scope_where_subqueries",
+    ),
+    # the two parsers must read the same statement: quoting, comments and placeholders
+    case(
+        "SELECT $p-q$ AS s, f.file FROM (SELECT DATE '2020-01-01' AS \"q$\"), glob('/etc/*') f"
+        " -- $p-q$ AS s, $z AS z",
+        "två sätt",
+        id="dollar_tag_with_minus",
+    ),
+    case(
+        "SELECT $a.b$ AS s, 1 FROM duckdb_settings() -- $a.b$, 1",
+        "två sätt",
+        id="dollar_tag_with_dot",
+    ),
+    case(
+        "SELECT $a;b$ x, 1 -- $a;b$",
+        ("två sätt",),
+        id="dollar_tag_with_semicolon",
+        bug=None,
+    ),
+    case(
+        "SELECT $t-1$ , read_text('data/dictionary.toml') -- $t-1$ ",
+        "två sätt",
+        id="dollar_read_text",
+    ),
+    case(
+        "SELECT $p-q$, repeat('x', 1000000000) -- $p-q$",
+        "två sätt",
+        id="dollar_unbounded_repeat",
+    ),
     case(
         'select * from "a\nb"',
         "okänd tabell",
@@ -523,6 +715,41 @@ ACCEPTED = [
     ok("select string_agg(distinct nämnd, ', ') from utredningar", id="string_agg"),
     ok("select strftime(make_date(2025, 1, 1), '%Y-%m')", id="dates"),
     ok("select 1 -- ; drop view risker", id="drop_in_trailing_comment"),
+    ok("SELECT 1 AS x; -- slut", id="comment_after_last_semicolon"),
+    ok("SELECT 1 AS x; /* slut */", id="block_comment_after_last_semicolon"),
+    ok("DESCRIBE risker", id="describe"),
+    ok("SHOW TABLES", id="show_tables"),
+    ok("SUMMARIZE drift", id="summarize"),
+    ok("SHOW risker", id="show_table"),
+    ok("DESCRIBE SELECT risk, riskvärde FROM risker", id="describe_query"),
+    ok("SELECT column_name FROM (DESCRIBE risker)", id="from_describe_table"),
+    ok("select $$text$$ as s, $a$x$a$ as t", id="dollar_quoted_strings"),
+    ok("select risk from risker where risk = $$Välfärdsbrottslighet$$", id="dollar_with_umlauts"),
+    ok(
+        "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 5) "
+        "SELECT sum(n) FROM r",
+        id="recursive_cte",
+    ),
+    ok(
+        "WITH a AS (SELECT risk_id FROM risker), b AS (SELECT * FROM a) "
+        "SELECT count(*) FROM b, (WITH c AS (SELECT 1 AS one) SELECT * FROM c) t",
+        id="cte_chain_and_nested",
+    ),
+    ok("select levenshtein(risk, 'Välfärdsbrottslighet') from risker", id="levenshtein_constant"),
+    ok(
+        "select a.risk, b.risk from risker a, risker b "
+        "where levenshtein(left(a.risk, 1000), left(b.risk, 1000)) < 3",
+        id="levenshtein_bounded_columns",
+    ),
+    ok("select list_transform(range(1000000), lambda x: x * 2)[1:3]", id="lambda_million_numbers"),
+    ok(
+        "select list_transform(string_split(beskrivning, ' '), lambda x: upper(x)) from risker",
+        id="lambda_over_words",
+    ),
+    ok("select list_reduce([1, 2, 3], lambda a, x: a + x)", id="reduce_sum"),
+    ok("select [upper(w) for w in string_split(risk, ' ') if len(w) > 3] from risker", id="compr"),
+    ok("select regexp_replace(risk, '[aeiou]', '', 'g') from risker", id="regexp_remove"),
+    ok("select replace(risk, ' ', '_') from risker", id="replace_short"),
     ok(
         "select [x * 2 for x in [1, 2, 3]]",
         id="list_comprehension",

@@ -1,0 +1,1095 @@
+"""Swedish question -> Plan -> SQL, and the plan explained back in Swedish.
+
+A question is read word by word against the semantic model (semantic.py) and a small grammar of
+Swedish operator words (ranking, negation, comparison, aggregates, time). Every content word
+must be explained by the reading; a word left over makes the parser decline with that word
+instead of guessing. The plan compiles to SQL with sqlglot's expression builder, values bound as
+parameters, and runs through the same gate as any other statement.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlglot import exp
+
+from ksquery.semantic import MAX_PHRASE, Model, Sense, TableModel, norm, tokens
+from ksquery.swedish import NUMBER_WORDS
+
+# --- the grammar's own words: Swedish, not any one document's -------------------------------
+
+_OPS: dict[str, tuple[str, Any]] = {}
+
+
+def _op(kind: str, arg: Any, *phrases: str) -> None:
+    for p in phrases:
+        _OPS[" ".join(norm(w) for w in p.split())] = (kind, arg)
+
+
+_op("rank", "desc", "störst", "största", "högst", "högsta", "mest", "dyrast", "dyraste", "flest")
+_op("rank", "desc", "topp", "tyngst", "tyngsta", "mesta", "värst", "allvarligast")
+_op("rank", "asc", "minst", "minsta", "lägst", "lägsta", "billigast", "billigaste", "färst")
+_op("rank", "asc", "minst av")
+_op("not", None, "inte", "ej", "utan", "saknar", "saknas", "icke", "inga", "ingen", "inget")
+_op("not", None, "aldrig", "inte har", "som saknar")
+_op("agg", "sum", "totalt", "sammanlagt", "summa", "summan", "tillsammans", "sammanräknat")
+_op("agg", "sum", "sammantaget", "totala", "total", "summerat", "summerade", "sammanlagda")
+_op("agg", "sum", "i summa", "i hela", "sammanlagd", "totalsumma", "totalsumman", "totalen")
+_op("agg", "count", "hur många", "antal", "antalet", "hur stort antal", "räkna")
+_op("agg", "avg", "genomsnitt", "snitt", "medel", "medelvärde", "genomsnittlig", "genomsnittliga")
+_op("agg", "avg", "genomsnittet", "snittet", "medelvärdet", "i snitt", "i genomsnitt", "medeltal")
+_op("share", None, "andel", "andelen", "hur stor del", "procent", "procentuellt", "%", "del av")
+_op("share", None, "hur stor andel", "procentandel", "hur många procent")
+_op("change", None, "ökar", "ökning", "ökningen", "minskar", "minskning", "minskningen")
+_op("change", None, "förändring", "förändringen", "skillnad", "skillnaden", "differens", "växer")
+_op("change", None, "ändras", "förändras", "ökat", "minskat", "höjs", "sänks", "förändrats")
+_op("change", None, "ökade", "minskade", "utveckling", "utvecklingen", "förändringar", "öka")
+_op("change", None, "minska", "förändra", "förändrades", "höjning", "sänkning")
+_op("per", None, "per", "varje", "för varje", "fördelat på", "uppdelat på", "fördelade på")
+_op("per", None, "fördelning", "fördelningen", "uppdelning", "uppdelat", "fördelat", "vardera")
+_op("per", None, "i varje", "för respektive", "respektive", "för alla")
+_op("cmp", ">", "över", "mer än", "fler än", "högre än", "större än", ">", "överstiger")
+_op("cmp", ">", "mer", "fler", "högre", "större")
+_op("cmp", ">=", "åtminstone", "≥", ">=")
+_op("cmp", "<", "under", "mindre än", "färre än", "lägre än", "<", "understiger")
+_op("cmp", "<", "mindre", "färre", "lägre")
+_op("cmp", "<=", "max", "maximalt", "som mest", "≤", "<=")
+_op("cmp", "=", "exakt", "precis", "lika med", "=")
+_op("cmp_after", ">=", "eller mer", "eller högre", "eller fler", "eller över", "eller större")
+_op("cmp_after", "<=", "eller mindre", "eller lägre", "eller färre", "eller under")
+_op("between", None, "mellan")
+_op("from", None, "från", "fr.o.m", "fr o m", "från och med", "sedan", "efter")
+_op("to", None, "till", "t.o.m", "till och med", "fram till", "fram till och med", "tom", "t o m")
+_op("to", None, "fram t.o.m", "fram tom", "upp till")
+_op("year_rel", 1, "nästa år", "kommande år", "nästkommande år", "nästa års")
+_op("year_rel", 0, "i år", "innevarande år", "budgetåret", "detta år", "årets budget")
+_op("year_rel", -1, "förra året", "föregående år", "fjolåret", "i fjol", "förra årets")
+_op("first", None, "först", "första gången", "för första gången", "börjar", "tidigast")
+_op("compare", None, "jämför", "jämfört med", "jämförelse", "mot", "vs", "sida vid sida")
+_op("compare", None, "jämfört", "jämföra", "gentemot", "i förhållande till")
+_op("which", None, "vilken", "vilka", "vilket", "vem", "vilkas", "vems", "vilken av", "vilka av")
+_op("and", None, "och", "samt", "plus", "respektive och", "&", "o", "resp", "respektive")
+_op("agg", "sum", "ihop", "sammanlagt", "totalbelopp")
+_op("unit", 1000, "miljoner", "miljon", "mnkr", "mkr", "milj")
+_op("but", None, "men", "däremot", "fast")
+_op("than", None, "än", "jämfört med än")
+_op("year_word", None, "år", "året", "åren", "årsvis", "årligen", "per år", "budgetår", "årtal")
+_op("when", None, "när", "vilket år", "vilka år", "under vilket år", "vilket årtal")
+_op("than_row", None, "som", "som för", "som risken")
+# Questions about reasons, purposes and decisions are answered from the document's text.
+_TEXT = re.compile(
+    r"^\s*(varför|hur ska|hur kommer|hur planerar|vad står|vad säger|"
+    r"berätta|beskriv|förklara|vad handlar|vad ska .* användas|vad används|vad är syftet|"
+    r"vad gäller|på vilket sätt|vilka åtgärder|vad görs|vad ska göras|när antogs|när beslutade|"
+    r"vem beslutade|vad är målet|vad är fokus|vilket fokus|vad fokuserar|vad är uppdraget|"
+    r"vad gör|vad ingår|hur hanteras|vad orsakar|vad beror)\b|\b(syfte|syftet|motivering|"
+    r"motiveringen|anledning|anledningen|användas till|används till|beror på|orsaken|orsakar|"
+    r"varför|fokusera|fokuserar|hanteras)\b"
+)
+FILLER = frozenset(
+    norm(w)
+    for w in """vad vilka hur mycket många är var finns det den de dem som med för på i om av
+    till att har hade ska skall kan visa ge lista mig oss en ett står säger jag vi man läggs
+    blir alla all går gå satsas avsätts kostar planeras får fick ges tack snabbfråga alltså
+    det där här nu då ju väl egentligen ungefär hela sina sin sitt deras dess inom under
+    stor stora liten lite belopp kr kronor tkr mnkr värde finnas fanns har haft redovisa
+    redovisas budgeterat budgeteras budgeterade beräknat beräknas planerat läggas lagt
+    lägger pengar pengarna summa kommer kommande enligt uppgå uppgår uppgick landar
+    landa hamnar både ska skulle vore kunna kan kunde sammanställ ta fram plocka ut skriv
+    tala säg berätta näst gärna snälla hej ok okej också även bara endast enbart just
+    allihop sett nämns nämnda angivna angivet angett ligger ligga varav någon något några
+    föreslog föreslagit föreslår föreslagits föreslås lämnat lämnade tog togs gäller gällde
+    handlar rör berör avser ser ut helt kom finns fått""".split()
+) | frozenset(norm(w) for w in NUMBER_WORDS if NUMBER_WORDS[w] > 1)
+_DIGITS = re.compile(r"^\d+$")
+_GROUPED = re.compile(r"(?<![\d,.])(\d{1,3})[ \u00a0\u202f](\d{3})(?![\d,])")
+_RANGE = re.compile(r"\b((?:19|20)\d\d)\s*[-–—]\s*((?:19|20)\d\d)\b")
+
+
+# --- the plan --------------------------------------------------------------------------------
+
+
+@dataclass
+class Filter:
+    column: str
+    op: str  # in, cmp, flag, exists, row, contains
+    values: tuple = ()
+    negate: bool = False
+    cmp: str = "="
+    extra: Any = None  # relation spec for exists
+    pos: int = 0  # where the question names it: the last thing named is a share's part
+    default: bool = False
+
+
+@dataclass
+class Plan:
+    """What a question asks, explicitly: table, measure, filters, years, grouping, ranking."""
+
+    table: str
+    aggregate: str | None = None  # sum count avg share change first setdiff compare
+    measure: str | None = None
+    filters: list[Filter] = field(default_factory=list)
+    years: tuple[int, ...] = ()
+    group: tuple[str, ...] = ()
+    rank: str | None = None  # desc / asc
+    limit: int | None = None
+    answer: str | None = None  # the column a "vilken nämnd" question asks for
+    level: str | None = None  # the level of a hierarchy the rows come from
+    percent: bool = False
+    defaults: tuple[str, ...] = ()
+    when: bool = False  # "när": the years something has money
+    by: str | None = None  # the numeric column a ranking or comparison uses
+    whole: tuple[str, str] | None = None  # a share's whole when it is a named row
+    decrease: bool = False  # "minskar mest": the most negative change first
+
+    def as_dict(self) -> dict[str, Any]:
+        """The plan for --format json."""
+        return {
+            "tabell": self.table,
+            "mått": self.measure,
+            "aggregat": self.aggregate,
+            "filter": [
+                {
+                    "kolumn": f.column,
+                    "typ": f.op,
+                    "jämförelse": f.cmp,
+                    "värden": list(f.values),
+                    "inte": f.negate,
+                }
+                for f in self.filters
+            ],
+            "år": list(self.years),
+            "gruppering": list(self.group),
+            "rangordning": self.rank,
+            "gräns": self.limit,
+            "nivå": self.level,
+            "standardval": list(self.defaults),
+        }
+
+
+@dataclass
+class Decline:
+    """Why a question was not understood: the words no reading explains, or a value not held."""
+
+    reason: str
+    words: tuple[str, ...] = ()
+    table: str | None = None
+
+
+@dataclass
+class _Item:
+    text: str
+    senses: list[Sense]
+    number: int | None = None
+
+
+# --- reading the text --------------------------------------------------------------------------
+
+
+def is_textual(text: str) -> bool:
+    """True for why/what-for/when questions that the document's words answer."""
+    return bool(_TEXT.search(text.lower()))
+
+
+def _items(model: Model, text: str) -> list[_Item]:
+    """Tokens grouped into the longest phrases the grammar or the model knows."""
+    low = _RANGE.sub(r"\1 till \2", text.lower())
+    low = _GROUPED.sub(r"\1\2", low)  # "16 500" is one number
+    toks = tokens(low)
+    keys = [norm(t) if not _DIGITS.match(t) else t for t in toks]
+    out: list[_Item] = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if _DIGITS.match(t) or re.match(r"^\d+[.,]\d+$", t):
+            value = int(t) if _DIGITS.match(t) else None
+            out.append(_Item(t, [Sense("number")], value))
+            i += 1
+            continue
+        found = None
+        for n in range(min(MAX_PHRASE, len(toks) - i), 0, -1):
+            key = tuple(keys[i : i + n])
+            senses = list(model.senses(key))
+            op = _OPS.get(" ".join(key))
+            if op:
+                senses.insert(0, Sense("op", column=op[0], value=op[1]))
+            if senses:
+                found = _Item(" ".join(toks[i : i + n]), senses)
+                i += n
+                break
+        if found is None:
+            found = _Item(t, _fuzzy(model, keys[i], t))
+            i += 1
+        if NUMBER_WORDS.get(t, 1) > 1 and not any(s.kind != "filler" for s in found.senses):
+            found = _Item(t, [Sense("number")], NUMBER_WORDS[t])
+        out.append(found)
+    return out
+
+
+def _fuzzy(model: Model, key: str, word: str) -> list[Sense]:
+    """Senses of a word the lexicon lacks: a filler word, a typo, an inflection the stemmer left,
+    or a compound of two known words ('fastighetsinvesteringar')."""
+    if key in FILLER or word in NUMBER_WORDS:
+        return [Sense("filler")]
+    from rapidfuzz import fuzz, process
+
+    singles = _singles(model)
+    if len(key) >= 5:
+        hit = process.extractOne(key, singles, scorer=fuzz.ratio, score_cutoff=86)
+        if hit:
+            return list(model.senses((hit[0],))) or _op_senses(hit[0])
+        for i in range(len(key) - 1, 4, -1):  # 'lönekostnadern' of 'lönekostnad'
+            if (key[:i],) in model.lexicon:
+                return list(model.senses((key[:i],)))
+    for cut in range(len(word) - 3, 2, -1):  # compounds: left part known, right part known
+        left, right = word[:cut], word[cut:]
+        if len(right) < 4:
+            continue
+        right_senses = _word_senses(model, right)
+        if not right_senses:
+            continue
+        left_senses = _word_senses(model, left) or (
+            _word_senses(model, left[:-1]) if left.endswith("s") else []
+        )
+        if left_senses:
+            return left_senses + right_senses
+    return []
+
+
+def _word_senses(model: Model, word: str) -> list[Sense]:
+    key = norm(word)
+    senses = list(model.senses((key,))) + _op_senses(key)
+    if not senses and len(key) >= 5:
+        senses = [
+            s for k, v in model.lexicon.items() if len(k) == 1 and k[0].startswith(key) for s in v
+        ][:3]
+    return senses
+
+
+def _op_senses(key: str) -> list[Sense]:
+    op = _OPS.get(key)
+    return [Sense("op", column=op[0], value=op[1])] if op else []
+
+
+def _singles(model: Model) -> list[str]:
+    cached = getattr(model, "_singles", None)
+    if cached is None:
+        cached = [k[0] for k in model.lexicon if len(k) == 1] + [k for k in _OPS if " " not in k]
+        model._singles = cached  # type: ignore[attr-defined]
+    return cached
+
+
+_PRIORITY = {
+    "value": 0,
+    "partial": 10.5,
+    "flag": 1,
+    "relation": 2,
+    "level": 3,
+    "category": 4,
+    "number": 5,
+    "measure": 6,
+    "dimension": 7,
+    "table": 8,
+    "time": 9,
+    "op": 10,
+    "filler": 11,
+}
+
+
+def _admissible(sense: Sense, table: str) -> bool:
+    return sense.table in (None, table)
+
+
+def choose_table(model: Model, items: list[_Item]) -> tuple[str | None, list[str]]:
+    """The table whose reading leaves the fewest words unexplained, and those words."""
+    candidates = {s.table for it in items for s in it.senses if s.table}
+    best: tuple | None = None
+    for table in sorted(candidates):
+        left = [
+            it.text
+            for it in items
+            if it.number is None
+            and not any(_admissible(s, table) for s in it.senses)
+            and it.senses != [Sense("number")]
+        ]
+        own = sum(any(s.table == table for s in it.senses) for it in items)
+        named = [
+            i
+            for i, it in enumerate(items)
+            if any(s.kind == "table" and s.table == table for s in it.senses)
+        ]
+        first = named[0] if named else len(items)
+        score = (len(left), -bool(named), first, -own)
+        if best is None or score < best[0]:
+            best = (score, table, left)
+    if best is None:
+        left = [it.text for it in items if not it.senses]
+        return None, left
+    return best[1], best[2]
+
+
+def parse(model: Model, text: str) -> Plan | Decline:
+    """Read a Swedish question into a Plan, or a Decline naming what was not understood."""
+    items = _items(model, text)
+    unknown = [it.text for it in items if not it.senses]
+    table, left = choose_table(model, items)
+    if table is None:
+        return Decline("frågan nämner inget i budgetens tabeller", tuple(unknown))
+    left = [w for w in left if w] + [w for w in unknown if w not in left]
+    if left:
+        return Decline("orden passar inte i någon läsning", tuple(dict.fromkeys(left)), table)
+    return _Reader(model, model.tables[table], items).read()
+
+
+def _is_year(item: _Item) -> bool:
+    return item.number is not None and 1900 <= item.number <= 2100 and len(item.text) == 4
+
+
+class _Reader:
+    """Walks the items left to right, building the plan (one instance per question)."""
+
+    def __init__(self, model: Model, tm: TableModel, items: list[_Item]) -> None:
+        self.model, self.tm, self.items = model, tm, items
+        self.plan = Plan(tm.name, measure=tm.measure)
+        self.values: dict[str, list[str]] = {}
+        self.value_pos: dict[str, int] = {}
+        self.value_at: dict[str, int] = {}
+        self.negate = False
+        self.cmp: str | None = None
+        self.numeric: str | None = None  # the numeric column last named
+        self.years: list[int] = []
+        self.excluded_years: list[int] = []
+        self.span: list[int | None] = [None, None]
+        self.pending: str | None = None  # per, which, between, from, to, first, but
+        self.limit: int | None = None
+        self.problems: list[str] = []
+        self.dims_named: list[str] = []
+        self.decrease = False
+        self.share_pos: int | None = None
+
+    def sense(self, item: _Item) -> Sense:
+        senses = [s for s in item.senses if _admissible(s, self.tm.name)]
+        # a name found in several columns names the row itself first ('Reinvesteringar')
+        return min(senses, key=lambda s: (_PRIORITY[s.kind], s.column != self.tm.label))
+
+    def read(self) -> Plan | Decline:
+        items = self.items
+        for i, item in enumerate(items):
+            if item.number is not None or item.senses == [Sense("number")]:
+                self.number(i, item)
+                continue
+            senses = [s for s in item.senses if _admissible(s, self.tm.name)]
+            kinds = {s.kind for s in senses}
+            if self.pending in ("per", "which") and kinds & {
+                "dimension",
+                "op",
+                "measure",
+                "number",
+            }:
+                dim = next((s for s in senses if s.kind == "dimension"), None)
+                if dim is None and self.pending == "per":
+                    dim = next((s for s in senses if s.kind in ("number", "measure")), None)
+                yw = any(s.kind == "op" and s.column == "year_word" for s in senses)
+                for s in senses:
+                    if s.kind == "category":
+                        self.apply(s, item, i)
+                if dim or yw:
+                    column = dim.column if dim else self.tm.time
+                    if column:
+                        if self.pending == "per" or yw:
+                            self.plan.group += (column,)
+                        else:
+                            self.plan.answer = column
+                    self.pending = None
+                    continue
+            self.apply(self.sense(item), item, i)
+        return self.finish()
+
+    def apply(self, s: Sense, item: _Item, i: int) -> None:
+        p = self.plan
+        if s.kind in ("value", "partial"):
+            column = s.column or ""
+            if self.cmp and column == self.tm.label:
+                p.filters.append(
+                    Filter(self.numeric or p.measure or "", "row", (s.value,), cmp=self.cmp, pos=i)
+                )
+                self.cmp = None
+                return
+            if self.negate:
+                p.filters.append(Filter(column, "in", (s.value,), negate=True, pos=i))
+                self.negate = False
+            else:
+                self.value_pos.setdefault(column, i)
+                self.value_at.setdefault(s.value, i)
+                self.values.setdefault(column, [])
+                if s.value not in self.values[column]:
+                    self.values[column].append(s.value)
+        elif s.kind == "flag":
+            p.filters.append(Filter(s.column or "", "flag", negate=self.negate, pos=i))
+            self.negate = False
+        elif s.kind == "relation":
+            rel = self.tm.relations[int(s.value)]
+            p.filters.append(Filter(s.column or "", "exists", negate=self.negate, extra=rel, pos=i))
+            self.negate = False
+        elif s.kind == "category":
+            p.filters.append(
+                Filter(s.column or "", "in", (s.value,), negate=self.negate, pos=i, default=True)
+            )
+            self.negate = False
+        elif s.kind == "level":
+            p.filters.append(
+                Filter(
+                    s.column or "",
+                    "cmp",
+                    (s.value,),
+                    cmp=self.cmp or "=",
+                    negate=self.negate,
+                    pos=i,
+                )
+            )
+            self.cmp, self.negate = None, False
+        elif s.kind in ("measure", "number"):
+            self.numeric = s.column
+            if s.kind == "measure":
+                p.measure = s.column
+        elif s.kind == "dimension":
+            if self.pending == "which":
+                p.answer = s.column
+                self.pending = None
+            elif s.column:
+                self.dims_named.append(s.column)
+        elif s.kind == "time":
+            spec = self.model.time_phrases[int(s.value)]
+            self.span = [self._year_ref(spec.get("from")), self._year_ref(spec.get("to"))]
+        elif s.kind == "op":
+            self.op(str(s.column), s.value, item, i)
+
+    def op(self, kind: str, arg: Any, item: _Item, i: int) -> None:
+        p = self.plan
+        if kind == "rank":
+            nxt = self.items[i + 1] if i + 1 < len(self.items) else None
+            if (
+                nxt is not None
+                and nxt.number is not None
+                and not _is_year(nxt)
+                and not (i > 0 and any(s.column == "rank" for s in self.items[i - 1].senses))
+                and item.text not in ("topp",)
+            ):
+                self.cmp = ">=" if arg == "asc" else "<="  # "minst 6" is a bound, not a rank
+                return
+            if item.text in ("mer", "högre", "större", "fler", "lägre", "mindre", "färre"):
+                self.cmp = ">" if arg == "desc" else "<"
+                return
+            p.rank = str(arg)
+        elif kind == "not":
+            self.negate = True
+        elif kind == "agg":
+            if arg == "count" or p.aggregate in (None, "sum"):
+                p.aggregate = str(arg) if p.aggregate not in ("share", "change") else p.aggregate
+        elif kind == "share":
+            p.percent = True
+            self.share_pos = i
+            if p.aggregate != "change":
+                p.aggregate = "share"
+        elif kind == "change":
+            p.aggregate = "change"
+            if re.match(r"^(minsk|sänk|lägr|mindr)", item.text):
+                self.decrease = True
+        elif kind in ("per", "which", "between", "from", "to", "first", "when"):
+            self.pending = kind
+            if kind == "when":
+                p.when = True
+            if kind == "first":
+                p.aggregate = "first"
+        elif kind == "cmp":
+            self.cmp = str(arg)
+        elif kind == "cmp_after":
+            for f in reversed(p.filters):
+                if f.op == "cmp" and f.cmp == "=":
+                    f.cmp = str(arg)
+                    break
+        elif kind == "year_rel":
+            if self.model.budget_year is not None:
+                self.years.append(self.model.budget_year + int(arg))
+        elif kind == "compare":
+            p.aggregate = p.aggregate or "compare"
+        elif kind == "but":
+            self.pending = "but"
+        elif kind == "year_word" and self.pending == "per" and self.tm.time:
+            p.group += (self.tm.time,)
+            self.pending = None
+
+    def number(self, i: int, item: _Item) -> None:
+        n = item.number
+        if n is None:
+            self.problems.append(item.text)
+            return
+        prev = self.items[i - 1] if i else None
+        prev_op = next((s for s in prev.senses if s.kind == "op"), None) if prev else None
+        if _is_year(item):
+            if self.pending == "but" or (self.negate and self.pending is None):
+                self.excluded_years.append(n)
+                self.negate = False
+            elif self.pending == "to":
+                self.span[1] = n
+                if self.span[0] is None and self.years:
+                    self.span[0] = self.years.pop()  # "2026 till 2027"
+            elif self.pending in ("from", "between"):
+                self.span[0] = n
+            else:
+                self.years.append(n)
+            if self.pending in ("from", "between"):
+                self.pending = "to"
+            elif self.pending in ("to", "but"):
+                self.pending = None
+            return
+        nxt = self.items[i + 1] if i + 1 < len(self.items) else None
+        nxt_rank = nxt is not None and any(
+            s.kind == "op" and s.column == "rank" for s in nxt.senses
+        )
+        if (prev_op and prev_op.column == "rank" and self.cmp is None) or nxt_rank:
+            self.limit = n
+            return
+        if nxt is not None and any(s.column == "unit" for s in nxt.senses) and self.tm.unit:
+            n *= {"tkr": 1000, "kr": 1_000_000}.get(self.tm.unit, 1)
+        column = self.numeric or self._next_numeric(i) or self.plan.measure
+        if column is None:
+            self.problems.append(item.text)
+            return
+        self.plan.filters.append(
+            Filter(column, "cmp", (n,), cmp=self.cmp or "=", negate=self.negate, pos=i)
+        )
+        self.cmp, self.negate = None, False
+
+    def _next_numeric(self, i: int) -> str | None:
+        for it in self.items[i + 1 : i + 3]:
+            for s in it.senses:
+                if s.kind in ("measure", "number") and s.table == self.tm.name:
+                    return s.column
+        return None
+
+    def _year_ref(self, ref: Any) -> int | None:
+        years = self.tm.years
+        if not years:
+            return None
+        text = str(ref or "")
+        m = re.match(r"^(budget_year|first|last)\s*([+-]\s*\d+)?$", text)
+        if not m:
+            return None
+        base = {"budget_year": self.model.budget_year, "first": years[0], "last": years[-1]}[
+            m.group(1)
+        ]
+        if base is None:
+            return None
+        return base + int((m.group(2) or "0").replace(" ", ""))
+
+    def finish(self) -> Plan | Decline:
+        p, tm = self.plan, self.tm
+        if self.problems:
+            return Decline("talen passar inte i frågan", tuple(self.problems), tm.name)
+        # years
+        years = list(dict.fromkeys(self.years))
+        lo, hi = self.span
+        if lo is not None or hi is not None:
+            if tm.years:
+                lo = lo if lo is not None else (self.model.budget_year or tm.years[0])
+                hi = hi if hi is not None else tm.years[-1]
+            if lo is not None and hi is not None:
+                if lo > hi:
+                    return Decline(f"spannet {lo}–{hi} går baklänges", (), tm.name)
+                if p.aggregate == "change" and not years:
+                    years = [lo, hi]
+                else:
+                    years = list(range(lo, hi + 1)) + years
+        if years and not tm.time:
+            return Decline(f"{tm.noun} har inga år", tuple(str(y) for y in years), tm.name)
+        outside = [y for y in years + self.excluded_years if y not in tm.years]
+        if outside:
+            return Decline(
+                f"{', '.join(map(str, outside))} finns inte i {tm.noun} "
+                f"({tm.years[0]}–{tm.years[-1]})",
+                tuple(str(y) for y in outside),
+                tm.name,
+            )
+        if self.excluded_years:
+            p.aggregate = "setdiff"
+            p.years = tuple(years[:1]) + tuple(self.excluded_years[:1])
+            if len(p.years) > 2:
+                return Decline("jämförelsen behöver två år", (), tm.name)
+        else:
+            p.years = tuple(dict.fromkeys(years))
+        # values: several of one column are alternatives (IN); in a share, the one named right
+        # after "andel av" is the whole the other is a part of
+        if p.aggregate == "share" and self.share_pos is not None:
+            for column, vals in self.values.items():
+                if len(vals) == 2 and column == tm.label:
+                    after = [v for v in vals if self.value_at[v] > self.share_pos]
+                    whole = after[0] if len(after) == 1 else vals[1]
+                    vals.remove(whole)
+                    p.whole = (column, whole)
+        for column, vals in self.values.items():
+            p.filters.insert(0, Filter(column, "in", tuple(vals), pos=self.value_pos[column]))
+        named = set(self.values)
+        for column, value in tm.defaults.items():
+            if (
+                column not in named
+                and column not in p.group
+                and not any(f.column == column for f in p.filters)
+            ):
+                p.filters.insert(0, Filter(column, "in", (value,), pos=-1, default=True))
+                p.defaults += (f"{column} = {value}",)
+        if p.when and tm.time and not p.aggregate:
+            p.aggregate = "first"
+        if p.rank and not p.answer and self.dims_named:
+            named_dims = [d for d in self.dims_named if d not in self.values and d != tm.label]
+            if named_dims:
+                p.answer = named_dims[0]  # "nämnden med flest utredningar"
+        if p.when and p.rank and tm.time:
+            p.when, p.group = False, (tm.time,)  # "vilket år är investeringarna lägst"
+            if p.aggregate == "first":
+                p.aggregate = None
+        if p.answer and p.answer != tm.label and p.rank and not p.group:
+            if not (tm.time and p.measure):
+                if not p.aggregate:
+                    p.aggregate, p.group = "count", (p.answer,)
+            elif p.aggregate in (None, "sum", "avg", "change"):
+                p.group = (p.answer,)
+        if p.rank and p.aggregate in ("sum", "avg") and not p.group and tm.label:
+            if not any(
+                f.column == tm.label and f.op == "in" and len(f.values) == 1 for f in p.filters
+            ):
+                p.group = (tm.label,)
+        p.decrease = self.decrease
+        if p.rank and p.limit is None:
+            p.limit = self.limit or 1
+        elif self.limit is not None and not p.rank:
+            p.rank, p.limit = "desc", self.limit
+        if p.aggregate == "change" and len(p.years) < 2 and tm.time:
+            if len(p.years) == 1:
+                y = p.years[0]
+                if y - 1 not in tm.years:
+                    return Decline(f"året före {y} finns inte i {tm.noun}", (str(y),), tm.name)
+                p.years = (y - 1, y)
+            elif self.model.budget_year and self.model.budget_year - 1 in tm.years:
+                p.years = (self.model.budget_year - 1, self.model.budget_year)
+                p.defaults += (f"år = {p.years[0]}–{p.years[1]}",)
+            else:
+                return Decline("förändringen behöver två år", (), tm.name)
+        if p.aggregate == "change" and len(p.years) >= 2:
+            p.years = (min(p.years), max(p.years))
+        if p.aggregate in ("sum", "avg", "change", "share", "first", "setdiff", "compare") and (
+            not p.measure and p.aggregate != "share"
+        ):
+            if p.aggregate in ("sum", "avg", "change"):
+                return Decline(f"{tm.noun} har inget belopp att räkna med", (), tm.name)
+        if p.aggregate == "compare" and len(p.years) < 2:
+            p.aggregate = None
+        p.by = self.numeric or p.measure
+        p.level = _level(p, tm)
+        return p
+
+
+def _level(p: Plan, tm: TableModel) -> str | None:
+    """Which level of a hierarchy the rows come from, so that nothing is counted twice."""
+    if not tm.levels:
+        return None
+    order = list(tm.levels.get("order") or ())
+    if not order:
+        return None
+    names_rows = any(f.op == "in" and f.column == tm.label and not f.negate for f in p.filters)
+    if names_rows and p.aggregate != "share":
+        return None
+    if p.aggregate == "share":
+        return None if p.whole else order[-1]
+    dims = [g for g in p.group if g != tm.time]
+    if dims:
+        return str((tm.levels.get("by") or {}).get(dims[0], order[0]))
+    if any(f.op == "in" and f.column != tm.label for f in p.filters if f.column in tm.dimensions):
+        return order[0]
+    if p.group == (tm.time,) and not p.rank:
+        return order[-1]
+    if p.rank and p.group == (tm.time,):
+        return order[-1]
+    if p.rank or p.aggregate in ("count", "first", "setdiff", "compare", None):
+        return order[0]
+    return order[-1]
+
+
+# --- plan -> SQL ------------------------------------------------------------------------------
+
+
+def _col(name: str) -> exp.Column:
+    return exp.column(name, quoted=True)
+
+
+def _alias(e: exp.Expression, name: str) -> exp.Alias:
+    return exp.alias_(e, name, quoted=True)
+
+
+class _Params:
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def __call__(self, value: Any) -> exp.Placeholder:
+        name = f"p{len(self.values) + 1}"
+        self.values[name] = value
+        return exp.Placeholder(this=name)
+
+
+_CMP = {
+    ">": exp.GT,
+    ">=": exp.GTE,
+    "<": exp.LT,
+    "<=": exp.LTE,
+    "=": exp.EQ,
+}
+
+
+def _condition(f: Filter, tm: TableModel, bind: _Params, years: tuple[int, ...]) -> exp.Expression:
+    column = _col(f.column)
+    cond: exp.Expression
+    if f.op == "in":
+        separator = tm.separators.get(f.column)
+        if separator:
+            parts = exp.func("string_split", column, exp.Literal.string(separator))
+            cond = exp.or_(*(exp.func("list_contains", parts.copy(), bind(v)) for v in f.values))
+        elif len(f.values) == 1:
+            cond = column.eq(bind(f.values[0]))
+        else:
+            cond = column.isin(*(bind(v) for v in f.values))
+    elif f.op == "flag":
+        cond = exp.func("coalesce", column, exp.false())
+    elif f.op == "exists":
+        rel = f.extra or {}
+        key = str(rel.get("key"))
+        sub = (
+            exp.select(_col(key))
+            .from_(exp.to_table(str(rel.get("table")), quoted=True))
+            .where(exp.not_(exp.Is(this=_col(key), expression=exp.null())))
+        )
+        cond = _col(key).isin(query=sub)
+    elif f.op == "cmp":
+        cond = _CMP[f.cmp](this=column, expression=bind(f.values[0]))
+    elif f.op == "row":
+        sub = (
+            exp.select(exp.func("max", _col(f.column)))
+            .from_(exp.to_table(tm.name, quoted=True))
+            .where(_col(tm.label or "").eq(bind(f.values[0])))
+        )
+        if tm.time and len(years) == 1:
+            sub = sub.where(_col(tm.time).eq(bind(years[0])))
+        cond = _CMP[f.cmp](this=column, expression=exp.Subquery(this=sub))
+    else:  # pragma: no cover - every op is listed above
+        raise ValueError(f.op)
+    return exp.not_(cond) if f.negate else cond
+
+
+def _part_and_base(p: Plan) -> tuple[list[Filter], list[Filter]]:
+    """A share's part is the last thing the question names; the rest narrows the whole."""
+    named = [f for f in p.filters if not f.default]
+    if not named:
+        return [], list(p.filters)
+    last = max(named, key=lambda f: f.pos)
+    return [last], [f for f in p.filters if f is not last]
+
+
+def compile_plan(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
+    """The plan as one DuckDB SELECT (built with sqlglot's builder) and its bound values."""
+    tm = model.tables[p.table]
+    bind = _Params()
+    table = exp.to_table(tm.name, quoted=True)
+    measure = _col(p.measure) if p.measure else None
+    by = _col(p.by) if p.by else measure
+    time = _col(tm.time) if tm.time else None
+
+    def where(filters: list[Filter], years: tuple[int, ...] = p.years, level: bool = True):
+        conds = [_condition(f, tm, bind, years) for f in filters]
+        if time is not None and years:
+            conds.append(
+                time.isin(*(bind(y) for y in years)) if len(years) > 1 else time.eq(bind(years[0]))
+            )
+        if level and p.level and tm.levels:
+            conds.append(_col(str(tm.levels["column"])).eq(bind(p.level)))
+        return exp.and_(*conds) if conds else None
+
+    def year_sum(y: int) -> exp.Expression:
+        assert measure is not None and time is not None
+        return exp.Filter(
+            this=exp.Sum(this=measure.copy()),
+            expression=exp.Where(this=time.copy().eq(bind(y))),
+        )
+
+    label = _col(tm.label) if tm.label else None
+    shown = [c for c in tm.show if c != p.measure]
+    if p.answer and p.answer not in shown:
+        shown.insert(0, p.answer)
+    q: exp.Select
+    agg = p.aggregate
+    if p.group and agg in (None, "compare") and tm.time and p.measure:
+        agg = "sum"
+    elif p.group and agg is None:
+        agg = "count"
+    if agg in ("sum", "avg", "count"):
+        func = {"sum": exp.Sum, "avg": exp.Avg}.get(agg)
+        name = {"sum": f"summa_{tm.unit}" if tm.unit else "summa", "avg": "medel"}.get(agg, "antal")
+        if agg == "count":
+            value: exp.Expression = (
+                exp.Count(this=exp.Distinct(expressions=[label.copy()]))
+                if tm.time and label is not None
+                else exp.Count(this=exp.Star())
+            )
+        else:
+            assert measure is not None and func is not None
+            value = func(this=measure.copy())
+            if agg == "avg":
+                value = exp.func("round", value, exp.Literal.number(2))
+        groups = [_col(g) for g in p.group]
+        split = [g for g in p.group if g in tm.separators]
+        if split:
+            g = split[0]
+            inner = exp.select(
+                _alias(
+                    exp.func(
+                        "trim",
+                        exp.func(
+                            "unnest",
+                            exp.func("string_split", _col(g), exp.Literal.string(tm.separators[g])),
+                        ),
+                    ),
+                    g,
+                ),
+                *([label.copy()] if label is not None else []),
+            ).from_(table)
+            cond = where(p.filters)
+            if cond is not None:
+                inner = inner.where(cond)
+            q = (
+                exp.select(_col(g), _alias(value, name))
+                .from_(inner.subquery("t"))
+                .group_by(_col(g))
+            )
+        else:
+            q = exp.select(*groups, _alias(value, name)).from_(table)
+            cond = where(p.filters)
+            if cond is not None:
+                q = q.where(cond)
+            if groups:
+                q = q.group_by(*[g.copy() for g in groups])
+        if p.rank and (groups or split):
+            q = _ranked(q, exp.column(name, quoted=True), p)
+        elif groups or split:
+            q = q.order_by(*[_col(g) for g in (split or p.group)])
+    elif agg == "share":
+        part, base = _part_and_base(p)
+        if not part:
+            raise _NoPlan("andelen av vad")
+        # categories ("kostnader") and a named whole narrow the whole, not the part
+        wholes = [f for f in base if f.op == "in" and f.default and not f.pos == -1]
+        base = [f for f in base if f not in wholes]
+        part_cond = exp.and_(*(_condition(f, tm, bind, p.years) for f in part))
+        if measure is not None and tm.time:
+            whole_conds = [_condition(f, tm, bind, p.years) for f in wholes]
+            if p.whole:
+                whole_conds.append(_col(p.whole[0]).eq(bind(p.whole[1])))
+            if p.level and tm.levels:
+                whole_conds.append(_col(str(tm.levels["column"])).eq(bind(p.level)))
+            whole_cond = exp.and_(*whole_conds) if whole_conds else exp.true()
+            value = exp.func("abs", measure.copy()) if tm.signed else measure.copy()
+            num = exp.Filter(this=exp.Sum(this=value.copy()), expression=exp.Where(this=part_cond))
+            den = exp.Filter(this=exp.Sum(this=value.copy()), expression=exp.Where(this=whole_cond))
+            names = (f"del_{tm.unit}", f"helhet_{tm.unit}")
+        else:
+            num = exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=part_cond))
+            den = exp.Count(this=exp.Star())
+            names = ("antal", "av")
+        pct = exp.func(
+            "round",
+            exp.Div(
+                this=exp.Mul(this=exp.Literal.number("100.0"), expression=num.copy()),
+                expression=exp.func("nullif", den.copy(), exp.Literal.number(0)),
+            ),
+            exp.Literal.number(1),
+        )
+        q = exp.select(
+            _alias(num, names[0]), _alias(den, names[1]), _alias(pct, "andel_procent")
+        ).from_(table)
+        cond = where(base, level=False)
+        if cond is not None:
+            q = q.where(cond)
+    elif agg in ("change", "setdiff", "compare") and time is not None and measure is not None:
+        years = p.years
+        cols = [_col(c) for c in (p.group or shown)]
+        sums = [_alias(year_sum(y), str(y)) for y in years]
+        q = exp.select(*cols, *sums).from_(table)
+        cond = where(p.filters, years)
+        if cond is not None:
+            q = q.where(cond)
+        q = q.group_by(*[c.copy() for c in cols])
+        if agg == "change":
+            a, b = year_sum(years[0]), year_sum(years[-1])
+            diff = exp.Paren(this=exp.Sub(this=b.copy(), expression=a.copy()))
+            pct = exp.func(
+                "round",
+                exp.Div(
+                    this=exp.Mul(this=exp.Literal.number("100.0"), expression=diff.copy()),
+                    # relative to the first year with its sign: a cost that grows grows by +x %
+                    expression=exp.func("nullif", a.copy(), exp.Literal.number(0)),
+                ),
+                exp.Literal.number(1),
+            )
+            q = q.select(_alias(diff, "förändring"), _alias(pct, "förändring_procent"))
+            if p.rank:
+                key: exp.Expression = (
+                    exp.Paren(
+                        this=exp.Sub(
+                            this=exp.func("abs", b.copy()), expression=exp.func("abs", a.copy())
+                        )
+                    )
+                    if tm.signed
+                    else diff.copy()
+                )
+                if p.decrease:
+                    key = exp.Neg(this=key)
+                q = _ranked(q, key, p)
+        elif agg == "setdiff":
+            zero = exp.Literal.number(0)
+            gone = exp.EQ(this=exp.func("coalesce", year_sum(years[-1]), zero), expression=zero)
+            if len(years) == 2:
+                had = exp.NEQ(
+                    this=exp.func("coalesce", year_sum(years[0]), zero.copy()),
+                    expression=zero.copy(),
+                )
+                gone = exp.and_(had, gone)
+            q = q.having(gone)
+        if not p.rank and tm.order:
+            q = q.order_by(exp.func("min", _col(tm.order)))
+    elif agg == "first" and time is not None and measure is not None and label is not None:
+        cols = [_col(c) for c in shown]
+        first = exp.Filter(
+            this=exp.Min(this=time.copy()),
+            expression=exp.Where(
+                this=exp.NEQ(this=measure.copy(), expression=exp.Literal.number(0))
+            ),
+        )
+        q = exp.select(*cols, _alias(first, "första_år")).from_(table)
+        cond = where(p.filters, ())
+        if cond is not None:
+            q = q.where(cond)
+        q = q.group_by(*[c.copy() for c in cols])
+        if p.years:
+            q = q.having(exp.EQ(this=first.copy(), expression=bind(p.years[0])))
+        q = q.order_by(exp.column("första_år", quoted=True))
+    else:
+        cols = [_col(c) for c in shown]
+        multi_year = time is not None and len(p.years) != 1
+        one_row = any(
+            f.column == tm.label and f.op == "in" and len(f.values) == 1 for f in p.filters
+        )
+        if p.rank and multi_year and measure is not None and not one_row:
+            total = exp.Sum(this=measure.copy())
+            q = exp.select(*cols, _alias(total, f"summa_{tm.unit}" if tm.unit else "summa"))
+            q = q.from_(table)
+            cond = where(p.filters)
+            if cond is not None:
+                q = q.where(cond)
+            q = q.group_by(*[c.copy() for c in cols])
+            key = exp.func("abs", total.copy()) if tm.signed else total.copy()
+            q = _ranked(q, key, p)
+        else:
+            extra = []
+            if multi_year and time is not None:
+                extra.append(time.copy())
+            if measure is not None and p.measure not in shown:
+                extra.append(measure.copy())
+            if by is not None and p.by not in tm.show and p.by != p.measure:
+                extra.append(by.copy())
+            q = exp.select(*cols, *extra).from_(table)
+            cond = where(p.filters)
+            if cond is not None:
+                q = q.where(cond)
+            if p.rank and by is not None:
+                key = exp.func("abs", by.copy()) if tm.signed else by.copy()
+                q = _ranked(q, key, p)
+            else:
+                order = [_col(tm.order)] if tm.order else []
+                if multi_year and time is not None:
+                    order.append(time.copy())
+                if order:
+                    q = q.order_by(*order)
+    return q.sql(dialect="duckdb"), bind.values
+
+
+class _NoPlan(Exception):
+    """The plan cannot be compiled (a question that names too little)."""
+
+
+def _ranked(q: exp.Select, key: exp.Expression, p: Plan) -> exp.Select:
+    """Order by `key` and keep the first `limit` rows, ties included."""
+    order = exp.Ordered(this=key.copy(), desc=p.rank == "desc")
+    window = exp.Window(
+        this=exp.RowNumber() if False else exp.Anonymous(this="rank"),
+        order=exp.Order(expressions=[order.copy()]),
+    )
+    q = q.order_by(order)
+    if p.limit:
+        q = q.qualify(exp.LTE(this=window, expression=exp.Literal.number(p.limit)))
+    return q
+
+
+# --- plan -> Swedish ------------------------------------------------------------------------
+
+_CMP_WORDS = {">": "över", ">=": "minst", "<": "under", "<=": "högst", "=": "lika med"}
+_AGG_WORDS = {
+    "sum": "summan av",
+    "count": "antalet",
+    "avg": "genomsnittet av",
+    "share": "andelen av",
+    "change": "förändringen av",
+    "first": "första året med belopp för",
+    "setdiff": "det som har belopp det första året men inte det andra i",
+    "compare": "jämförelse av",
+}
+
+
+def explain(p: Plan, model: Model) -> str:
+    """The plan in plain Swedish, for the "Tolkat som" line."""
+    tm = model.tables[p.table]
+    parts: list[str] = []
+    if p.rank:
+        word = "största" if p.rank == "desc" else "minsta"
+        parts.append(f"de {p.limit} {word}" if p.limit and p.limit > 1 else f"den {word}")
+    if p.aggregate in _AGG_WORDS and not (p.rank and p.aggregate == "change" and False):
+        parts.append(_AGG_WORDS[p.aggregate])
+    parts.append(tm.noun)
+    conds = []
+    for f in p.filters:
+        neg = "inte " if f.negate else ""
+        if f.op == "in":
+            conds.append(f"{f.column} {neg}= " + " eller ".join(map(str, f.values)))
+        elif f.op == "flag":
+            conds.append(f"{neg}{f.column}")
+        elif f.op == "exists":
+            conds.append(("utan" if f.negate else "med") + f" rad i {f.extra.get('table')}")
+        elif f.op == "cmp":
+            conds.append(f"{f.column} {neg}{_CMP_WORDS[f.cmp]} {f.values[0]}")
+        elif f.op == "row":
+            conds.append(f"{f.column} {_CMP_WORDS[f.cmp]} värdet för {f.values[0]}")
+    if conds:
+        parts.append("där " + ", ".join(conds))
+    if p.years:
+        if p.aggregate in ("change", "setdiff", "compare") or len(p.years) <= 2:
+            parts.append("år " + " och ".join(map(str, p.years)))
+        else:
+            parts.append(f"år {p.years[0]}–{p.years[-1]}")
+    if p.group:
+        parts.append("per " + " och ".join(p.group))
+    if p.level:
+        parts.append(f"(nivå {p.level})")
+    if p.rank and p.by:
+        parts.append(f"efter {p.by}")
+    text = " ".join(parts)
+    if p.defaults:
+        text += " — standardval: " + ", ".join(p.defaults)
+    return text

@@ -1,0 +1,248 @@
+"""The semantic model of a data set, read from `[semantic]` in data/dictionary.toml.
+
+Per table: the words that name it, its measure (the number that adds up) and other numeric
+columns, its time column, the column that names a row, dimensions, flags, relations to other
+tables, categories (`kinds`), levels of a hierarchy and a lexicon of other names for values.
+The values themselves come from the data. From all of it one lexicon is built: a phrase of
+normalised word stems -> the senses it can have. Nothing of any one document is written here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ksquery import engine
+from ksquery.catalog import Catalog
+from ksquery.swedish import fold, stem
+
+MAX_PHRASE = 5  # longest phrase, in words, looked up as one unit
+
+
+@dataclass(frozen=True)
+class Sense:
+    """One meaning a phrase can have: a table, a column, a value of a column, a flag …"""
+
+    # table, measure, number, dimension, value, partial (a value named by one of its words),
+    # flag, relation, category, level, time, op, filler
+    kind: str
+    table: str | None = None
+    column: str | None = None
+    value: Any = None
+
+
+@dataclass
+class TableModel:
+    name: str
+    noun: str
+    label: str | None
+    measure: str | None = None
+    unit: str = ""
+    signed: bool = False
+    time: str | None = None
+    order: str | None = None
+    show: tuple[str, ...] = ()
+    numbers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    dimensions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    defaults: dict[str, str] = field(default_factory=dict)
+    flags: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    relations: tuple[dict, ...] = ()
+    kinds: dict | None = None
+    levels: dict | None = None
+    scales: dict[str, str] = field(default_factory=dict)
+    who: str | None = None
+    separators: dict[str, str] = field(default_factory=dict)
+    years: tuple[int, ...] = ()  # the years the table holds, read from the data
+
+
+@dataclass
+class Model:
+    tables: dict[str, TableModel]
+    lexicon: dict[tuple[str, ...], list[Sense]]
+    budget_year: int | None
+    time_phrases: list[dict]
+    values: dict[tuple[str, str], list[str]]  # (table, column) -> the values in the data
+    scale_words: dict[tuple[str, int], str]  # (scale, level) -> its word
+
+    def senses(self, key: tuple[str, ...]) -> list[Sense]:
+        """The senses of a phrase of normalised stems (empty when unknown)."""
+        return self.lexicon.get(key, [])
+
+
+def norm(word: str) -> str:
+    """The form words are compared in: the stem, with å/ä/ö folded (so 'intakter' = 'intäkter')."""
+    return fold(stem(word.lower()))
+
+
+def phrase_key(text: str) -> tuple[str, ...]:
+    """The lexicon key of a phrase: each word's normalised stem."""
+    return tuple(norm(w) for w in tokens(text) if not w.isdigit() or len(w) == 4)
+
+
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)?|[\wåäöÅÄÖéÉ]+(?:[-.][\wåäöÅÄÖéÉ]+)*-?|[≥≤<>=%]+")
+
+
+def tokens(text: str) -> list[str]:
+    """Lowercase tokens: words (hyphens kept inside), numbers and comparison signs."""
+    return [t.rstrip("-").rstrip(".") or t for t in _TOKEN.findall(text.lower())]
+
+
+def load(catalog: Catalog) -> Model:
+    """The catalog's semantic model, built once per catalog."""
+    model = catalog.memo.get("semantic")
+    if model is None:
+        model = catalog.memo["semantic"] = _build(catalog)
+    return model
+
+
+def _strs(items: Any) -> tuple[str, ...]:
+    return tuple(str(i) for i in (items or ()))
+
+
+def _build(catalog: Catalog) -> Model:
+    raw = catalog.dictionary.semantic or {}
+    meta = catalog.dictionary.meta
+    budget_year = int(meta["budget_year"]) if "budget_year" in meta else None
+    lexicon: dict[tuple[str, ...], list[Sense]] = {}
+    values: dict[tuple[str, str], list[str]] = {}
+
+    def add(phrase: str, sense: Sense) -> None:
+        key = phrase_key(phrase)
+        if key and sense not in lexicon.setdefault(key, []):
+            lexicon[key].append(sense)
+
+    scale_spec = raw.get("scales") or {}
+    scale_words: dict[tuple[str, int], str] = {}
+    if scale_spec.get("table") in catalog.tables:
+        sql = (
+            f'SELECT "{scale_spec["scale"]}", "{scale_spec["level"]}", "{scale_spec["word"]}" '
+            f'FROM "{scale_spec["table"]}"'
+        )
+        for scale, level, word in _rows(catalog, sql):
+            scale_words[(str(scale), int(level))] = str(word)
+
+    tables: dict[str, TableModel] = {}
+    for name, spec in (raw.get("tables") or {}).items():
+        table = catalog.tables.get(name)
+        if table is None:
+            continue
+        measure = spec.get("measure") or {}
+        kinds = spec.get("kinds")
+        tm = TableModel(
+            name=name,
+            noun=str(spec.get("noun", name)),
+            label=spec.get("label"),
+            measure=measure.get("column"),
+            unit=str(measure.get("unit", "")),
+            signed=bool(measure.get("signed", False)),
+            time=spec.get("time"),
+            order=spec.get("order"),
+            show=_strs(spec.get("show")),
+            numbers={k: _strs(v) for k, v in (spec.get("numbers") or {}).items()},
+            dimensions={k: _strs(v) for k, v in (spec.get("dimensions") or {}).items()},
+            defaults={k: str(v) for k, v in (spec.get("defaults") or {}).items()},
+            flags={k: _strs(v) for k, v in (spec.get("flags") or {}).items()},
+            relations=tuple(spec.get("relations") or ()),
+            kinds=kinds,
+            levels=spec.get("levels"),
+            scales={k: str(v) for k, v in (spec.get("scales") or {}).items()},
+            who=spec.get("who"),
+            separators=dict(table.entity_separators),
+        )
+        if tm.time:
+            tm.years = tuple(
+                int(y)
+                for (y,) in _rows(
+                    catalog,
+                    f'SELECT DISTINCT "{tm.time}" FROM "{name}" WHERE "{tm.time}" '
+                    f"IS NOT NULL ORDER BY 1",
+                )
+            )
+        tables[name] = tm
+        add(name, Sense("table", name))
+        for w in _strs(spec.get("words")) + table.aliases:
+            add(w, Sense("table", name))
+        if tm.measure:
+            for w in (tm.measure, *_strs(measure.get("words"))):
+                add(w, Sense("measure", name, tm.measure))
+        for col, words in tm.numbers.items():
+            for w in (col, *words):
+                add(w, Sense("number", name, col))
+        for col, words in tm.dimensions.items():
+            for w in (col, *words):
+                add(w, Sense("dimension", name, col))
+        for col, words in tm.flags.items():
+            for w in words:
+                add(w, Sense("flag", name, col))
+        for i, rel in enumerate(tm.relations):
+            for w in _strs(rel.get("words")):
+                add(w, Sense("relation", name, str(rel.get("key")), i))
+        if kinds:
+            for value, words in (kinds.get("values") or {}).items():
+                for w in (value, *_strs(words)):
+                    add(w, Sense("category", name, kinds["column"], value))
+        for col, scale in tm.scales.items():
+            column_words = {phrase_key(w) for w in (col, *tm.numbers.get(col, ()))}
+            for (s, level), word in scale_words.items():
+                # 'Sannolik' (level 4) and 'sannolikhet' (the scale) share a stem: the name
+                # of the scale wins
+                if s == scale and phrase_key(word) not in column_words:
+                    add(word, Sense("level", name, col, level))
+        # values from the data: whole names, and words that name one value alone
+        value_cols = [c for c in (*table.entities, tm.label) if c]
+        for col in dict.fromkeys(value_cols):
+            found = _values(catalog, name, col, tm.separators.get(col))
+            values[(name, col)] = found
+            for value in found:
+                add(value, Sense("value", name, col, value))
+            for word, value in _distinctive(found).items():
+                add(word, Sense("partial", name, col, value))
+        for col, names in table.entity_aliases.items():
+            for alias, value in names.items():
+                add(alias, Sense("value", name, col, value))
+        for col, names in (spec.get("values") or {}).items():
+            for value, words in names.items():
+                for w in _strs(words):
+                    add(w, Sense("value", name, col, value))
+    for w in _strs(raw.get("filler")):
+        add(w, Sense("filler"))
+    time_phrases = list(raw.get("time") or ())
+    for i, phrase in enumerate(time_phrases):
+        for w in _strs(phrase.get("words")):
+            add(w, Sense("time", value=i))
+    return Model(tables, lexicon, budget_year, time_phrases, values, scale_words)
+
+
+def _rows(catalog: Catalog, sql: str) -> list[tuple]:
+    return list(engine.execute(catalog.con, sql, {}, timeout=10).rows)
+
+
+def _values(catalog: Catalog, table: str, column: str, separator: str | None) -> list[str]:
+    sql = f'SELECT DISTINCT CAST("{column}" AS VARCHAR) FROM "{table}" WHERE "{column}" IS NOT NULL'
+    out: set[str] = set()
+    for (value,) in _rows(catalog, sql):
+        parts = value.split(separator) if separator else [value]
+        out.update(p.strip() for p in parts if p.strip())
+    return sorted(out)
+
+
+_SHORT = 4
+
+
+def _distinctive(found: list[str]) -> dict[str, str]:
+    """Words of a multi-word value that occur in no other value of the column: 'Bälinge' names
+    Bälinge företagspark, 'e-arkiv' the inquiry about an e-archive."""
+    owners: dict[str, set[str]] = {}
+    for value in found:
+        words = [w for w in tokens(value) if len(w) > _SHORT and not w.isdigit()]
+        if len(words) < 2:
+            continue
+        for w in words:
+            owners.setdefault(norm(w), set()).add(value)
+    out = {}
+    for value in found:
+        for w in tokens(value):
+            if len(w) > _SHORT and owners.get(norm(w)) == {value}:
+                out[w] = value
+    return out

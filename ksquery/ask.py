@@ -19,7 +19,8 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from ksquery import engine, questions
+from ksquery import engine, questions, semantic
+from ksquery import plan as plan_mod
 from ksquery.catalog import Catalog, user_dir
 from ksquery.errors import NoAnswer, ParamError
 from ksquery.search import documents, search
@@ -508,8 +509,8 @@ def answer(
     timeout: float | None = engine.DEFAULT_TIMEOUT,
     context: dict | None = None,
 ) -> engine.Result:
-    """Answer a Swedish question with a named question or the document's text; raise NoAnswer."""
-    low = text.lower()
+    """Answer a Swedish question with a composed plan, a named question or the document's text;
+    raise NoAnswer naming what was not understood."""
     token = text.strip()
     if re.fullmatch(r"\w+_\w+", token) and token not in named:
         # a question id with a typo ("risker_utan_kontrol"): run the id it is closest to
@@ -517,6 +518,108 @@ def answer(
         if close_ids:
             result = questions.run(catalog, named[close_ids[0]], given, timeout=timeout)
             return result.with_meta(notes=(f"Tolkat som: {close_ids[0]} (du skrev {token})",))
+    if len(text) > MAX_QUESTION:
+        raise NoAnswer(
+            f"frågan är för lång ({len(text)} tecken, högst {MAX_QUESTION})",
+            "ställ en kortare fråga eller skriv SQL",
+        )
+    if context and context.get("text") and _is_follow_up(text):
+        text = _merge_follow_up(str(context["text"]), text)
+    model = semantic.load(catalog)
+    textual = plan_mod.is_textual(text)
+    if textual:
+        hits = search(catalog, text)
+        if hits is not None:
+            return hits
+    read = plan_mod.parse(model, text)
+    if isinstance(read, plan_mod.Plan):
+        return _run_plan(catalog, model, read, text, timeout)
+    result = _named(catalog, named, text, given, timeout, context, read)
+    if result is not None:
+        return result
+    if not textual and QUESTION_WORD.match(text):
+        # "när ska …", "vad innebär …": the document's words may answer what the tables cannot;
+        # the search itself declines when the text never mentions what is asked about
+        hits = search(catalog, text)
+        if hits is not None:
+            return hits
+    raise NoAnswer(_decline_message(read, text), _nearest(catalog, named, text, context))
+
+
+MAX_QUESTION = 500
+# Questions the tables cannot answer but the document's words may: when, what … means. Never
+# "hur mycket", "hur många" or "vilka": an amount or a list answered with a paragraph is wrong.
+QUESTION_WORD = re.compile(
+    r"^\s*(när|vad innebär|vad betyder|vad menas|varför|hur ska|hur kommer)\b", re.I
+)
+
+
+def _is_follow_up(text: str) -> bool:
+    return bool(FOLLOW_OPENER.match(text.lower().strip()))
+
+
+FOLLOW_OPENER = re.compile(
+    r"^(och|samma|än|hur är det med|men|då|hur blir det|vad blir det|för)\b"
+)
+
+
+def _merge_follow_up(previous: str, text: str) -> str:
+    """'och 2027?' after 'kommunbidrag 2026 för KS': the earlier question with the new parts;
+    new years replace the old ones."""
+    rest = FOLLOW_OPENER.sub("", text.lower().strip()).strip(" ?.!")
+    rest = re.sub(r"^(för|med|i)\b", "", rest).strip()
+    if re.search(r"\b(19|20)\d\d\b", rest):
+        previous = re.sub(r"\b(19|20)\d\d\b(\s*(-|–|till|och)\s*\b(19|20)\d\d\b)?", "", previous)
+    return f"{previous} {rest}".strip()
+
+
+def _run_plan(
+    catalog: Catalog, model: semantic.Model, read: plan_mod.Plan, text: str, timeout
+) -> engine.Result:
+    sql, params = plan_mod.compile_plan(read, model)
+    result = engine.run(catalog, sql, params, timeout=timeout)
+    table = catalog.tables[read.table]
+    explained = plan_mod.explain(read, model)
+    return result.with_meta(
+        title=explained[:1].upper() + explained[1:],
+        source=table.source,
+        notes=(f"Tolkat som: {explained}",),
+        question=None,
+        plan=read.as_dict(),
+        context={"text": text},
+    )
+
+
+def _decline_message(read: plan_mod.Decline, text: str) -> str:
+    if read.words:
+        shown = ", ".join(f"'{w}'" for w in read.words[:5])
+        return f"det förstår jag inte: {shown} ({read.reason})"
+    return f"det förstår jag inte: {read.reason} »{text[:80]}«"
+
+
+def _nearest(catalog, named, text: str, context) -> str:
+    readings = interpret(catalog, named, text, context)
+    nearest = [r.question for r in readings[:3] if r.score >= 30]
+    if nearest:
+        return "närmast: " + "; ".join(
+            f"{q.id} ({q.heading({p.name: p.default for p in q.params})})" for q in nearest
+        )
+    return "skriv .questions (eller ksquery questions) för att se alla frågor"
+
+
+def _covered(read: plan_mod.Decline, q: questions.Question, params: dict[str, Any]) -> bool:
+    """Whether a named question explains every word the composer could not."""
+    vocabulary = {semantic.norm(w) for phrase in _phrases(q) for w in phrase.split()}
+    vocabulary |= {semantic.norm(w) for v in params.values() for w in words(str(v))}
+    vocabulary |= {semantic.norm(w) for w in words(q.title + " " + q.description)}
+    return all(
+        any(semantic.norm(w) in vocabulary for w in words(word)) for word in read.words
+    ) and bool(read.words)
+
+
+def _named(catalog, named, text, given, timeout, context, read) -> engine.Result | None:
+    """A curated named question, when it explains every word the composer could not."""
+    low = text.lower()
     readings = interpret(catalog, named, text, context)
     searchy = any(t in low for t in SEARCH_TRIGGERS)
     best = readings[0] if readings else None
@@ -535,7 +638,12 @@ def answer(
             best = about[0]
     # "berätta om risken Cyberhot" reads like a text search, but names a thing a question covers
     prefer_text = searchy and best is not None and best.score < 90 and not best.names_a_thing
-    if best is not None and best.score >= THRESHOLD and not prefer_text:
+    if (
+        best is not None
+        and best.score >= THRESHOLD
+        and not prefer_text
+        and _covered(read, best.question, best.params)
+    ):
         params = {**best.params, **given}
         try:
             result = questions.run(catalog, best.question, params, timeout=timeout)
@@ -568,17 +676,9 @@ def answer(
         return result.with_meta(
             notes=tuple(notes), alternatives=tuple(r.question.id for r in close)
         )
-    hits = search(catalog, text)
-    if hits is not None:
-        return hits
-    nearest = [r.question for r in readings[:3] if r.score >= 30]
-    hint = (
-        "närmast: "
-        + "; ".join(f"{q.id} ({q.heading({p.name: p.default for p in q.params})})" for q in nearest)
-        if nearest
-        else "skriv .questions (eller ksquery questions) för att se alla frågor"
-    )
-    raise NoAnswer(f"hittar ingen fråga som passar »{text[:80]}«", hint)
+    return None
+
+
 
 
 def _with_defaults(reading: Reading) -> dict[str, Any]:
@@ -587,6 +687,8 @@ def _with_defaults(reading: Reading) -> dict[str, Any]:
 
 def last_context(result: engine.Result) -> dict | None:
     """What a follow-up question may reuse from this answer."""
+    if result.context:
+        return dict(result.context)
     if not result.question:
         return None
     return {"question": result.question, "params": dict(result.params)}

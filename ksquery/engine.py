@@ -36,6 +36,8 @@ class Result:
     notes: tuple[str, ...] = ()
     alternatives: tuple[str, ...] = ()
     chart: str | None = None
+    plan: dict | None = None  # a composed question's plan (ask), for --format json
+    context: dict | None = None  # what a follow-up question may build on
 
     @property
     def row_count(self) -> int:

@@ -49,6 +49,14 @@ def _stemmer():
     return snowballstemmer.stemmer("swedish")
 
 
+_FOLD = str.maketrans("åäöéü", "aaoeu")
+
+
+def fold(word: str) -> str:
+    """The word with å, ä, ö (and é, ü) folded to plain letters, for text typed without them."""
+    return word.translate(_FOLD)
+
+
 def stem(word: str) -> str:
     """The Swedish stem of one lowercase word."""
     found = _STEMS.get(word)

@@ -523,20 +523,33 @@ def answer(
             f"frågan är för lång ({len(text)} tecken, högst {MAX_QUESTION})",
             "ställ en kortare fråga eller skriv SQL",
         )
-    if context and context.get("text") and _is_follow_up(text):
-        text = _merge_follow_up(str(context["text"]), text)
+    if context and _is_follow_up(text):
+        if context.get("text"):
+            text = _merge_follow_up(str(context["text"]), text)
+        elif context.get("question") in named:
+            # 'och 2027?' after a named question: the same question with the new values
+            follow = _follow_up(catalog, named, text, extract(catalog, text), context, "")
+            if follow is not None:
+                result = questions.run(catalog, follow.question, follow.params, timeout=timeout)
+                shown = ", ".join(f"{k} = {v}" for k, v in result.params.items())
+                return result.with_meta(notes=(f"Tolkat som: {result.title} ({shown})",))
     model = semantic.load(catalog)
     textual = plan_mod.is_textual(text)
     if textual:
         hits = search(catalog, text)
         if hits is not None:
             return hits
+    if not textual:
+        # a curated named question wins when it explains every word and takes every value
+        preset = _named(catalog, named, text, given, timeout, context, None, model)
+        if preset is not None:
+            return preset
     read = plan_mod.parse(model, text)
     if isinstance(read, plan_mod.Plan):
         return _run_plan(catalog, model, read, text, timeout)
-    result = _named(catalog, named, text, given, timeout, context, read)
-    if result is not None:
-        return result
+    fallback = _named(catalog, named, text, given, timeout, context, read)
+    if fallback is not None:
+        return fallback
     if not textual and QUESTION_WORD.match(text):
         # "när ska …", "vad innebär …": the document's words may answer what the tables cannot;
         # the search itself declines when the text never mentions what is asked about
@@ -558,9 +571,7 @@ def _is_follow_up(text: str) -> bool:
     return bool(FOLLOW_OPENER.match(text.lower().strip()))
 
 
-FOLLOW_OPENER = re.compile(
-    r"^(och|samma|än|hur är det med|men|då|hur blir det|vad blir det|för)\b"
-)
+FOLLOW_OPENER = re.compile(r"^(och|samma|än|hur är det med|men|då|hur blir det|vad blir det|för)\b")
 
 
 def _merge_follow_up(previous: str, text: str) -> str:
@@ -617,8 +628,65 @@ def _covered(read: plan_mod.Decline, q: questions.Question, params: dict[str, An
     ) and bool(read.words)
 
 
-def _named(catalog, named, text, given, timeout, context, read) -> engine.Result | None:
-    """A curated named question, when it explains every word the composer could not."""
+# Operator words a preset must explain too: "inte", "största", "andel" change the question.
+_MEANINGFUL_OPS = {
+    "rank",
+    "not",
+    "agg",
+    "share",
+    "change",
+    "cmp",
+    "cmp_after",
+    "first",
+    "compare",
+    "per",
+}
+_PASSIVE = {"filler", "op"}
+
+
+def _explains(
+    model: semantic.Model, text: str, q: questions.Question, params: dict[str, Any]
+) -> bool:
+    """Whether a named question with these values explains every word and number of the text."""
+    if {p.name for p in q.params} - set(params):
+        return False  # a default would narrow the answer without the text asking for it
+    # what the question is called (title, aliases, id) must name its operators ("andel",
+    # "inte", "största"); its description may explain the other words
+    called = {semantic.norm(w) for phrase in _phrases(q) for w in phrase.split()}
+    called |= {semantic.norm(w) for w in words(re.sub(r"\{\w+\}", "", q.title))}
+    vocabulary = called | {semantic.norm(w) for w in words(q.description)}
+    values = " ".join(str(v) for v in params.values()).lower()
+    vocabulary |= {semantic.norm(w) for w in words(values)}
+    numbers = {v for v in params.values() if isinstance(v, int)}
+
+    def has_number(n: int) -> bool:
+        return n in numbers or (len(numbers) >= 2 and min(numbers) <= n <= max(numbers))
+
+    for item in plan_mod.items(model, text):
+        if item.number is not None:
+            if not has_number(item.number):
+                return False
+            continue
+        if not item.senses:
+            return False  # a word nothing in the data or the grammar knows
+        kinds = {s.kind for s in item.senses}
+        ops = {s.column for s in item.senses if s.kind == "op"}
+        digits = [int(t) for t in semantic.tokens(item.text) if t.isdigit()]
+        if any(not has_number(d) and str(d) not in q.title for d in digits):
+            return False
+        known = called if ops & _MEANINGFUL_OPS and kinds <= _PASSIVE else vocabulary
+        if kinds <= _PASSIVE and not (ops & _MEANINGFUL_OPS):
+            continue
+        if item.text.lower() in values:
+            continue
+        if not any(semantic.norm(w) in known for w in semantic.tokens(item.text)):
+            return False
+    return True
+
+
+def _named(catalog, named, text, given, timeout, context, read, model=None) -> engine.Result | None:
+    """A curated named question: as a preset when it explains the whole text (`model` given),
+    or when it explains every word the composer could not (`read`)."""
     low = text.lower()
     readings = interpret(catalog, named, text, context)
     searchy = any(t in low for t in SEARCH_TRIGGERS)
@@ -642,7 +710,11 @@ def _named(catalog, named, text, given, timeout, context, read) -> engine.Result
         best is not None
         and best.score >= THRESHOLD
         and not prefer_text
-        and _covered(read, best.question, best.params)
+        and (
+            _explains(model, text, best.question, best.params)
+            if model is not None
+            else _covered(read, best.question, best.params)
+        )
     ):
         params = {**best.params, **given}
         try:
@@ -677,8 +749,6 @@ def _named(catalog, named, text, given, timeout, context, read) -> engine.Result
             notes=tuple(notes), alternatives=tuple(r.question.id for r in close)
         )
     return None
-
-
 
 
 def _with_defaults(reading: Reading) -> dict[str, Any]:

@@ -101,7 +101,7 @@ FILLER = frozenset(
     tala säg berätta näst gärna snälla hej ok okej också även bara endast enbart just
     allihop sett nämns nämnda angivna angivet angett ligger ligga varav någon något några
     föreslog föreslagit föreslår föreslagits föreslås lämnat lämnade tog togs gäller gällde
-    handlar rör berör avser ser ut helt kom finns fått""".split()
+    handlar rör berör avser ser ut helt kom finns fått mkt upp""".split()
 ) | frozenset(norm(w) for w in NUMBER_WORDS if NUMBER_WORDS[w] > 1)
 _DIGITS = re.compile(r"^\d+$")
 _GROUPED = re.compile(r"(?<![\d,.])(\d{1,3})[ \u00a0\u202f](\d{3})(?![\d,])")
@@ -193,7 +193,7 @@ def is_textual(text: str) -> bool:
     return bool(_TEXT.search(text.lower()))
 
 
-def _items(model: Model, text: str) -> list[_Item]:
+def items(model: Model, text: str) -> list[_Item]:
     """Tokens grouped into the longest phrases the grammar or the model knows."""
     low = _RANGE.sub(r"\1 till \2", text.lower())
     low = _GROUPED.sub(r"\1\2", low)  # "16 500" is one number
@@ -332,15 +332,15 @@ def choose_table(model: Model, items: list[_Item]) -> tuple[str | None, list[str
 
 def parse(model: Model, text: str) -> Plan | Decline:
     """Read a Swedish question into a Plan, or a Decline naming what was not understood."""
-    items = _items(model, text)
-    unknown = [it.text for it in items if not it.senses]
-    table, left = choose_table(model, items)
+    found = items(model, text)
+    unknown = [it.text for it in found if not it.senses]
+    table, left = choose_table(model, found)
     if table is None:
         return Decline("frågan nämner inget i budgetens tabeller", tuple(unknown))
     left = [w for w in left if w] + [w for w in unknown if w not in left]
     if left:
         return Decline("orden passar inte i någon läsning", tuple(dict.fromkeys(left)), table)
-    return _Reader(model, model.tables[table], items).read()
+    return _Reader(model, model.tables[table], found).read()
 
 
 def _is_year(item: _Item) -> bool:

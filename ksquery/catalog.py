@@ -503,7 +503,7 @@ def _connect_locked(db_path: Path, dictionary: Dictionary) -> duckdb.DuckDBPyCon
             config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
         )
     except duckdb.Error as err:
-        raise DataError(f"kunde inte öppna {db_path}: {str(err).splitlines()[0]}") from None
+        raise _Unreadable(f"kunde inte öppna {db_path}: {_first_line(err)}") from None
     locked = con.execute("SELECT current_setting('lock_configuration')").fetchone()
     if locked and locked[0]:
         # DuckDB shares one instance per file within a process; it was locked by an earlier open.

@@ -8,9 +8,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
 import os
 import re
 import shutil
+import stat
 import sys
 import threading
 from decimal import Decimal
@@ -19,10 +21,12 @@ from typing import Any, NoReturn
 
 from ksquery import __version__, engine, output
 from ksquery.catalog import Catalog, open_catalog
-from ksquery.errors import KsqueryError, ParamError, os_reason
+from ksquery.errors import KsqueryError, ParamError, QuestionError, os_reason
 from ksquery.output import format_value, safe
 
 EXIT_OK, EXIT_NO_ANSWER, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+TIMEOUT_RANGE = (0.1, 3600.0)  # seconds, for --timeout and the REPL's .timeout
+MAX_QUERY_BYTES = 1_000_000  # a query file or SQL on stdin; more is not a query
 
 
 # argparse's own words, in Swedish: it looks them up through the module's gettext `_`.
@@ -60,6 +64,29 @@ def _swedish_argparse() -> None:
     argparse._ = swedish  # type: ignore[attr-defined]
 
 
+def parse_timeout(text: str | float) -> float:
+    """Seconds from '2', '2,5' or 2.5; raise KsqueryError unless finite and within TIMEOUT_RANGE."""
+    try:
+        value = float(str(text).strip().replace(",", "."))
+    except ValueError:
+        raise KsqueryError(
+            f"tidsgränsen ska vara ett antal sekunder, fick '{safe(str(text))[:20]}'"
+        ) from None
+    low, high = TIMEOUT_RANGE
+    if not math.isfinite(value) or not low <= value <= high:
+        raise KsqueryError(
+            f"tidsgränsen ska vara mellan {low:g} och {high:g} sekunder".replace(".", ",")
+        )
+    return value
+
+
+def _timeout_arg(text: str) -> float:
+    try:
+        return parse_timeout(text)
+    except KsqueryError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one Swedish line, not argparse's usage dump
         raise KsqueryError(f"ogiltiga argument: {message}", "skriv ksquery --help")
@@ -84,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         opts.add_argument(
             "--timeout",
             metavar="SEKUNDER",
-            type=float,
+            type=_timeout_arg,
             default=default(engine.DEFAULT_TIMEOUT),
             help="tidsgräns per fråga i sekunder",
         )
@@ -113,11 +140,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", default=[], metavar="NAMN=VÄRDE")
     p.add_argument("--chart", action="store_true", help="rita resultatet som diagram")
     p.add_argument("--out", help="fil att skriva till (krävs för xlsx)")
+    p.add_argument("--force", action="store_true", help="skriv över en befintlig fil")
     p = sub.add_parser("run", parents=[common], help="kör sparade frågefiler i batch")
     p.add_argument("files", nargs="+", metavar="FIL")
     p.add_argument("--param", action="append", default=[], metavar="NAMN=VÄRDE")
     p.add_argument("--out", help="katalog att skriva en fil per fråga till")
     p.add_argument("--chart", action="store_true", help="rita varje resultat som diagram")
+    p.add_argument("--force", action="store_true", help="skriv över befintliga filer")
     sub.add_parser("questions", parents=[common], help="lista de namngivna frågorna")
     sub.add_parser("tables", parents=[common], help="lista tabellerna")
     p = sub.add_parser("describe", parents=[common], help="beskriv en tabells kolumner")
@@ -156,6 +185,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as err:  # the machine refused (disk full, no permission): not a bug
+        where = f" ({safe(str(err.filename))[:200]})" if err.filename else ""
+        print(f"fel: {os_reason(err)}{where}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except Exception as err:  # noqa: BLE001 - never a traceback for users
         print(f"fel: internt fel ({type(err).__name__}: {safe(str(err))[:200]})", file=sys.stderr)
         return EXIT_INTERNAL
@@ -205,11 +238,22 @@ _PREFETCH = {
 }
 
 
+def _named_file(text: str) -> Path | None:
+    """The query file of a named question id, or None (a Swedish question is never a path)."""
+    from ksquery.questions import queries_dir
+
+    if not re.fullmatch(r"\w{1,100}", text):
+        return None
+    path = queries_dir() / f"{text}.sql"
+    try:
+        return path if path.is_file() else None
+    except OSError:
+        return None
+
+
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "ask":
-        from ksquery.questions import queries_dir
-
-        named_id = (queries_dir() / f"{' '.join(args.text).strip()}.sql").is_file()
+        named_id = _named_file(" ".join(args.text).strip()) is not None
         prefetch("ksquery.questions", *(() if named_id else ("ksquery.ask",)))
     elif args.command in _PREFETCH:
         prefetch(*_PREFETCH[args.command])
@@ -230,11 +274,30 @@ def _width() -> int:
     return shutil.get_terminal_size((100, 24)).columns
 
 
-def _emit(result: engine.Result, fmt: str, chart: bool = False, out: str | None = None) -> None:
+def _print_rendered(text: str, fmt: str) -> None:
+    """Print rendered output. What reaches a terminal is made printable; csv piped to another
+    program keeps its raw values (json is escaped losslessly either way)."""
+    if fmt not in ("csv", "excel-csv") or sys.stdout.isatty():
+        text = output.terminal_text(text, fmt)
+    print(text)
+
+
+def _emit(
+    result: engine.Result,
+    fmt: str,
+    chart: bool = False,
+    out: str | None = None,
+    catalog: Catalog | None = None,
+    force: bool = False,
+) -> None:
     if fmt == "xlsx" and not out:
         raise KsqueryError("xlsx kräver --out FIL.xlsx")
     if out:
-        path = Path(out)
+        if catalog is None:
+            raise TypeError("an export needs the catalog to know what it must not overwrite")
+        from ksquery.exports import safe_target
+
+        path = safe_target(out, catalog, force)
         try:
             if fmt == "xlsx":
                 output.write_xlsx(result, path)
@@ -243,16 +306,43 @@ def _emit(result: engine.Result, fmt: str, chart: bool = False, out: str | None 
                 path.write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
         except OSError as err:
             raise KsqueryError(f"kunde inte skriva {safe(out)}: {os_reason(err)}") from None
-        print(f"skrev {out}", file=sys.stderr)
+        print(f"skrev {safe(out)}", file=sys.stderr)
     else:
-        print(output.render(result, fmt, width=_width(), max_rows=None))
+        _print_rendered(output.render(result, fmt, width=_width(), max_rows=None), fmt)
     if chart and fmt == "table":
         print()
-        print(output.chart(result, width=_width()))
+        print(safe(output.chart(result, width=_width())))
+
+
+def _read_limited(stream, what: str) -> str:
+    """At most MAX_QUERY_BYTES of a stream: /dev/zero or a runaway pipe is not a query."""
+    text = stream.read(MAX_QUERY_BYTES + 1)
+    if len(text) > MAX_QUERY_BYTES:
+        raise KsqueryError(f"{what} är för lång (högst {MAX_QUERY_BYTES // 1000} kB)")
+    return text
+
+
+def _query_file(name: str) -> Path:
+    """A query file that is a regular file of sane size; raise QuestionError in Swedish."""
+    path = Path(name)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise QuestionError(f"{name}: filen finns inte") from None
+    except OSError as err:
+        raise QuestionError(f"{name}: kan inte läsas ({os_reason(err)})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise QuestionError(f"{name}: inte en vanlig fil (en katalog, enhet eller rörledning)")
+    if info.st_size > MAX_QUERY_BYTES:
+        raise QuestionError(
+            f"{name}: filen är för stor för en fråga ({info.st_size} byte, "
+            f"högst {MAX_QUERY_BYTES // 1000} kB)"
+        )
+    return path
 
 
 def _sql(catalog: Catalog, args: argparse.Namespace) -> int:
-    text = sys.stdin.read() if args.query == "-" else args.query
+    text = _read_limited(sys.stdin, "SQL från stdin") if args.query == "-" else args.query
     result = engine.run(catalog, text, parse_params(args.param) or None, timeout=args.timeout)
     _emit(result, args.format, args.chart)
     return EXIT_OK
@@ -262,17 +352,31 @@ def _ask(catalog: Catalog, args: argparse.Namespace) -> int:
     from ksquery import questions
 
     text = " ".join(args.text).strip()
+    if not text:
+        raise QuestionError("frågan är tom", 'skriv t.ex. ksquery ask "investeringar per år"')
     given = parse_params(args.param)
-    path = questions.queries_dir() / f"{text}.sql"
-    if re.fullmatch(r"\w+", text) and path.is_file():
+    if args.out:  # refuse a bad target before the question runs
+        from ksquery.exports import safe_target
+
+        safe_target(args.out, catalog, args.force)
+    path = _named_file(text)
+    if path is not None:
         result = questions.run(catalog, questions.parse_file(path), given, timeout=args.timeout)
     else:
         from ksquery import ask
 
-        result = ask.answer(catalog, questions.load_all(), text, given, timeout=args.timeout)
+        named = questions.load_all()
+        known = {p.name for q in named.values() for p in q.params}
+        unknown = sorted(set(given) - known)
+        if unknown:
+            raise ParamError(
+                f"ingen fråga har parametern '{safe(unknown[0])}'",
+                "parametrar: " + ", ".join(sorted(known)),
+            )
+        result = ask.answer(catalog, named, text, given, timeout=args.timeout)
         for note in result.notes:  # how the question was read: a message, not data
             print(safe(note), file=sys.stderr)
-    _emit(result, args.format, args.chart, args.out)
+    _emit(result, args.format, args.chart, args.out, catalog, args.force)
     return EXIT_OK
 
 
@@ -284,6 +388,9 @@ def _run(catalog: Catalog, args: argparse.Namespace) -> int:
     if args.format == "xlsx" and out_dir is None:
         raise KsqueryError("xlsx kräver --out KATALOG")
     if out_dir:
+        from ksquery.exports import check_folder
+
+        check_folder(out_dir, catalog)  # never into the data or the questions, also via .. or links
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
         except OSError as err:
@@ -295,7 +402,7 @@ def _run(catalog: Catalog, args: argparse.Namespace) -> int:
     parsed: list[tuple[str, Any]] = []
     for name in args.files:
         try:
-            parsed.append((name, questions.parse_file(Path(name))))
+            parsed.append((name, questions.parse_file(_query_file(name))))
         except KsqueryError as err:
             parsed.append((name, err))
     for _name, question in parsed:
@@ -318,10 +425,15 @@ def _run(catalog: Catalog, args: argparse.Namespace) -> int:
         stem = Path(name).stem
         if out_dir:
             ext = {"table": "txt", "md": "md"}.get(args.format, args.format)
-            _emit(result, args.format, out=str(out_dir / f"{stem}.{ext}"))
+            target = str(out_dir / f"{stem}.{ext}")
+            try:
+                _emit(result, args.format, out=target, catalog=catalog, force=args.force)
+            except KsqueryError as err:  # e.g. the file exists: the other files still run
+                failures += 1
+                _error(err)
         elif args.format == "json":
             data = json.loads(output.to_json(result))
-            print(json.dumps({"file": name, **data}, ensure_ascii=False))
+            print(output.json_text({"file": name, **data}))
         else:
             if args.format == "table":
                 print(f"== {safe(name)} ==")

@@ -6,17 +6,26 @@ import hashlib
 import queue
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import duckdb
 
 from ksquery.catalog import Catalog, user_dir
-from ksquery.errors import Cancelled, QueryFailed
+from ksquery.errors import Cancelled, ParamError, QueryFailed, Rejected
 
 DEFAULT_TIMEOUT = 5.0
 # Bump when the validator's rules change so that cached verdicts on named questions expire.
-VALIDATOR_VERSION = "4"
+VALIDATOR_VERSION = "5"
+# A bound parameter is at most this big (characters, or elements and characters of a list):
+# the validator's size bounds count every parameter as this much (validate.VALUE_BOUND).
+MAX_PARAM_SIZE = 100_000
+# A result fetched whole is at most this many rows; a screen asks for the first rows and a count.
+MAX_RESULT_ROWS = 200_000
+FETCH_CHUNK = 10_000
+# A Swedish question longer than this is refused before any matching runs.
+MAX_QUESTION_CHARS = 2_000
 
 
 @dataclass(frozen=True)
@@ -53,6 +62,34 @@ def check(catalog: Catalog, sql: str):
     from ksquery.validate import validate  # imported here: cached named questions skip sqlglot
 
     return validate(sql, catalog.schema, catalog.con)
+
+
+def check_question(text: str) -> None:
+    """Raise Rejected when a Swedish question is too long to match within the time limit."""
+    if len(text) > MAX_QUESTION_CHARS:
+        raise Rejected(
+            f"frågan är för lång ({len(text)} tecken, högst {MAX_QUESTION_CHARS})",
+            "ställ en kortare fråga eller skriv SQL",
+        )
+
+
+def check_params(params: dict[str, Any] | None) -> None:
+    """Raise ParamError when a bound value is bigger than the validator's bounds assume."""
+    for name, value in (params or {}).items():
+        if _param_size(value) > MAX_PARAM_SIZE:
+            raise ParamError(
+                f"parametern {str(name)[:40]} är för stor (högst {MAX_PARAM_SIZE} tecken)"
+            )
+
+
+def _param_size(value: Any) -> int:
+    if isinstance(value, (str, bytes, bytearray)):
+        return len(value)
+    if isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return len(value) + sum(_param_size(v) for v in value)
+    return 8
 
 
 def check_cached(catalog: Catalog, sql: str) -> None:
@@ -128,25 +165,32 @@ def execute(
     max_rows: int | None = None,
     worker: Worker | None = None,
 ) -> Result:
-    """Run off the main thread so that a time limit or Ctrl-C can interrupt DuckDB at once."""
+    """Run off the main thread so that a time limit or Ctrl-C can interrupt DuckDB at once.
+
+    With `max_rows`, only the first rows are kept and the rest are counted in chunks, so memory
+    stays bounded whatever the result's size; when the time limit ends the count, the first
+    rows come back with a note. Without it, a result over MAX_RESULT_ROWS is refused.
+    """
+    check_params(params)
     box: dict[str, Any] = {}
     started = time.perf_counter()
     # A cursor per query: an interrupted call can never leave the shared connection busy.
     cursor = con.cursor()
     finished = threading.Event()
+    keep = MAX_RESULT_ROWS + 1 if max_rows is None else max_rows
 
     def work() -> None:
         try:
             cur = cursor.execute(sql, params or None)
             desc = cur.description or []
-            if max_rows is None:
-                rows = cur.fetchall()
-                total = len(rows)
-            else:
-                rows = cur.fetchmany(max_rows)
-                total = len(rows)
-                while len(chunk := cur.fetchmany(10_000)):
-                    total += len(chunk)
+            rows = cur.fetchmany(keep) if keep else []
+            box["first"] = (desc, rows)
+            total = len(rows)
+            if max_rows is None and total > MAX_RESULT_ROWS:
+                box["too_many"] = True
+                return
+            while len(rows) == keep and (chunk := len(cur.fetchmany(FETCH_CHUNK))):
+                total += chunk
             box["ok"] = (desc, rows, total)
         except BaseException as err:  # noqa: BLE001 - handed to the calling thread
             box["err"] = err
@@ -166,24 +210,113 @@ def execute(
         raise Cancelled("frågan avbröts (Ctrl-C)") from None
     if not done:
         _stop(cursor, finished)
+        if "first" in box and max_rows is not None:
+            desc, rows = box["first"]
+            return _result(desc, rows, None, sql, params, started).with_meta(
+                notes=(f"fler än {len(rows)} rader; alla hann inte räknas inom tidsgränsen",)
+            )
         raise Cancelled(
             f"frågan avbröts efter tidsgränsen {timeout:g} s",
             "höj gränsen med --timeout SEKUNDER eller .timeout SEKUNDER",
         )
     cursor.close()
+    if box.get("too_many"):
+        raise QueryFailed(
+            f"resultatet har fler än {MAX_RESULT_ROWS:,} rader".replace(",", " "),
+            "begränsa resultatet, t.ex. med WHERE, GROUP BY eller LIMIT",
+        )
     if "err" in box:
-        err = box["err"]
-        if isinstance(err, duckdb.InterruptException):
-            raise Cancelled("frågan avbröts") from None
-        if isinstance(err, duckdb.OutOfMemoryException):
-            raise QueryFailed(
-                "frågan behöver mer minne än gränsen tillåter",
-                "begränsa resultatet, t.ex. med WHERE eller LIMIT",
-            ) from None
-        if isinstance(err, duckdb.Error):
-            raise QueryFailed(_swedish(err), f"DuckDB: {_first_line(err)}") from None
-        raise QueryFailed(f"frågan misslyckades ({type(err).__name__})") from None
+        _raise(box["err"])
     desc, rows, total = box["ok"]
+    return _result(desc, rows, total, sql, params, started)
+
+
+def stream(
+    catalog: Catalog,
+    sql: str,
+    params: dict[str, Any] | None = None,
+    *,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    chunk_rows: int = FETCH_CHUNK,
+    validated: bool = False,
+) -> tuple[Result, Iterator[list[tuple]]]:
+    """Run `sql` and return its header (a Result without rows) and its rows chunk by chunk.
+
+    For csv and json of any size: memory holds one chunk. The time limit covers the whole
+    statement, fetching included; Ctrl-C or the limit interrupts DuckDB and raises Cancelled.
+    """
+    if not validated:
+        check(catalog, sql)
+    params = params or {}
+    check_params(params)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    worker = worker_for(catalog)
+    cursor = catalog.con.cursor()
+    started = time.perf_counter()
+    desc = _on_worker(
+        worker, cursor, lambda: cursor.execute(sql, params or None).description, deadline, timeout
+    )
+    header = _result(desc or [], [], None, sql, params, started)
+
+    def chunks() -> Iterator[list[tuple]]:
+        try:
+            while rows := _on_worker(
+                worker, cursor, lambda: cursor.fetchmany(chunk_rows), deadline, timeout
+            ):
+                yield rows
+        finally:
+            cursor.close()
+
+    return header, chunks()
+
+
+def _on_worker(worker: Worker, cursor, call, deadline: float | None, timeout: float | None):
+    """Run `call` on the query thread; interrupt it at the deadline or on Ctrl-C."""
+    box: dict[str, Any] = {}
+    finished = threading.Event()
+
+    def work() -> None:
+        try:
+            box["ok"] = call()
+        except BaseException as err:  # noqa: BLE001 - handed to the calling thread
+            box["err"] = err
+        finally:
+            finished.set()
+
+    worker.submit(work)
+    left = None if deadline is None else max(0.0, deadline - time.monotonic())
+    try:
+        done = finished.wait(left)
+    except KeyboardInterrupt:
+        _stop(cursor, finished)
+        raise Cancelled("frågan avbröts (Ctrl-C)") from None
+    if not done:
+        _stop(cursor, finished)
+        raise Cancelled(
+            f"frågan avbröts efter tidsgränsen {timeout:g} s",
+            "höj gränsen med --timeout SEKUNDER eller .timeout SEKUNDER",
+        )
+    if "err" in box:
+        cursor.close()
+        _raise(box["err"])
+    return box["ok"]
+
+
+def _raise(err: BaseException) -> None:
+    """DuckDB's error as the library's own, in Swedish."""
+    if isinstance(err, duckdb.InterruptException):
+        raise Cancelled("frågan avbröts") from None
+    if isinstance(err, duckdb.OutOfMemoryException):
+        raise QueryFailed(
+            "frågan behöver mer minne än gränsen tillåter",
+            "begränsa resultatet, t.ex. med WHERE eller LIMIT",
+        ) from None
+    if isinstance(err, duckdb.Error):
+        raise QueryFailed(_swedish(err), f"DuckDB: {_first_line(err)}") from None
+    raise QueryFailed(f"frågan misslyckades ({type(err).__name__})") from None
+
+
+def _result(desc, rows, total, sql, params, started) -> Result:
     return Result(
         columns=tuple(d[0] for d in desc),
         types=tuple(str(d[1]) for d in desc),

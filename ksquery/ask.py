@@ -68,6 +68,18 @@ CHART_WORDS = ("diagram", "graf", "rita", "chart")
 THRESHOLD = 62.0
 
 
+def _number_columns(catalog: Catalog) -> list[str]:
+    """Numeric columns the semantic model names with words (levels of a scale and the like)."""
+    model = semantic.load(catalog)
+    return list(dict.fromkeys(c for tm in model.tables.values() for c in tm.numbers))
+
+
+def _selects_amount(catalog: Catalog, q: questions.Question) -> bool:
+    """Whether a named question's SQL reads a measure that is an amount (has a unit)."""
+    model = semantic.load(catalog)
+    return any(tm.measure and tm.unit and tm.measure in q.sql for tm in model.tables.values())
+
+
 def wants_chart(text: str) -> bool:
     """True for follow-ups like 'visa som diagram'."""
     low = text.lower()
@@ -80,13 +92,16 @@ class Extracted:
     span: tuple[int, int] | None = None
     threshold: int | None = None  # lower bound ("minst 6")
     maximum: int | None = None  # upper bound ("under 4" → 3)
-    attribute_bounds: dict[str, tuple[int, int]] = field(default_factory=dict)  # sannolikhet 3
+    # a numeric column named with a level ("<column> 3"): column -> (low, high)
+    attribute_bounds: dict[str, tuple[int, int]] = field(default_factory=dict)
     entities: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, column) -> value
     strength: dict[str, float] = field(default_factory=dict)  # value -> share of its name named
     rest: str = ""
     stems: frozenset[str] = frozenset()  # of the whole text, computed once for every question
     words: frozenset[str] = frozenset()
     change: bool = False  # the text asks about a change (ökar, minskar, förändring …)
+    defaulted: frozenset[tuple[str, str]] = frozenset()  # columns the model gives a default
+    tables_named: frozenset[str] = frozenset()  # numeric columns of the tables the text names
 
 
 @dataclass
@@ -104,7 +119,7 @@ def extract(catalog: Catalog, text: str) -> Extracted:
     """Read years, spans, thresholds and table entities from Swedish text."""
     low = text.lower().replace("\u2013", "-").replace("\u2014", "-").replace("\u2212", "-")
     ex = Extracted()
-    budget_year = int(catalog.dictionary.meta.get("budget_year", 2025))
+    budget_year = semantic.load(catalog).budget_year
     if m := re.search(r"\b(20\d\d)\s*(?:-|till|t\.o\.m\.?)\s*(20\d\d)\b", low):
         ex.span = (int(m.group(1)), int(m.group(2)))
     elif m := re.search(r"\bmellan\s+(20\d\d)\s+och\s+(20\d\d)\b", low):
@@ -112,14 +127,15 @@ def extract(catalog: Catalog, text: str) -> Extracted:
     elif m := re.search(r"\bfrån\s+(20\d\d)\s+till\s+(20\d\d)\b", low):
         ex.span = (int(m.group(1)), int(m.group(2)))
     ex.years = [int(y) for y in re.findall(r"(?<![\d,.])(20\d\d)(?![\d,])", low)]
-    if re.search(r"\bnästa år\b", low):
-        ex.years.append(budget_year + 1)
-    if re.search(r"\b(i år|innevarande år|budgetåret)\b", low):
-        ex.years.append(budget_year)
-    if re.search(r"\bförra året\b|\bföregående år\b", low) and not ex.years:
-        ex.years.append(budget_year - 1)
+    if budget_year is not None:  # without one, relative years stay unread
+        if re.search(r"\bnästa år\b", low):
+            ex.years.append(budget_year + 1)
+        if re.search(r"\b(i år|innevarande år|budgetåret)\b", low):
+            ex.years.append(budget_year)
+        if re.search(r"\bförra året\b|\bföregående år\b", low) and not ex.years:
+            ex.years.append(budget_year - 1)
     ex.threshold, ex.maximum = _bounds(low)
-    for attribute in ("sannolikhet", "väsentlighet"):
+    for attribute in _number_columns(catalog):
         if m := re.search(rf"{attribute}(?:en)?\s*(?:=|på|är|lika med)?\s*{_NUM}\b", low):
             raw = m.group(1)
             level = int(raw) if raw.isdigit() else NUMBER_WORDS[raw]
@@ -131,6 +147,12 @@ def extract(catalog: Catalog, text: str) -> Extracted:
     ex.stems = frozenset(stems(low))
     ex.words = frozenset(words(low))
     ex.change = bool(CHANGE_WORDS & ex.words)
+    model = semantic.load(catalog)
+    ex.defaulted = frozenset((t, c) for t, tm in model.tables.items() for c in tm.defaults)
+    said = {semantic.norm(w) for w in ex.words}
+    ex.tables_named = frozenset(
+        c for tm in model.tables.values() if semantic.norm(tm.name) in said for c in tm.numbers
+    )
     return ex
 
 
@@ -144,7 +166,7 @@ _BOUNDS = [
     (rf"\b{_NUM}\s+eller\s+(?:mindre|lägre|under)", "max", 0),
     (rf"(?:<|under|lägre än|mindre än)\s*{_NUM}\b", "max", -1),
     (
-        rf"(?:värde|riskvärde|riskvärdet)\s*(?:=|på|är|lika med)?\s*{_NUM}\b(?!\s*(?:eller|och))",
+        rf"(?:\w*värde|\w*värdet)\s*(?:=|på|är|lika med)?\s*{_NUM}\b(?!\s*(?:eller|och))",
         "exact",
         0,
     ),
@@ -343,7 +365,7 @@ def _fill(q: questions.Question, ex: Extracted) -> tuple[dict[str, Any], float]:
             p.type == "text"
             and source
             and "{" + p.name + "}" in q.title
-            and p.name not in ("enhet",)
+            and source not in ex.defaulted
         ):
             # a question about one specific thing, but the text names none (or another kind)
             bonus -= 30 if ex.entities else 12
@@ -365,9 +387,9 @@ def _fill(q: questions.Question, ex: Extracted) -> tuple[dict[str, Any], float]:
     for attribute, (low, high) in ex.attribute_bounds.items():
         if {f"min_{attribute}", f"max_{attribute}"} <= names:
             params[f"min_{attribute}"], params[f"max_{attribute}"] = low, high
-            # a filter on risks when the text asks for risks; "vad innebär väsentlighet 4"
+            # a filter on rows when the text names their table; "vad innebär <column> 4"
             # asks what the level means
-            bonus += 20 if "risk" in ex.stems else 0
+            bonus += 20 if attribute in ex.tables_named else 0
     for bound, prefix in ((ex.threshold, "min"), (ex.maximum, "max")):
         target = next((p.name for p in q.params if p.name.startswith(prefix)), None)
         if bound is not None and target:
@@ -463,8 +485,8 @@ def interpret(
         params, bonus = _fill(q, ex)
         score = _score_text(core, q) + bonus - penalty
         if money:  # "hur mycket …", "kostar": the answer is an amount
-            score += 10 if "belopp_tkr" in q.sql else -10
-        if q.id == "drift_forandring":
+            score += 10 if _selects_amount(catalog, q) else -10
+        if CHANGE_WORDS & set(words(q.title)):
             score += 20 if change else -10
         named_values = set(ex.entities.values())
         readings.append(Reading(q, params, score, any(v in named_values for v in params.values())))
@@ -523,6 +545,7 @@ def answer(
             f"frågan är för lång ({len(text)} tecken, högst {MAX_QUESTION})",
             "ställ en kortare fråga eller skriv SQL",
         )
+    model = semantic.load(catalog)  # first: it adds the data set's own words
     if context and _is_follow_up(text):
         if context.get("text"):
             text = _merge_follow_up(str(context["text"]), text)
@@ -533,7 +556,6 @@ def answer(
                 result = questions.run(catalog, follow.question, follow.params, timeout=timeout)
                 shown = ", ".join(f"{k} = {v}" for k, v in result.params.items())
                 return result.with_meta(notes=(f"Tolkat som: {result.title} ({shown})",))
-    model = semantic.load(catalog)
     textual = plan_mod.is_textual(text)
     if textual:
         hits = search(catalog, text)

@@ -15,7 +15,7 @@ from typing import Any
 
 from ksquery import engine
 from ksquery.catalog import Catalog
-from ksquery.swedish import fold, stem
+from ksquery.swedish import fold, stem, use_words
 
 MAX_PHRASE = 5  # longest phrase, in words, looked up as one unit
 
@@ -103,6 +103,7 @@ def _strs(items: Any) -> tuple[str, ...]:
 def _build(catalog: Catalog) -> Model:
     raw = catalog.dictionary.semantic or {}
     meta = catalog.dictionary.meta
+    use_words(dict(raw.get("synonyms") or {}), dict(raw.get("abbreviations") or {}))
     budget_year = int(meta["budget_year"]) if "budget_year" in meta else None
     lexicon: dict[tuple[str, ...], list[Sense]] = {}
     values: dict[tuple[str, str], list[str]] = {}

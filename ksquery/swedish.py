@@ -28,16 +28,12 @@ av till och eller att har hade ska skall kan visa ge lista mig oss en ett står 
 läggs blir alla all totalt går gå satsas avsätts budgeteras kostar planeras får fick ges tack
 snabbfråga alltså total totala""".split()
 )
+# Other words for a word: generic Swedish here; a data set adds its own (abbreviations such as
+# its units' short names) from `[semantic] synonyms` in its dictionary, through use_words().
 SYNONYMS = {
-    "anslag": "kommunbidrag",
-    "ks": "kommunstyrelsen",
     "åtgärd": "kontroll",
     "åtgärder": "kontroller",
-    "expl": "exploateringsenheten",
-    "exploatering": "exploateringsenheten",
-    "invest": "investering",
     "kostnad": "kostnader",
-    "riskerna": "risker",
 }
 _STEMS: dict[str, str] = {}  # word -> stem, preloaded from the on-disk index
 
@@ -65,14 +61,20 @@ def stem(word: str) -> str:
     return found
 
 
-# Abbreviations people type in a hurry, expanded before the text is split into words.
-ABBREVIATIONS = [
-    (re.compile(r"\bexpl\.?\s*enhet\w*|\bexploateringens\b"), "exploateringsenheten"),
-    (re.compile(r"\bklk\b"), "kommunledningskontoret"),
-    (re.compile(r"\bikp\b"), "internkontrollplan"),
-    (re.compile(r"\bkansli(?:-)? och hr\b(?!-)"), "kansli- och hr-avdelningen"),
-    (re.compile(r"\bit och kommunikation\b(?!s)"), "it- och kommunikationsavdelningen"),
-]
+# Abbreviations people type in a hurry, expanded before the text is split into words; a data set
+# declares its own in `[semantic] abbreviations` (pattern -> full form).
+ABBREVIATIONS: list[tuple[re.Pattern, str]] = []
+
+
+def use_words(synonyms: dict[str, str], abbreviations: dict[str, str]) -> None:
+    """Add a data set's own synonyms and abbreviations (from its dictionary)."""
+    SYNONYMS.update(synonyms)
+    known = {p.pattern for p, _ in ABBREVIATIONS}
+    ABBREVIATIONS.extend(
+        (re.compile(pattern), full)
+        for pattern, full in abbreviations.items()
+        if pattern not in known
+    )
 
 
 def words(text: str) -> list[str]:

@@ -57,13 +57,16 @@ def test_counts(catalog, text, count):
 
 def test_money_questions_take_amounts(catalog):
     result = answer(catalog, "hur mycket läggs på IT-infrastruktur per år")
-    assert result.question == "investering" and result.params["post"] == "IT-Infrastruktur"
+    assert "IT-Infrastruktur" in result.params.values()
+    years = result.columns.index("år")
+    assert [row[years] for row in result.rows] == [2024, 2025, 2026, 2027, 2028, 2029]
+    assert all(isinstance(row[-1], int) for row in result.rows)  # amounts, not a count
 
 
 def test_other_names_for_the_same_unit(catalog):
+    # a question about what a unit will do is answered from the document's own words
     result = answer(catalog, "Vad ska IT-avdelningen fokusera på 2025?")
-    assert result.question == "organisationsenhet"
-    assert result.params["namn"] == "IT- och kommunikationsavdelningen"
+    assert "IT- och kommunikationsavdelningen" in str(result.rows[0])
     assert answer(catalog, "Vilka utredningar samordnar IT-avdelningen?").question == (
         "utredningar_for_samordnare"
     )

@@ -333,8 +333,8 @@ def bench_batch(report: Report, catalog, named, env, reps: int, inproc_reps: int
             f"{sum(1 for f in files if f.name.startswith('plain'))} plain SQL)"
         )
         out = work / "out"
-        argv200 = [KSQUERY, "run", *map(str, files), "--format", "csv", "--out", str(out)]
-        argv1 = [KSQUERY, "run", str(files[0]), "--format", "csv", "--out", str(out)]
+        argv200 = [KSQUERY, "run", *map(str, files), "--format", "csv", "--out", str(out), "--force"]
+        argv1 = [KSQUERY, "run", str(files[0]), "--format", "csv", "--out", str(out), "--force"]
         cold, cold_rss = run_timed(argv200, env=env)  # validates each new SQL text once
         report.line(
             f"  warm-up run of 200 (validates and caches each distinct SQL text): "

@@ -26,7 +26,6 @@ from ksquery.errors import NoAnswer, ParamError
 from ksquery.search import documents, search
 from ksquery.swedish import (
     NUMBER_WORDS,
-    SYNONYMS,
     known_stems,
     remember_stems,
     stem,
@@ -548,7 +547,8 @@ def answer(
     model = semantic.load(catalog)  # first: it adds the data set's own words
     if context and _is_follow_up(text):
         if context.get("text"):
-            text = _merge_follow_up(str(context["text"]), text)
+            rest = FOLLOW_OPENER.sub("", text.lower().strip()).strip(" ?.!")
+            text = plan_mod.merge_follow_up(model, str(context["text"]), rest)
         elif context.get("question") in named:
             # 'och 2027?' after a named question: the same question with the new values
             follow = _follow_up(catalog, named, text, extract(catalog, text), context, "")
@@ -558,24 +558,21 @@ def answer(
                 return result.with_meta(notes=(f"Tolkat som: {result.title} ({shown})",))
     textual = plan_mod.is_textual(text)
     if textual:
-        hits = search(catalog, text)
+        hits = search(catalog, plan_mod.canonical(model, text))
         if hits is not None:
             return hits
-    if not textual:
-        # a curated named question wins when it explains every word and takes every value
-        preset = _named(catalog, named, text, given, timeout, context, None, model)
-        if preset is not None:
-            return preset
+    # a curated named question wins when it explains every word and takes every value; after a
+    # why-question the text search found nothing for, it may still show the amounts asked about
+    preset = _preset(catalog, named, model, text, given, timeout, context, textual)
+    if preset is not None:
+        return preset
     read = plan_mod.parse(model, text)
     if isinstance(read, plan_mod.Plan):
         return _run_plan(catalog, model, read, text, timeout)
-    fallback = _named(catalog, named, text, given, timeout, context, read)
-    if fallback is not None:
-        return fallback
     if not textual and QUESTION_WORD.match(text):
         # "när ska …", "vad innebär …": the document's words may answer what the tables cannot;
         # the search itself declines when the text never mentions what is asked about
-        hits = search(catalog, text)
+        hits = search(catalog, plan_mod.canonical(model, text))
         if hits is not None:
             return hits
     raise NoAnswer(_decline_message(read, text), _nearest(catalog, named, text, context))
@@ -594,16 +591,6 @@ def _is_follow_up(text: str) -> bool:
 
 
 FOLLOW_OPENER = re.compile(r"^(och|samma|än|hur är det med|men|då|hur blir det|vad blir det|för)\b")
-
-
-def _merge_follow_up(previous: str, text: str) -> str:
-    """'och 2027?' after 'kommunbidrag 2026 för KS': the earlier question with the new parts;
-    new years replace the old ones."""
-    rest = FOLLOW_OPENER.sub("", text.lower().strip()).strip(" ?.!")
-    rest = re.sub(r"^(för|med|i)\b", "", rest).strip()
-    if re.search(r"\b(19|20)\d\d\b", rest):
-        previous = re.sub(r"\b(19|20)\d\d\b(\s*(-|–|till|och)\s*\b(19|20)\d\d\b)?", "", previous)
-    return f"{previous} {rest}".strip()
 
 
 def _run_plan(
@@ -640,16 +627,6 @@ def _nearest(catalog, named, text: str, context) -> str:
     return "skriv .questions (eller ksquery questions) för att se alla frågor"
 
 
-def _covered(read: plan_mod.Decline, q: questions.Question, params: dict[str, Any]) -> bool:
-    """Whether a named question explains every word the composer could not."""
-    vocabulary = {semantic.norm(w) for phrase in _phrases(q) for w in phrase.split()}
-    vocabulary |= {semantic.norm(w) for v in params.values() for w in words(str(v))}
-    vocabulary |= {semantic.norm(w) for w in words(q.title + " " + q.description)}
-    return all(
-        any(semantic.norm(w) in vocabulary for w in words(word)) for word in read.words
-    ) and bool(read.words)
-
-
 # Operator words a preset must explain too: "inte", "största", "andel" change the question.
 _MEANINGFUL_OPS = {
     "rank",
@@ -664,14 +641,24 @@ _MEANINGFUL_OPS = {
     "per",
 }
 _PASSIVE = {"filler", "op"}
+_COMPOSED_OPS = {"rank", "agg", "share", "change", "first", "compare"}
 
 
 def _explains(
-    model: semantic.Model, text: str, q: questions.Question, params: dict[str, Any]
+    model: semantic.Model,
+    text: str,
+    q: questions.Question,
+    params: dict[str, Any],
+    composed_ok: set[str] | frozenset[str] = frozenset(),
 ) -> bool:
     """Whether a named question with these values explains every word and number of the text."""
-    if {p.name for p in q.params} - set(params):
-        return False  # a default would narrow the answer without the text asking for it
+    for p in q.params:
+        if p.name in params or composed_ok:
+            continue  # after a why-question the defaults only place the amounts asked about
+        source = _param_source(p)
+        table = model.tables.get(source[0]) if source else None
+        if not (table and source and source[1] in table.defaults):
+            return False  # a default would narrow the answer without the text asking for it
     # what the question is called (title, aliases, id) must name its operators ("andel",
     # "inte", "största"); its description may explain the other words
     called = {semantic.norm(w) for phrase in _phrases(q) for w in phrase.split()}
@@ -696,6 +683,8 @@ def _explains(
         digits = [int(t) for t in semantic.tokens(item.text) if t.isdigit()]
         if any(not has_number(d) and str(d) not in q.title for d in digits):
             return False
+        if ops & (_COMPOSED_OPS - composed_ok):
+            return False  # a ranking, sum, share or change: the composer's plan answers exactly
         known = called if ops & _MEANINGFUL_OPS and kinds <= _PASSIVE else vocabulary
         if kinds <= _PASSIVE and not (ops & _MEANINGFUL_OPS):
             continue
@@ -706,36 +695,22 @@ def _explains(
     return True
 
 
-def _named(catalog, named, text, given, timeout, context, read, model=None) -> engine.Result | None:
-    """A curated named question: as a preset when it explains the whole text (`model` given),
-    or when it explains every word the composer could not (`read`)."""
-    low = text.lower()
+def _preset(
+    catalog, named, model, text, given, timeout, context, textual: bool = False
+) -> engine.Result | None:
+    """A curated named question, when it explains every word of the text and takes every value
+    from it; None otherwise (the composer or the text search answers)."""
     readings = interpret(catalog, named, text, context)
-    searchy = any(t in low for t in SEARCH_TRIGGERS)
     best = readings[0] if readings else None
-    counting_match = re.search(
-        r"\b(?:hur många|antal(?:et)?)\s+(?:av\s+)?(?:de\s+)?([\wåäö-]+)", low
-    )
-    counting = counting_match is not None
-    if counting_match is not None and not searchy:
-        count = _count_question(catalog, text)
-        if count is not None:
-            return count
-        # Count what the text counts: "hur många risker …" takes a question about risks.
-        noun = stem(SYNONYMS.get(counting_match.group(1), counting_match.group(1)))
-        about = [r for r in readings if any(noun in p.split() for p in _phrases(r.question))]
-        if about:
-            best = about[0]
-    # "berätta om risken Cyberhot" reads like a text search, but names a thing a question covers
-    prefer_text = searchy and best is not None and best.score < 90 and not best.names_a_thing
     if (
         best is not None
         and best.score >= THRESHOLD
-        and not prefer_text
-        and (
-            _explains(model, text, best.question, best.params)
-            if model is not None
-            else _covered(read, best.question, best.params)
+        and _explains(
+            model,
+            plan_mod.without_text_words(text) if textual else text,
+            best.question,
+            best.params,
+            composed_ok={"change"} if textual else set(),
         )
     ):
         params = {**best.params, **given}
@@ -747,16 +722,6 @@ def _named(catalog, named, text, given, timeout, context, read, model=None) -> e
                 f"dokumentet har inget svar: {err} ({best.question.heading(_with_defaults(best))})",
                 err.hint,
             ) from None
-        if counting and " per " not in best.question.title.lower():
-            # "hur många risker accepteras?": the number of rows the matching question lists
-            return result.with_meta(
-                columns=("antal",),
-                types=("BIGINT",),
-                rows=[(result.row_count,)],
-                total_rows=1,
-                title=f"Antal: {result.title}",
-                notes=(f"Tolkat som: antal rader i {result.title}",),
-            )
         shown = ", ".join(f"{k} = {v}" for k, v in result.params.items())
         notes = [f"Tolkat som: {result.title}" + (f" ({shown})" if shown else "")]
         close = [r for r in readings[1:4] if r.score >= best.score - 8 and r.score >= THRESHOLD]
@@ -784,32 +749,3 @@ def last_context(result: engine.Result) -> dict | None:
     if not result.question:
         return None
     return {"question": result.question, "params": dict(result.params)}
-
-
-def _count_question(catalog: Catalog, text: str) -> engine.Result | None:
-    """'hur många risker finns det (i risk- och väsentlighetsanalysen)?' -> count(*) of the table
-    the text names, when every other word only describes that table (its name, aliases,
-    description or source); any other word is a filter for a named question to apply."""
-    low = text.lower()
-    if not re.search(r"\bhur många\b|\bantal\b", low):
-        return None
-    text_stems = [
-        s for s in stems(low) if s not in ("ant", "antal", "många", "fanns", "dokument", "budget")
-    ]
-    for name, table in catalog.tables.items():
-        names = {stem(name), *(stem(a) for a in table.aliases)}
-        if not any(
-            n in text_stems or any(fuzz.ratio(n, s) >= 90 for s in text_stems) for n in names
-        ):
-            continue
-        described = names | set(stems(" ".join((table.description, table.source, *table.aliases))))
-        if any(not _in(s, described) for s in text_stems):
-            return None  # a filter: a named question answers it
-        sql = f'SELECT count(*) AS antal FROM "{name}"'
-        result = engine.run(catalog, sql, timeout=5)
-        return result.with_meta(
-            title=f"Antal rader i {name}",
-            source=table.source,
-            notes=(f"Tolkat som: antal {name}",),
-        )
-    return None

@@ -77,12 +77,13 @@ _op("but", None, "men", "däremot", "fast")
 _op("than", None, "än", "jämfört med än")
 _op("year_word", None, "år", "året", "åren", "årsvis", "årligen", "per år", "budgetår", "årtal")
 _op("when", None, "när", "vilket år", "vilka år", "under vilket år", "vilket årtal")
+_op("howmuch", None, "hur mycket", "vad kostar", "hur mycket pengar", "hur stor summa")
 _op("than_row", None, "som", "som för", "som risken")
 # Questions about reasons, purposes and decisions are answered from the document's text.
 _TEXT = re.compile(
     r"^\s*(varför|hur ska|hur kommer|hur planerar|vad står|vad säger|"
     r"berätta|beskriv|förklara|vad handlar|vad ska .* användas|vad används|vad är syftet|"
-    r"vad gäller|på vilket sätt|vilka åtgärder|vad görs|vad ska göras|när antogs|när beslutade|"
+    r"vad gäller|på vilket sätt|vad ska göras|hur \w+s|när antogs|när beslutade|"
     r"vem beslutade|vad är målet|vad är fokus|vilket fokus|vad fokuserar|vad är uppdraget|"
     r"vad gör|vad ingår|hur hanteras|vad orsakar|vad beror)\b|\b(syfte|syftet|motivering|"
     r"motiveringen|anledning|anledningen|användas till|används till|beror på|orsaken|orsakar|"
@@ -101,7 +102,8 @@ FILLER = frozenset(
     tala säg berätta näst gärna snälla hej ok okej också även bara endast enbart just
     allihop sett nämns nämnda angivna angivet angett ligger ligga varav någon något några
     föreslog föreslagit föreslår föreslagits föreslås lämnat lämnade tog togs gäller gällde
-    handlar rör berör avser ser ut helt kom finns fått mkt upp""".split()
+    handlar rör berör avser ser ut helt kom finns fått mkt upp ingick ingår ingått används
+    använder användes""".split()
 ) | frozenset(norm(w) for w in NUMBER_WORDS if NUMBER_WORDS[w] > 1)
 _DIGITS = re.compile(r"^\d+$")
 _GROUPED = re.compile(r"(?<![\d,.])(\d{1,3})[ \u00a0\u202f](\d{3})(?![\d,])")
@@ -143,6 +145,7 @@ class Plan:
     by: str | None = None  # the numeric column a ranking or comparison uses
     whole: tuple[str, str] | None = None  # a share's whole when it is a named row
     decrease: bool = False  # "minskar mest": the most negative change first
+    show: tuple[str, ...] = ()  # columns the question names, shown beside the usual ones
 
     def as_dict(self) -> dict[str, Any]:
         """The plan for --format json."""
@@ -186,6 +189,17 @@ class _Item:
 
 
 # --- reading the text --------------------------------------------------------------------------
+
+
+_TEXT_WORDS = re.compile(
+    r"\b(varför|förklarar|förklaring|förklaringen|orsak|orsaken|orsakar|anledning|anledningen|"
+    r"motivering|motiveringen|syfte|syftet|beror på)\b"
+)
+
+
+def without_text_words(text: str) -> str:
+    """The question without the words that ask for reasons ('varför ökar X' -> 'ökar X')."""
+    return _TEXT_WORDS.sub(" ", text.lower())
 
 
 def is_textual(text: str) -> bool:
@@ -284,6 +298,7 @@ def _singles(model: Model) -> list[str]:
 _PRIORITY = {
     "value": 0,
     "partial": 10.5,
+    "parent": 9.5,
     "flag": 1,
     "relation": 2,
     "level": 3,
@@ -302,6 +317,9 @@ def _admissible(sense: Sense, table: str) -> bool:
     return sense.table in (None, table)
 
 
+_WEIGHT = {"dimension": 1, "partial": 1, "parent": 1}
+
+
 def choose_table(model: Model, items: list[_Item]) -> tuple[str | None, list[str]]:
     """The table whose reading leaves the fewest words unexplained, and those words."""
     candidates = {s.table for it in items for s in it.senses if s.table}
@@ -314,7 +332,11 @@ def choose_table(model: Model, items: list[_Item]) -> tuple[str | None, list[str
             and not any(_admissible(s, table) for s in it.senses)
             and it.senses != [Sense("number")]
         ]
-        own = sum(any(s.table == table for s in it.senses) for it in items)
+        # how firmly the words name this table: a value, measure or flag more than a column name
+        own = sum(
+            max((_WEIGHT.get(s.kind, 1) for s in it.senses if s.table == table), default=0)
+            for it in items
+        )
         named = [
             i
             for i, it in enumerate(items)
@@ -343,6 +365,35 @@ def parse(model: Model, text: str) -> Plan | Decline:
     return _Reader(model, model.tables[table], found).read()
 
 
+def merge_follow_up(model: Model, previous: str, addition: str) -> str:
+    """'och 2027?' or 'samma för expl' after a question: the earlier question with the new parts
+    in place of the old ones of the same kind (years, or values of the same column)."""
+    new = items(model, addition)
+    columns = {(s.table, s.column) for it in new for s in it.senses if s.kind == "value"}
+    years = any(_is_year(it) for it in new)
+    kept = []
+    for it in items(model, previous):
+        if years and (
+            _is_year(it)
+            or any(s.kind == "op" and s.column in ("between", "from", "to") for s in it.senses)
+        ):
+            continue
+        if any(s.kind == "value" and (s.table, s.column) in columns for s in it.senses):
+            continue
+        kept.append(it.text)
+    return " ".join([*kept, addition]).strip()
+
+
+def canonical(model: Model, text: str) -> str:
+    """The text with other names for a value replaced by the value's own name ('IT-avdelningen'
+    -> 'IT- och kommunikationsavdelningen'), for the text search."""
+    out = []
+    for it in items(model, text):
+        named = {s.value for s in it.senses if s.kind == "value"}
+        out.append(str(next(iter(named))) if len(named) == 1 else it.text)
+    return " ".join(out)
+
+
 def _is_year(item: _Item) -> bool:
     return item.number is not None and 1900 <= item.number <= 2100 and len(item.text) == 4
 
@@ -366,13 +417,23 @@ class _Reader:
         self.limit: int | None = None
         self.problems: list[str] = []
         self.dims_named: list[str] = []
+        self.parent: str | None = None
+        self.how_much = False
         self.decrease = False
         self.share_pos: int | None = None
 
     def sense(self, item: _Item) -> Sense:
         senses = [s for s in item.senses if _admissible(s, self.tm.name)]
         # a name found in several columns names the row itself first ('Reinvesteringar')
-        return min(senses, key=lambda s: (_PRIORITY[s.kind], s.column != self.tm.label))
+        typed = item.text.casefold()
+        return min(
+            senses,
+            key=lambda s: (
+                _PRIORITY[s.kind],
+                str(s.value).casefold() != typed,  # 'sannolikhet' is the scale, not 'Sannolik'
+                s.column != self.tm.label,
+            ),
+        )
 
     def read(self) -> Plan | Decline:
         items = self.items
@@ -404,13 +465,29 @@ class _Reader:
                             self.plan.answer = column
                     self.pending = None
                     continue
+            parent = next((s for s in senses if s.kind == "parent"), None)
+            if parent is not None and self._names_row(i + 1):
+                self.parent = parent.column
+                continue
+            if parent is not None and len(senses) > 1:
+                item = _Item(item.text, [s for s in item.senses if s.kind != "parent"])
             self.apply(self.sense(item), item, i)
         return self.finish()
+
+    def _names_row(self, i: int) -> bool:
+        if i >= len(self.items):
+            return False
+        return any(
+            s.kind in ("value", "partial") and s.table == self.tm.name and s.column == self.tm.label
+            for s in self.items[i].senses
+        )
 
     def apply(self, s: Sense, item: _Item, i: int) -> None:
         p = self.plan
         if s.kind in ("value", "partial"):
             column = s.column or ""
+            if self.parent and column == self.tm.label:
+                column, self.parent = self.parent, None  # "enheterna under KLK"
             if self.cmp and column == self.tm.label:
                 p.filters.append(
                     Filter(self.numeric or p.measure or "", "row", (s.value,), cmp=self.cmp, pos=i)
@@ -431,6 +508,9 @@ class _Reader:
             self.negate = False
         elif s.kind == "relation":
             rel = self.tm.relations[int(s.value)]
+            if not self.negate and any(f.op == "exists" and f.extra is rel for f in p.filters):
+                return  # the same relation named again: 'utan kontroll i internkontrollplanen'
+
             p.filters.append(Filter(s.column or "", "exists", negate=self.negate, extra=rel, pos=i))
             self.negate = False
         elif s.kind == "category":
@@ -460,6 +540,8 @@ class _Reader:
                 self.pending = None
             elif s.column:
                 self.dims_named.append(s.column)
+                if s.column not in p.show:
+                    p.show += (s.column,)  # "riskvärde välfärdsbrottslighet": show what is named
         elif s.kind == "time":
             spec = self.model.time_phrases[int(s.value)]
             self.span = [self._year_ref(spec.get("from")), self._year_ref(spec.get("to"))]
@@ -517,12 +599,27 @@ class _Reader:
             p.aggregate = p.aggregate or "compare"
         elif kind == "but":
             self.pending = "but"
-        elif kind == "year_word" and self.pending == "per" and self.tm.time:
-            p.group += (self.tm.time,)
+        elif (
+            kind == "year_word"
+            and self.tm.time
+            and (self.pending == "per" or item.text.startswith(("per", "årsvis", "årligen")))
+        ):
+            if self.tm.time not in p.group:
+                p.group += (self.tm.time,)
             self.pending = None
+        elif kind == "howmuch":
+            self.how_much = True
 
     def number(self, i: int, item: _Item) -> None:
         n = item.number
+        nxt = self.items[i + 1] if i + 1 < len(self.items) else None
+        unit = nxt is not None and any(s.column == "unit" for s in nxt.senses)
+        if n is None and unit and self.tm.unit:
+            # "118,5 mnkr": a decimal amount in a larger unit
+            scale = {"tkr": 1000, "kr": 1_000_000}.get(self.tm.unit, 1)
+            n = round(float(item.text.replace(",", ".")) * scale)
+            item = _Item(str(n), item.senses, n)
+            unit = False
         if n is None:
             self.problems.append(item.text)
             return
@@ -545,14 +642,13 @@ class _Reader:
             elif self.pending in ("to", "but"):
                 self.pending = None
             return
-        nxt = self.items[i + 1] if i + 1 < len(self.items) else None
         nxt_rank = nxt is not None and any(
             s.kind == "op" and s.column == "rank" for s in nxt.senses
         )
         if (prev_op and prev_op.column == "rank" and self.cmp is None) or nxt_rank:
             self.limit = n
             return
-        if nxt is not None and any(s.column == "unit" for s in nxt.senses) and self.tm.unit:
+        if unit and self.tm.unit:
             n *= {"tkr": 1000, "kr": 1_000_000}.get(self.tm.unit, 1)
         column = self.numeric or self._next_numeric(i) or self.plan.measure
         if column is None:
@@ -642,6 +738,21 @@ class _Reader:
                 p.defaults += (f"{column} = {value}",)
         if p.when and tm.time and not p.aggregate:
             p.aggregate = "first"
+        if p.aggregate == "avg" and p.group == (tm.time,):
+            p.group = ()  # "i snitt per år": the average over the years
+        if self.pending == "per" and tm.label and not p.group:
+            p.group = (tm.label,)  # "hur mycket läggs på varje"
+        if (
+            self.how_much
+            and not p.aggregate
+            and not p.group
+            and not p.rank
+            and tm.measure
+            and tm.levels
+            and not any(f.column == tm.label and f.op == "in" for f in p.filters)
+            and not self.values.get(tm.label)
+        ):
+            p.aggregate = "sum"  # "hur mycket investeras 2029": one amount, the total
         if p.rank and not p.answer and self.dims_named:
             named_dims = [d for d in self.dims_named if d not in self.values and d != tm.label]
             if named_dims:
@@ -822,7 +933,8 @@ def compile_plan(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
         )
 
     label = _col(tm.label) if tm.label else None
-    shown = [c for c in tm.show if c != p.measure]
+    shown = [c for c in (*tm.show, *p.show) if c != p.measure and c not in p.group]
+    shown = list(dict.fromkeys(shown))
     if p.answer and p.answer not in shown:
         shown.insert(0, p.answer)
     q: exp.Select

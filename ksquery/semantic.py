@@ -52,6 +52,7 @@ class TableModel:
     levels: dict | None = None
     scales: dict[str, str] = field(default_factory=dict)
     who: str | None = None
+    parent: str | None = None  # the column naming a row's parent ("enheter under X")
     separators: dict[str, str] = field(default_factory=dict)
     years: tuple[int, ...] = ()  # the years the table holds, read from the data
 
@@ -124,7 +125,11 @@ def _build(catalog: Catalog) -> Model:
             scale_words[(str(scale), int(level))] = str(word)
 
     tables: dict[str, TableModel] = {}
-    for name, spec in (raw.get("tables") or {}).items():
+    specs = dict(raw.get("tables") or {})
+    for name in catalog.tables:
+        if name not in specs:  # a table the model does not describe: read what the data shows
+            specs[name] = _default_spec(catalog, name)
+    for name, spec in specs.items():
         table = catalog.tables.get(name)
         if table is None:
             continue
@@ -149,6 +154,7 @@ def _build(catalog: Catalog) -> Model:
             levels=spec.get("levels"),
             scales={k: str(v) for k, v in (spec.get("scales") or {}).items()},
             who=spec.get("who"),
+            parent=(spec.get("parent") or {}).get("column"),
             separators=dict(table.entity_separators),
         )
         if tm.time:
@@ -173,6 +179,11 @@ def _build(catalog: Catalog) -> Model:
         for col, words in tm.dimensions.items():
             for w in (col, *words):
                 add(w, Sense("dimension", name, col))
+        for column in table.columns:  # every column may be asked for by name ("vilken metod")
+            for w in {column.name, column.name.replace("_", " ")}:
+                add(w, Sense("dimension", name, column.name))
+        for w in _strs((spec.get("parent") or {}).get("words")):
+            add(w, Sense("parent", name, tm.parent))
         for col, words in tm.flags.items():
             for w in words:
                 add(w, Sense("flag", name, col))
@@ -213,6 +224,35 @@ def _build(catalog: Catalog) -> Model:
         for w in _strs(phrase.get("words")):
             add(w, Sense("time", value=i))
     return Model(tables, lexicon, budget_year, time_phrases, values, scale_words)
+
+
+_NUMERIC = ("INTEGER", "BIGINT", "DOUBLE", "DECIMAL")
+
+
+def _default_spec(catalog: Catalog, name: str) -> dict:
+    """A semantic spec from the dictionary and the data alone, for a table `[semantic]` leaves
+    out: its name and aliases name it, its first entity (or text) column names a row, an integer
+    column whose values are all years is its time, and its last other number is its measure."""
+    table = catalog.tables[name]
+    roles = catalog.dictionary.meta.get("roles") or {}
+    provenance = {roles.get("line"), roles.get("section"), roles.get("source_table")}
+    columns = [c for c in table.columns if c.name not in provenance]
+    text = [c.name for c in columns if c.type == "VARCHAR"]
+    label = (table.entities or tuple(text) or (None,))[0]
+    time = None
+    for c in columns:
+        if c.type in ("INTEGER", "BIGINT"):
+            low, high = _rows(catalog, f'SELECT min("{c.name}"), max("{c.name}") FROM "{name}"')[0]
+            if low is not None and 1900 <= low <= high <= 2100:
+                time = c.name
+                break
+    numbers = [c.name for c in columns if c.type.startswith(_NUMERIC) and c.name != time]
+    spec: dict = {"words": [name], "label": label, "show": [c.name for c in columns]}
+    if time:
+        spec["time"] = time
+    if numbers:
+        spec["measure"] = {"column": numbers[-1]}
+    return spec
 
 
 def _rows(catalog: Catalog, sql: str) -> list[tuple]:

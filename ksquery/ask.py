@@ -596,7 +596,10 @@ FOLLOW_OPENER = re.compile(r"^(och|samma|än|hur är det med|men|då|hur blir de
 def _run_plan(
     catalog: Catalog, model: semantic.Model, read: plan_mod.Plan, text: str, timeout
 ) -> engine.Result:
-    sql, params = plan_mod.compile_plan(read, model)
+    try:
+        sql, params = plan_mod.compile_plan(read, model)
+    except plan_mod.NoPlan as err:
+        raise NoAnswer(f"det förstår jag inte: {err} »{text[:80]}«") from None
     result = engine.run(catalog, sql, params, timeout=timeout)
     table = catalog.tables[read.table]
     explained = plan_mod.explain(read, model)

@@ -37,7 +37,7 @@ _op("not", None, "aldrig", "inte har", "som saknar")
 _op("agg", "sum", "totalt", "sammanlagt", "summa", "summan", "tillsammans", "sammanräknat")
 _op("agg", "sum", "sammantaget", "totala", "total", "summerat", "summerade", "sammanlagda")
 _op("agg", "sum", "i summa", "i hela", "sammanlagd", "totalsumma", "totalsumman", "totalen")
-_op("agg", "count", "hur många", "antal", "antalet", "hur stort antal", "räkna")
+_op("agg", "count", "hur många", "antal", "antalet", "hur stort antal")
 _op("agg", "avg", "genomsnitt", "snitt", "medel", "medelvärde", "genomsnittlig", "genomsnittliga")
 _op("agg", "avg", "genomsnittet", "snittet", "medelvärdet", "i snitt", "i genomsnitt", "medeltal")
 _op("share", None, "andel", "andelen", "hur stor del", "procent", "procentuellt", "%", "del av")
@@ -49,6 +49,7 @@ _op("change", None, "ökade", "minskade", "utveckling", "utvecklingen", "förän
 _op("change", None, "minska", "förändra", "förändrades", "höjning", "sänkning")
 _op("per", None, "per", "varje", "för varje", "fördelat på", "uppdelat på", "fördelade på")
 _op("per", None, "fördelning", "fördelningen", "uppdelning", "uppdelat", "fördelat", "vardera")
+_op("per", None, "fördelas", "fördelade", "fördelar", "fördelas på", "fördelat per")
 _op("per", None, "i varje", "för respektive", "respektive", "för alla")
 _op("cmp", ">", "över", "mer än", "fler än", "högre än", "större än", ">", "överstiger")
 _op("cmp", ">", "mer", "fler", "högre", "större")
@@ -69,7 +70,8 @@ _op("year_rel", -1, "förra året", "föregående år", "fjolåret", "i fjol", "
 _op("first", None, "först", "första gången", "för första gången", "börjar", "tidigast")
 _op("compare", None, "jämför", "jämfört med", "jämförelse", "mot", "vs", "sida vid sida")
 _op("compare", None, "jämfört", "jämföra", "gentemot", "i förhållande till")
-_op("which", None, "vilken", "vilka", "vilket", "vem", "vilkas", "vems", "vilken av", "vilka av")
+_op("which", None, "vilken", "vilka", "vilket", "vilkas", "vilken av", "vilka av")
+_op("who", None, "vem", "vems", "vilka personer", "vem är det som", "vilken roll")
 _op("and", None, "och", "samt", "plus", "respektive och", "&", "o", "resp", "respektive")
 _op("agg", "sum", "ihop", "sammanlagt", "totalbelopp")
 _op("unit", 1000, "miljoner", "miljon", "mnkr", "mkr", "milj")
@@ -83,7 +85,8 @@ _op("than_row", None, "som", "som för", "som risken")
 _TEXT = re.compile(
     r"^\s*(varför|hur ska|hur kommer|hur planerar|vad står|vad säger|"
     r"berätta|beskriv|förklara|vad handlar|vad ska .* användas|vad används|vad är syftet|"
-    r"vad gäller|på vilket sätt|vad ska göras|hur \w+s|när antogs|när beslutade|"
+    r"vad gäller|på vilket sätt|vad ska göras|hur (?:kontrolleras|hanteras|följs|genomförs|görs|"
+    r"sker|fungerar|motiveras|finansieras|påverkas|säkerställs|arbetar)|när antogs|när beslutade|"
     r"vem beslutade|vad är målet|vad är fokus|vilket fokus|vad fokuserar|vad är uppdraget|"
     r"vad gör|vad ingår|hur hanteras|vad orsakar|vad beror)\b|\b(syfte|syftet|motivering|"
     r"motiveringen|anledning|anledningen|användas till|används till|beror på|orsaken|orsakar|"
@@ -229,6 +232,8 @@ def items(model: Model, text: str) -> list[_Item]:
             op = _OPS.get(" ".join(key))
             if op:
                 senses.insert(0, Sense("op", column=op[0], value=op[1]))
+            if n == 1 and key[0] in FILLER and all(s.kind == "partial" for s in senses):
+                senses = [Sense("filler")]  # 'gäller', 'ligger': a word of a name, not a name
             if senses:
                 found = _Item(" ".join(toks[i : i + n]), senses)
                 i += n
@@ -298,6 +303,7 @@ def _singles(model: Model) -> list[str]:
 _PRIORITY = {
     "value": 0,
     "partial": 10.5,
+    "owner": 11.5,
     "parent": 9.5,
     "flag": 1,
     "relation": 2,
@@ -595,6 +601,11 @@ class _Reader:
         elif kind == "year_rel":
             if self.model.budget_year is not None:
                 self.years.append(self.model.budget_year + int(arg))
+        elif kind == "who":
+            if self.tm.who:
+                p.answer = self.tm.who
+            else:
+                self.pending = "which"
         elif kind == "compare":
             p.aggregate = p.aggregate or "compare"
         elif kind == "but":
@@ -667,9 +678,7 @@ class _Reader:
         return None
 
     def _year_ref(self, ref: Any) -> int | None:
-        years = self.tm.years
-        if not years:
-            return None
+        years = self.tm.years or (None,)
         text = str(ref or "")
         m = re.match(r"^(budget_year|first|last)\s*([+-]\s*\d+)?$", text)
         if not m:
@@ -699,8 +708,13 @@ class _Reader:
                     years = [lo, hi]
                 else:
                     years = list(range(lo, hi + 1)) + years
+        if self.negate:
+            return Decline("det som ska uteslutas (inte, utan, saknar) passar inte", (), tm.name)
         if years and not tm.time:
-            return Decline(f"{tm.noun} har inga år", tuple(str(y) for y in years), tm.name)
+            about = self._year_ref(tm.year) if tm.year else None
+            if about is None or set(years) != {about}:
+                return Decline(f"{tm.noun} har inga år", tuple(str(y) for y in years), tm.name)
+            years = []  # "internkontrollplanen 2025": the year the table is about
         outside = [y for y in years + self.excluded_years if y not in tm.years]
         if outside:
             return Decline(
@@ -996,7 +1010,7 @@ def compile_plan(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
     elif agg == "share":
         part, base = _part_and_base(p)
         if not part:
-            raise _NoPlan("andelen av vad")
+            raise NoPlan("andelen av vad")
         # categories ("kostnader") and a named whole narrow the whole, not the part
         wholes = [f for f in base if f.op == "in" and f.default and not f.pos == -1]
         base = [f for f in base if f not in wholes]
@@ -1133,7 +1147,7 @@ def compile_plan(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
     return q.sql(dialect="duckdb"), bind.values
 
 
-class _NoPlan(Exception):
+class NoPlan(Exception):
     """The plan cannot be compiled (a question that names too little)."""
 
 

@@ -53,6 +53,7 @@ class TableModel:
     scales: dict[str, str] = field(default_factory=dict)
     who: str | None = None
     parent: str | None = None  # the column naming a row's parent ("enheter under X")
+    year: str | None = None  # the one year a table without a time column is about ("budget_year")
     separators: dict[str, str] = field(default_factory=dict)
     years: tuple[int, ...] = ()  # the years the table holds, read from the data
 
@@ -126,8 +127,11 @@ def _build(catalog: Catalog) -> Model:
 
     tables: dict[str, TableModel] = {}
     specs = dict(raw.get("tables") or {})
+    claims = ((catalog.dictionary.meta.get("roles") or {}).get("claims") or {}).get("table")
     for name in catalog.tables:
-        if name not in specs:  # a table the model does not describe: read what the data shows
+        if (
+            name not in specs and name != claims
+        ):  # a table the model does not describe: read what the data shows
             specs[name] = _default_spec(catalog, name)
     for name, spec in specs.items():
         table = catalog.tables.get(name)
@@ -155,6 +159,7 @@ def _build(catalog: Catalog) -> Model:
             scales={k: str(v) for k, v in (spec.get("scales") or {}).items()},
             who=spec.get("who"),
             parent=(spec.get("parent") or {}).get("column"),
+            year=spec.get("year"),
             separators=dict(table.entity_separators),
         )
         if tm.time:
@@ -180,7 +185,8 @@ def _build(catalog: Catalog) -> Model:
             for w in (col, *words):
                 add(w, Sense("dimension", name, col))
         for column in table.columns:  # every column may be asked for by name ("vilken metod")
-            for w in {column.name, column.name.replace("_", " ")}:
+            parts = [w for w in column.name.split("_") if len(w) > 3 and not w.isdigit()]
+            for w in {column.name, column.name.replace("_", " "), *parts[:1]}:
                 add(w, Sense("dimension", name, column.name))
         for w in _strs((spec.get("parent") or {}).get("words")):
             add(w, Sense("parent", name, tm.parent))
@@ -219,6 +225,8 @@ def _build(catalog: Catalog) -> Model:
                     add(w, Sense("value", name, col, value))
     for w in _strs(raw.get("filler")):
         add(w, Sense("filler"))
+    for w in _strs(raw.get("owner")):  # the document's own nämnd: a filter where it is a value
+        add(w, Sense("owner"))
     time_phrases = list(raw.get("time") or ())
     for i, phrase in enumerate(time_phrases):
         for w in _strs(phrase.get("words")):
@@ -237,8 +245,7 @@ def _default_spec(catalog: Catalog, name: str) -> dict:
     roles = catalog.dictionary.meta.get("roles") or {}
     provenance = {roles.get("line"), roles.get("section"), roles.get("source_table")}
     columns = [c for c in table.columns if c.name not in provenance]
-    text = [c.name for c in columns if c.type == "VARCHAR"]
-    label = (table.entities or tuple(text) or (None,))[0]
+    label = (table.entities or (None,))[0]  # values of long text columns would be noise
     time = None
     for c in columns:
         if c.type in ("INTEGER", "BIGINT"):
@@ -268,7 +275,7 @@ def _values(catalog: Catalog, table: str, column: str, separator: str | None) ->
     return sorted(out)
 
 
-_SHORT = 4
+_SHORT = 5  # shorter words ('följs', 'nere') name no one thing
 
 
 def _distinctive(found: list[str]) -> dict[str, str]:

@@ -561,12 +561,16 @@ def answer(
         hits = search(catalog, plan_mod.canonical(model, text))
         if hits is not None:
             return hits
-    # a curated named question wins when it explains every word and takes every value; after a
-    # why-question the text search found nothing for, it may still show the amounts asked about
+    read = plan_mod.parse(model, textual and plan_mod.without_text_words(text) or text)
+    if isinstance(read, plan_mod.Plan) and not textual:
+        return _run_plan(catalog, model, read, text, timeout)
+    # A curated named question when the plan cannot read the text and the named question
+    # explains every word and takes every value (a bag of shared words is not enough: the plan,
+    # which keeps word order and negation, comes first); after a why-question the text search
+    # found nothing for, it may show the amounts asked about.
     preset = _preset(catalog, named, model, text, given, timeout, context, textual)
     if preset is not None:
         return preset
-    read = plan_mod.parse(model, text)
     if isinstance(read, plan_mod.Plan):
         return _run_plan(catalog, model, read, text, timeout)
     if not textual and QUESTION_WORD.match(text):
@@ -680,7 +684,10 @@ def _explains(
                 return False
             continue
         if not item.senses:
-            return False  # a word nothing in the data or the grammar knows
+            # a word nothing in the data or the grammar knows, unless it names this question
+            if not any(semantic.norm(w) in called for w in semantic.tokens(item.text)):
+                return False
+            continue
         kinds = {s.kind for s in item.senses}
         ops = {s.column for s in item.senses if s.kind == "op"}
         digits = [int(t) for t in semantic.tokens(item.text) if t.isdigit()]

@@ -430,6 +430,10 @@ class _Reader:
 
     def sense(self, item: _Item) -> Sense:
         senses = [s for s in item.senses if _admissible(s, self.tm.name)]
+        level = (self.tm.levels or {}).get("column")
+        if any(s.kind == "op" for s in senses):
+            # 'totalt' is the sum operator before it is the name of the top level's rows
+            senses = [s for s in senses if not (s.kind == "category" and s.column == level)]
         # a name found in several columns names the row itself first ('Reinvesteringar')
         typed = item.text.casefold()
         return min(
@@ -826,6 +830,8 @@ def _level(p: Plan, tm: TableModel) -> str | None:
     names_rows = any(f.op == "in" and f.column == tm.label and not f.negate for f in p.filters)
     if names_rows and p.aggregate != "share":
         return None
+    if any(f.column == tm.levels.get("column") for f in p.filters):
+        return None  # the question names the level itself ("objekt", "kategorier")
     if p.aggregate == "share":
         return None if p.whole else order[-1]
     dims = [g for g in p.group if g != tm.time]

@@ -196,6 +196,9 @@ def _build(catalog: Catalog) -> Model:
         for i, rel in enumerate(tm.relations):
             for w in _strs(rel.get("words")):
                 add(w, Sense("relation", name, str(rel.get("key")), i))
+        if tm.levels and not kinds:  # "objekt", "kategorier": the rows of one level
+            for value in tm.levels.get("order") or ():
+                add(str(value), Sense("category", name, str(tm.levels["column"]), value))
         if kinds:
             for value, words in (kinds.get("values") or {}).items():
                 for w in (value, *_strs(words)):
@@ -283,10 +286,9 @@ def _distinctive(found: list[str]) -> dict[str, str]:
     Bälinge företagspark, 'e-arkiv' the inquiry about an e-archive."""
     owners: dict[str, set[str]] = {}
     for value in found:
-        words = [w for w in tokens(value) if len(w) > _SHORT and not w.isdigit()]
-        if len(words) < 2:
-            continue
-        for w in words:
+        if len(tokens(value)) < 2:
+            continue  # a one-word value is named whole
+        for w in (w for w in tokens(value) if len(w) > _SHORT and not w.isdigit()):
             owners.setdefault(norm(w), set()).add(value)
     out = {}
     for value in found:

@@ -21,7 +21,7 @@ def values(result):
 def test_a_new_thing_is_not_a_follow_up(catalog):
     first = answer(catalog, "Kommunbidrag per år")
     second = answer(catalog, "Bälinge företagspark 2025", ask.last_context(first))
-    assert second.question == "investering" and 14345 in values(second)
+    assert 14345 in values(second) and "Bälinge företagspark" in values(second)
     assert 118535 not in values(second)
 
 

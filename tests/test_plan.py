@@ -1,0 +1,236 @@
+"""The composed-question plan: what the parser reads, that every plan compiles to SQL the gate
+accepts, and that its answer equals a reference computed in Python from the table's rows, on the
+shipped data and on the generated next-year data set."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import gen_next_year
+import pytest
+from conftest import DATA
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ksquery import ask, engine, questions, semantic
+from ksquery import plan as plan_mod
+from ksquery.catalog import open_catalog
+from ksquery.errors import KsqueryError, NoAnswer
+
+
+@pytest.fixture(scope="module")
+def model(catalog):
+    return semantic.load(catalog)
+
+
+@pytest.fixture(scope="module")
+def next_year(tmp_path_factory):
+    catalog = open_catalog(gen_next_year.build(tmp_path_factory.mktemp("ny") / "data"))
+    yield catalog
+    catalog.close()
+
+
+# --- what the parser reads ----------------------------------------------------------------------
+
+READINGS = [
+    # (question, expected plan fields)
+    ("de tre största investeringarna 2026", {"rank": "desc", "limit": 3, "years": (2026,)}),
+    ("vilken nämnd har flest utredningar", {"aggregate": "count", "group": ("nämnd",)}),
+    ("risker som inte har någon kontroll", {"table": "risker"}),
+    ("hur många procent ökar kommunbidraget 2025 till 2026", {"aggregate": "change"}),
+    (
+        "totala investeringar fram till 2029",
+        {"aggregate": "sum", "years": tuple(range(2025, 2030))},
+    ),
+    ("investeringar under planperioden", {"years": tuple(range(2025, 2030))}),
+    ("kommunbidrag nästa år", {"years": (2026,)}),
+    ("vilket objekt minskar mest 2027 till 2028", {"decrease": True, "rank": "desc"}),
+]
+
+
+@pytest.mark.parametrize("text, fields", READINGS)
+def test_readings(model, text, fields):
+    read = plan_mod.parse(model, text)
+    assert isinstance(read, plan_mod.Plan), read
+    for name, value in fields.items():
+        assert getattr(read, name) == value, (name, read)
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("tekniska nämndens driftbudget 2026", {"tekniska"}),
+        ("vad tjänar kommundirektören", {"tjänar"}),
+        ("kommunbidrag 2023", {"2023"}),
+    ],
+)
+def test_declines_name_what_was_not_understood(model, text, words):
+    read = plan_mod.parse(model, text)
+    assert isinstance(read, plan_mod.Decline)
+    assert words <= set(read.words)
+
+
+def test_negations_are_kept(catalog, model):
+    """'utan kontroll' and 'med kontroll' must give complementary sets."""
+    named = questions.load_all()
+
+    def risks(text: str) -> set[str]:
+        result = ask.answer(catalog, named, text, {})
+        return {r[result.columns.index("risk")] for r in result.rows}
+
+    without, with_ = risks("risker utan kontroll"), risks("risker med kontroll")
+    everything = {r[0] for r in engine.run(catalog, "SELECT risk FROM risker").rows}
+    assert without and with_ and not without & with_
+    assert without | with_ == everything
+
+
+def test_follow_up_replaces_the_year(catalog):
+    named = questions.load_all()
+    first = ask.answer(catalog, named, "kommunbidrag ks 2026", {})
+    again = ask.answer(catalog, named, "och 2027?", {}, context=ask.last_context(first))
+    assert first.rows[0][-1] == 121498 and again.rows[0][-1] == 125386
+
+
+# --- never a crash ---------------------------------------------------------------------------
+
+
+def _vocabulary(model) -> list[str]:
+    words = sorted({" ".join(k) for k in model.lexicon if len(k) <= 2})
+    return words[:400] + sorted(plan_mod._OPS)[:200] + ["2024", "2026", "2031", "3", "tre"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_word_salad_is_answered_or_declined(catalog, model, data):
+    words = data.draw(st.lists(st.sampled_from(_vocabulary(model)), min_size=1, max_size=7))
+    try:
+        result = ask.answer(catalog, {}, " ".join(words), {})
+    except KsqueryError:
+        return
+    assert result.columns
+
+
+# --- compiled plans against a reference ----------------------------------------------------------
+
+
+def _rows(catalog, table: str) -> list[dict[str, Any]]:
+    result = engine.run(catalog, f'SELECT * FROM "{table}"')
+    return [dict(zip(result.columns, row, strict=True)) for row in result.rows]
+
+
+def _reference(p: plan_mod.Plan, tm: semantic.TableModel, rows: list[dict]) -> Any:
+    """What the plan asks, computed plainly in Python."""
+    level = tm.levels["column"] if tm.levels else None
+
+    def keep(r: dict, with_level: bool = True) -> bool:
+        for f in p.filters:
+            if f.op == "in" and (r[f.column] in f.values) == f.negate:
+                return False
+        if with_level and p.level and r[level] != p.level:
+            return False
+        return True
+
+    chosen = [r for r in rows if keep(r)]
+    if p.aggregate == "sum":
+        return sum(r[tm.measure] for r in chosen if r[tm.time] in p.years)
+    if p.aggregate == "change":
+        a, b = p.years
+        out = defaultdict(lambda: [0, 0])
+        for r in chosen:
+            if r[tm.time] == a:
+                out[r[tm.label]][0] += r[tm.measure]
+            elif r[tm.time] == b:
+                out[r[tm.label]][1] += r[tm.measure]
+        return {k: v[1] - v[0] for k, v in out.items()}
+    # a plain listing of one year, ranked
+    values = sorted(
+        (r[tm.measure] for r in chosen if r[tm.time] == p.years[0]),
+        key=lambda v: -abs(v) if tm.signed else -v,
+    )
+    return values[: p.limit] if p.limit else sorted(values)
+
+
+def _plans(catalog):
+    model = semantic.load(catalog)
+    tables = [t for t in model.tables.values() if t.measure and t.time and t.label]
+
+    @st.composite
+    def plans(draw):
+        tm = draw(st.sampled_from(tables))
+        labels = model.values[(tm.name, tm.label)]
+        p = plan_mod.Plan(tm.name, measure=tm.measure)
+        picked = draw(st.lists(st.sampled_from(labels), min_size=1, max_size=3, unique=True))
+        p.filters.append(plan_mod.Filter(tm.label, "in", tuple(picked)))
+        for column, value in tm.defaults.items():
+            p.filters.append(plan_mod.Filter(column, "in", (value,), default=True))
+        kind = draw(st.sampled_from(["sum", "change", "rank"]))
+        years = draw(st.lists(st.sampled_from(tm.years), min_size=2, max_size=4, unique=True))
+        if kind == "sum":
+            p.aggregate, p.years = "sum", tuple(sorted(years))
+        elif kind == "change":
+            p.aggregate, p.years = "change", (min(years), max(years))
+        else:
+            p.filters = p.filters[1:]  # rank all rows of one year
+            p.rank, p.limit, p.years = "desc", draw(st.integers(1, 4)), (years[0],)
+            p.level = tm.levels["order"][0] if tm.levels else None
+        return tm, p
+
+    return plans()
+
+
+@pytest.mark.parametrize("which", ["shipped", "next_year"])
+def test_compiled_plans_equal_the_reference(request, which):
+    catalog = request.getfixturevalue("catalog" if which == "shipped" else "next_year")
+    model = semantic.load(catalog)
+    rows = {name: _rows(catalog, name) for name in model.tables if model.tables[name].time}
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(case=_plans(catalog))
+    def check(case):
+        tm, p = case
+        sql, params = plan_mod.compile_plan(p, model)
+        result = engine.run(catalog, sql, params)  # through the same gate as any SQL
+        want = _reference(p, tm, rows[tm.name])
+        if p.aggregate == "sum":
+            assert result.rows == [(want,)]
+        elif p.aggregate == "change":
+            got = {
+                r[result.columns.index(tm.label)]: r[result.columns.index("förändring")]
+                for r in result.rows
+            }
+            assert got == want
+        else:
+            got = [r[result.columns.index(tm.measure)] for r in result.rows]
+            # ties at the cut are all kept ("de 3 största" with two equal third places)
+            assert got[: len(want)] == want and set(got[len(want) :]) <= {want[-1]}
+
+    check()
+
+
+# --- next year's budget answers from its own data -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, check",
+    [
+        ("totala investeringar under planperioden", lambda p: p.years == tuple(range(2026, 2031))),
+        ("kommunbidrag ks nästa år", lambda p: p.years == (2027,)),
+        ("de tre största investeringarna 2030", lambda p: p.years == (2030,) and p.limit == 3),
+    ],
+)
+def test_next_year_reads_time_from_the_data(next_year, text, check):
+    model = semantic.load(next_year)
+    read = plan_mod.parse(model, text)
+    assert isinstance(read, plan_mod.Plan) and check(read), read
+    assert ask.answer(next_year, {}, text, {}).rows
+
+
+def test_next_year_declines_this_years_first_year(next_year):
+    with pytest.raises(NoAnswer):
+        ask.answer(next_year, {}, "kommunbidrag ks 2024", {})
+
+
+def test_shipped_catalog_is_not_the_next_years(catalog, next_year):
+    assert semantic.load(catalog).budget_year + 1 == semantic.load(next_year).budget_year
+    assert DATA.exists()

@@ -282,7 +282,7 @@ def _validate_cached(sql: str, schema: Schema, con: duckdb.DuckDBPyConnection | 
     _check_kind(tree, sql)
     _check_same_tokens(sql, tokens)
     ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
-    tables = _check_tables(tree, schema, _cte_refs(tree), ctes)
+    tables = _check_tables(tree, schema, _cte_refs(tree) if ctes else set(), ctes)
     _check_functions(tree)
     _check_columns(tree, schema, tables)
     params = tuple(dict.fromkeys(p.name for p in tree.find_all(exp.Placeholder) if p.name))

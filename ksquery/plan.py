@@ -10,7 +10,7 @@ parameters, and runs through the same gate as any other statement.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlglot import exp
@@ -1137,8 +1137,15 @@ def compile_plan(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
                 extra.append(measure.copy())
             if by is not None and p.by not in tm.show and p.by != p.measure:
                 extra.append(by.copy())
+            # "finns det någon kontroll för Cyberhot?": with the rows named, a flag or relation
+            # is the answer (a yes/no column), not a filter that would leave nothing to show
+            asked = [f for f in p.filters if f.op in ("flag", "exists")] if one_row else []
+            for f in asked:
+                name = f.column if f.op == "flag" else f"i_{(f.extra or {}).get('table')}"
+                yes = _condition(replace(f, negate=False), tm, bind, p.years)
+                extra.append(_alias(yes, name))
             q = exp.select(*cols, *extra).from_(table)
-            cond = where(p.filters)
+            cond = where([f for f in p.filters if f not in asked])
             if cond is not None:
                 q = q.where(cond)
             if p.rank and by is not None:
@@ -1189,39 +1196,61 @@ def explain(p: Plan, model: Model) -> str:
     """The plan in plain Swedish, for the "Tolkat som" line."""
     tm = model.tables[p.table]
     parts: list[str] = []
+    if p.rank and p.aggregate == "count" and p.group:
+        many = "flest" if p.rank == "desc" else "färst"
+        head = f"de {p.limit}" if p.limit and p.limit > 1 else "den"
+        return f"{head} {' och '.join(p.group)} med {many} {tm.noun}"
     if p.rank:
         word = "största" if p.rank == "desc" else "minsta"
+        if p.decrease:
+            word = "största minskningen" if p.rank == "desc" else "minsta minskningen"
         parts.append(f"de {p.limit} {word}" if p.limit and p.limit > 1 else f"den {word}")
-    if p.aggregate in _AGG_WORDS and not (p.rank and p.aggregate == "change" and False):
+    if p.aggregate in _AGG_WORDS and not (p.rank and p.decrease):
         parts.append(_AGG_WORDS[p.aggregate])
     parts.append(tm.noun)
-    conds = []
+    pinned = any(f.op == "in" and f.column == tm.label and not f.negate for f in p.filters)
+    named = [f for f in p.filters if f.op == "in" and not f.negate and not f.default]
+    if named:
+        parts.append("för " + ", ".join(" och ".join(map(str, f.values)) for f in named))
+    conds, asked = [], []
     for f in p.filters:
+        if f in named or (f.op == "in" and f.default and f.pos == -1):
+            continue
         neg = "inte " if f.negate else ""
         if f.op == "in":
-            conds.append(f"{f.column} {neg}= " + " eller ".join(map(str, f.values)))
+            conds.append(
+                ("utom " if f.negate else f"{f.column} ") + " eller ".join(map(str, f.values))
+            )
+        elif f.op in ("flag", "exists") and pinned and p.aggregate is None:
+            asked.append(f.column if f.op == "flag" else f"rad i {(f.extra or {}).get('table')}")
         elif f.op == "flag":
             conds.append(f"{neg}{f.column}")
         elif f.op == "exists":
-            conds.append(("utan" if f.negate else "med") + f" rad i {f.extra.get('table')}")
+            conds.append(("utan" if f.negate else "med") + f" rad i {(f.extra or {}).get('table')}")
         elif f.op == "cmp":
             conds.append(f"{f.column} {neg}{_CMP_WORDS[f.cmp]} {f.values[0]}")
         elif f.op == "row":
             conds.append(f"{f.column} {_CMP_WORDS[f.cmp]} värdet för {f.values[0]}")
     if conds:
-        parts.append("där " + ", ".join(conds))
+        parts.append("där " + " och ".join(conds))
+    if p.whole:
+        parts.append(f"av {p.whole[1]}")
     if p.years:
         if p.aggregate in ("change", "setdiff", "compare") or len(p.years) <= 2:
-            parts.append("år " + " och ".join(map(str, p.years)))
+            parts.append(
+                ("år " if len(p.years) == 1 else "åren ") + " och ".join(map(str, p.years))
+            )
         else:
-            parts.append(f"år {p.years[0]}–{p.years[-1]}")
+            parts.append(f"åren {p.years[0]}–{p.years[-1]}")
     if p.group:
         parts.append("per " + " och ".join(p.group))
-    if p.level:
-        parts.append(f"(nivå {p.level})")
     if p.rank and p.by:
         parts.append(f"efter {p.by}")
+    if p.level:
+        parts.append(f"(rader på nivån {p.level})")
+    if asked:
+        parts.append("— svaret visar om: " + ", ".join(asked))
     text = " ".join(parts)
     if p.defaults:
-        text += " — standardval: " + ", ".join(p.defaults)
+        text += " (standardval: " + ", ".join(p.defaults) + ")"
     return text

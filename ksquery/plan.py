@@ -16,7 +16,7 @@ from typing import Any
 from sqlglot import exp
 
 from ksquery.semantic import MAX_PHRASE, Model, Sense, TableModel, norm, tokens
-from ksquery.swedish import NUMBER_WORDS
+from ksquery.swedish import NUMBER_WORDS, SYNONYMS, expand
 
 # --- the grammar's own words: Swedish, not any one document's -------------------------------
 
@@ -106,10 +106,11 @@ FILLER = frozenset(
     allihop sett nämns nämnda angivna angivet angett ligger ligga varav någon något några
     föreslog föreslagit föreslår föreslagits föreslås lämnat lämnade tog togs gäller gällde
     handlar rör berör avser ser ut helt kom finns fått mkt upp ingick ingår ingått används
-    använder användes""".split()
+    använder användes bedöms bedömts bedömd hos själv själva kort kortfattat""".split()
 ) | frozenset(norm(w) for w in NUMBER_WORDS if NUMBER_WORDS[w] > 1)
 _DIGITS = re.compile(r"^\d+$")
 _GROUPED = re.compile(r"(?<![\d,.])(\d{1,3})[ \u00a0\u202f](\d{3})(?![\d,])")
+_ARROW = re.compile(r"\s*(?:->|→|=>|–>)\s*")
 _RANGE = re.compile(r"\b((?:19|20)\d\d)\s*[-–—]\s*((?:19|20)\d\d)\b")
 
 
@@ -212,9 +213,10 @@ def is_textual(text: str) -> bool:
 
 def items(model: Model, text: str) -> list[_Item]:
     """Tokens grouped into the longest phrases the grammar or the model knows."""
-    low = _RANGE.sub(r"\1 till \2", text.lower())
+    low = _ARROW.sub(" till ", expand(text))
+    low = _RANGE.sub(r"\1 till \2", low)
     low = _GROUPED.sub(r"\1\2", low)  # "16 500" is one number
-    toks = tokens(low)
+    toks = [SYNONYMS.get(t, t) for t in tokens(low)]
     keys = [norm(t) if not _DIGITS.match(t) else t for t in toks]
     out: list[_Item] = []
     i = 0
@@ -259,7 +261,7 @@ def _fuzzy(model: Model, key: str, word: str) -> list[Sense]:
         hit = process.extractOne(key, singles, scorer=fuzz.ratio, score_cutoff=86)
         if hit:
             return list(model.senses((hit[0],))) or _op_senses(hit[0])
-        for i in range(len(key) - 1, 4, -1):  # 'lönekostnadern' of 'lönekostnad'
+        for i in range(len(key) - 1, max(4, len(key) - 4), -1):  # 'lönekostnadern'
             if (key[:i],) in model.lexicon:
                 return list(model.senses((key[:i],)))
     for cut in range(len(word) - 3, 2, -1):  # compounds: left part known, right part known
@@ -460,6 +462,10 @@ class _Reader:
                 "number",
             }:
                 dim = next((s for s in senses if s.kind == "dimension"), None)
+                if self.pending == "which" and any(s.kind == "table" for s in senses):
+                    dim = None  # "vilken risk …": the rows themselves, not a column of them
+                    self.pending = None
+                    continue
                 if dim is None and self.pending == "per":
                     dim = next((s for s in senses if s.kind in ("number", "measure")), None)
                 yw = any(s.kind == "op" and s.column == "year_word" for s in senses)
@@ -596,6 +602,8 @@ class _Reader:
             if kind == "first":
                 p.aggregate = "first"
         elif kind == "cmp":
+            if item.text == "under" and not self._compares(i):
+                return  # "under planperioden", "under 2025": a preposition of time
             self.cmp = str(arg)
         elif kind == "cmp_after":
             for f in reversed(p.filters):
@@ -674,6 +682,15 @@ class _Reader:
         )
         self.cmp, self.negate = None, False
 
+    def _compares(self, i: int) -> bool:
+        """Whether something to compare with follows: a number or a named row or level."""
+        for it in self.items[i + 1 : i + 4]:
+            if it.number is not None and not _is_year(it):
+                return True
+            if any(s.kind in ("value", "partial", "level") for s in it.senses):
+                return True
+        return False
+
     def _next_numeric(self, i: int) -> str | None:
         for it in self.items[i + 1 : i + 3]:
             for s in it.senses:
@@ -714,6 +731,12 @@ class _Reader:
                     years = list(range(lo, hi + 1)) + years
         if self.negate:
             return Decline("det som ska uteslutas (inte, utan, saknar) passar inte", (), tm.name)
+        if self.cmp and p.aggregate == "compare":
+            p.aggregate = "change"  # "2024 jämfört med 2025 – hur mycket mer?"
+        elif self.cmp:
+            return Decline(
+                "jämförelsen (över, under, mer än …) saknar något att jämföra med", (), tm.name
+            )
         if years and not tm.time:
             about = self._year_ref(tm.year) if tm.year else None
             if about is None or set(years) != {about}:
@@ -780,7 +803,7 @@ class _Reader:
             if p.aggregate == "first":
                 p.aggregate = None
         if p.answer and p.answer != tm.label and p.rank and not p.group:
-            if not (tm.time and p.measure):
+            if not (tm.time and p.measure) and self.numeric is None:
                 if not p.aggregate:
                     p.aggregate, p.group = "count", (p.answer,)
             elif p.aggregate in (None, "sum", "avg", "change"):

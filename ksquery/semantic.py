@@ -73,8 +73,10 @@ class Model:
 
 
 def norm(word: str) -> str:
-    """The form words are compared in: the stem, with å/ä/ö folded (so 'intakter' = 'intäkter')."""
-    return fold(stem(word.lower()))
+    """The form words are compared in: the stem, with å/ä/ö folded (so 'intakter' = 'intäkter').
+    Short words keep their letters: 'är' (is) and 'år' (year) must not meet."""
+    low = word.lower()
+    return fold(stem(low)) if len(low) > 2 else low
 
 
 def phrase_key(text: str) -> tuple[str, ...]:

@@ -77,6 +77,14 @@ def use_words(synonyms: dict[str, str], abbreviations: dict[str, str]) -> None:
     )
 
 
+def expand(text: str) -> str:
+    """Lowercase text with the abbreviations a data set declared written out ('ikp')."""
+    low = text.lower()
+    for pattern, full in ABBREVIATIONS:
+        low = pattern.sub(full, low)
+    return low
+
+
 def words(text: str) -> list[str]:
     """Lowercase word tokens, abbreviations and synonyms applied."""
     low = text.lower()

@@ -594,7 +594,11 @@ def _is_follow_up(text: str) -> bool:
     return bool(FOLLOW_OPENER.match(text.lower().strip()))
 
 
-FOLLOW_OPENER = re.compile(r"^(och|samma|än|hur är det med|men|då|hur blir det|vad blir det|för)\b")
+FOLLOW_OPENER = re.compile(
+    r"^(och|samma|än|hur är det med|men|då|hur blir det|vad blir det|för|"
+    r"(?:vilka|vilken|vilket|hur många|hur mycket) (?:av|bland) (?:dem|dessa|de)|"
+    r"av (?:dem|dessa)|bland (?:dem|dessa))\b"
+)
 
 
 def _run_plan(

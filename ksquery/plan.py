@@ -106,7 +106,8 @@ FILLER = frozenset(
     allihop sett nämns nämnda angivna angivet angett ligger ligga varav någon något några
     föreslog föreslagit föreslår föreslagits föreslås lämnat lämnade tog togs gäller gällde
     handlar rör berör avser ser ut helt kom finns fått mkt upp ingick ingår ingått används
-    använder användes bedöms bedömts bedömd hos själv själva kort kortfattat""".split()
+    använder användes bedöms bedömts bedömd hos själv själva kort kortfattat samma räknar
+    räknas låg köper kollar håller sköter följa följer granska granskar göra gör""".split()
 ) | frozenset(norm(w) for w in NUMBER_WORDS if NUMBER_WORDS[w] > 1)
 _DIGITS = re.compile(r"^\d+$")
 _GROUPED = re.compile(r"(?<![\d,.])(\d{1,3})[ \u00a0\u202f](\d{3})(?![\d,])")
@@ -322,7 +323,8 @@ _PRIORITY = {
 
 
 def _admissible(sense: Sense, table: str) -> bool:
-    return sense.table in (None, table)
+    # a parent word ('i', 'under') of another table is only a preposition here
+    return sense.table in (None, table) or sense.kind == "parent"
 
 
 _WEIGHT = {"dimension": 1, "partial": 1, "parent": 1}
@@ -462,9 +464,11 @@ class _Reader:
                 "number",
             }:
                 dim = next((s for s in senses if s.kind == "dimension"), None)
-                if self.pending == "which" and any(s.kind == "table" for s in senses):
-                    dim = None  # "vilken risk …": the rows themselves, not a column of them
-                    self.pending = None
+                if any(s.kind == "table" for s in senses):
+                    # "vilken risk …": the rows themselves; "fördelas utredningarna på …": the
+                    # table named on the way to the column
+                    if self.pending == "which":
+                        self.pending = None
                     continue
                 if dim is None and self.pending == "per":
                     dim = next((s for s in senses if s.kind in ("number", "measure")), None)
@@ -481,12 +485,18 @@ class _Reader:
                             self.plan.answer = column
                     self.pending = None
                     continue
-            parent = next((s for s in senses if s.kind == "parent"), None)
+            parent = next(
+                (s for s in senses if s.kind == "parent" and s.table == self.tm.name), None
+            )
+            if parent is None and senses and all(s.kind == "parent" for s in senses):
+                continue  # another table's parent word: a preposition here
             if parent is not None and self._names_row(i + 1):
                 self.parent = parent.column
                 continue
-            if parent is not None and len(senses) > 1:
+            if any(s.kind == "parent" for s in senses) and len(senses) > 1:
                 item = _Item(item.text, [s for s in item.senses if s.kind != "parent"])
+            elif parent is not None:
+                continue  # 'i', 'under' with no row after it: a preposition
             self.apply(self.sense(item), item, i)
         return self.finish()
 
@@ -602,8 +612,8 @@ class _Reader:
             if kind == "first":
                 p.aggregate = "first"
         elif kind == "cmp":
-            if item.text == "under" and not self._compares(i):
-                return  # "under planperioden", "under 2025": a preposition of time
+            if item.text in ("under", "över") and not self._compares(i):
+                return  # "under planperioden", "över alla år": a preposition, no comparison
             self.cmp = str(arg)
         elif kind == "cmp_after":
             for f in reversed(p.filters):

@@ -17,13 +17,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
 from ksquery import engine, questions, semantic
 from ksquery import plan as plan_mod
 from ksquery.catalog import Catalog, user_dir
 from ksquery.errors import NoAnswer, ParamError
-from ksquery.search import documents, search
 from ksquery.swedish import (
     NUMBER_WORDS,
     known_stems,
@@ -207,6 +204,8 @@ def _load_index(catalog: Catalog) -> None:
     Keyed by the data set's fingerprint and the named questions' words, so a one-shot question
     needs neither DuckDB look-ups nor the Snowball stemmer for words it has seen before.
     """
+    from ksquery.search import documents
+
     named = catalog.memo.get("named") or questions.load_all()
     vocabulary = sorted(
         {
@@ -287,6 +286,8 @@ def _unique_words(catalog: Catalog) -> set[tuple[str, str, str]]:
 def _entities(catalog: Catalog, low: str, strength: dict[str, float]) -> dict[tuple[str, str], str]:
     """Things from the data the text names, by (table, column); `strength` gets how much of each
     name the text holds (1.0 whole, about 0.3 for one distinctive word of a long name)."""
+    from rapidfuzz import fuzz  # only for words not met before
+
     index = _entity_index(catalog)  # first: it preloads the stems of known words
     text_stems = stems(low)
     text_words = words(low)
@@ -417,6 +418,8 @@ TIME_PHRASES = re.compile(r"\b(förra året|föregående år|nästa år|i år|in
 def _in(word: str, vocabulary: set[str]) -> bool:
     """Whether a stem is known: exactly, by a typo (85 %), or as an inflected longer form that
     the Swedish stemmer left unstemmed ('snittet' of 'snitt')."""
+    from rapidfuzz import fuzz, process  # only for words not met before
+
     if word in vocabulary:
         return True
     if any(word[:i] in vocabulary for i in range(len(word) - 1, 3, -1)):
@@ -442,6 +445,8 @@ def _vocabulary(named: dict[str, questions.Question]) -> set[str]:
 
 
 def _score_text(core: str, q: questions.Question) -> float:
+    from rapidfuzz import fuzz  # only for words not met before
+
     if not core:
         return 50.0  # only names and numbers: the parameters decide
     best = 0.0
@@ -544,7 +549,8 @@ def answer(
             f"frågan är för lång ({len(text)} tecken, högst {MAX_QUESTION})",
             "ställ en kortare fråga eller skriv SQL",
         )
-    model = semantic.load(catalog)  # first: it adds the data set's own words
+    # first: it adds the data set's own words, and preloads every stem the grammar needs
+    model = semantic.load(catalog, plan_mod.grammar_words())
     if context and _is_follow_up(text):
         if context.get("text"):
             rest = FOLLOW_OPENER.sub("", text.lower().strip()).strip(" ?.!")
@@ -558,7 +564,7 @@ def answer(
                 return result.with_meta(notes=(f"Tolkat som: {result.title} ({shown})",))
     textual = plan_mod.is_textual(text)
     if textual:
-        hits = search(catalog, plan_mod.canonical(model, text))
+        hits = _search(catalog, plan_mod.canonical(model, text))
         if hits is not None:
             return hits
     read = plan_mod.parse(model, textual and plan_mod.without_text_words(text) or text)
@@ -576,7 +582,7 @@ def answer(
     if not textual and QUESTION_WORD.match(text):
         # "när ska …", "vad innebär …": the document's words may answer what the tables cannot;
         # the search itself declines when the text never mentions what is asked about
-        hits = search(catalog, plan_mod.canonical(model, text))
+        hits = _search(catalog, plan_mod.canonical(model, text))
         if hits is not None:
             return hits
     raise NoAnswer(_decline_message(read, text), _nearest(catalog, named, text, context))
@@ -601,14 +607,21 @@ FOLLOW_OPENER = re.compile(
 )
 
 
+def _search(catalog: Catalog, text: str) -> engine.Result | None:
+    from ksquery.search import search  # BM25 and rapidfuzz: only for questions about the text
+
+    return search(catalog, text)
+
+
 def _run_plan(
     catalog: Catalog, model: semantic.Model, read: plan_mod.Plan, text: str, timeout
 ) -> engine.Result:
     try:
-        sql, params = plan_mod.compile_plan(read, model)
+        sql, params = plan_mod.compile_plan(read, model, catalog.fingerprint)
     except plan_mod.NoPlan as err:
         raise NoAnswer(f"det förstår jag inte: {err} »{text[:80]}«") from None
-    result = engine.run(catalog, sql, params, timeout=timeout)
+    engine.check_cached(catalog, sql)  # the same gate, its verdict kept per SQL text
+    result = engine.run(catalog, sql, params, timeout=timeout, validated=True)
     table = catalog.tables[read.table]
     explained = plan_mod.explain(read, model)
     return result.with_meta(

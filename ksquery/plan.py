@@ -9,23 +9,52 @@ parameters, and runs through the same gate as any other statement.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlglot import exp
-
+from ksquery import cache
 from ksquery.semantic import MAX_PHRASE, Model, Sense, TableModel, norm, tokens
 from ksquery.swedish import NUMBER_WORDS, SYNONYMS, expand
 
 # --- the grammar's own words: Swedish, not any one document's -------------------------------
 
-_OPS: dict[str, tuple[str, Any]] = {}
+_OP_WORDS: list[tuple[str, Any, tuple[str, ...]]] = []
 
 
 def _op(kind: str, arg: Any, *phrases: str) -> None:
-    for p in phrases:
-        _OPS[" ".join(norm(w) for w in p.split())] = (kind, arg)
+    _OP_WORDS.append((kind, arg, phrases))
+
+
+class _Grammar:
+    """The operator words and filler words in their compared form (stems), made on first use:
+    by then the semantic model has preloaded the stems, so no stemmer is imported."""
+
+    def __init__(self) -> None:
+        self.ops: dict[str, tuple[str, Any]] = {}
+        for kind, arg, phrases in _OP_WORDS:
+            for p in phrases:
+                self.ops[" ".join(norm(w) for w in p.split())] = (kind, arg)
+        self.filler = frozenset(norm(w) for w in _FILLER_WORDS.split()) | frozenset(
+            norm(w) for w in NUMBER_WORDS if NUMBER_WORDS[w] > 1
+        )
+
+
+_GRAMMAR: list[_Grammar] = []
+
+
+def grammar() -> _Grammar:
+    """The grammar's compared words, made once per process."""
+    if not _GRAMMAR:
+        _GRAMMAR.append(_Grammar())
+    return _GRAMMAR[0]
+
+
+def grammar_words() -> list[str]:
+    """Every operator and filler word as written (their stems go into the model's cache)."""
+    return [p for _, _, phrases in _OP_WORDS for p in phrases] + _FILLER_WORDS.split()
 
 
 _op("rank", "desc", "störst", "största", "högst", "högsta", "mest", "dyrast", "dyraste", "flest")
@@ -92,9 +121,7 @@ _TEXT = re.compile(
     r"motiveringen|anledning|anledningen|användas till|används till|beror på|orsaken|orsakar|"
     r"varför|fokusera|fokuserar|hanteras)\b"
 )
-FILLER = frozenset(
-    norm(w)
-    for w in """vad vilka hur mycket många är var finns det den de dem som med för på i om av
+_FILLER_WORDS = """vad vilka hur mycket många är var finns det den de dem som med för på i om av
     till att har hade ska skall kan visa ge lista mig oss en ett står säger jag vi man läggs
     blir alla all går gå satsas avsätts kostar planeras får fick ges tack snabbfråga alltså
     det där här nu då ju väl egentligen ungefär hela sina sin sitt deras dess inom under
@@ -107,8 +134,7 @@ FILLER = frozenset(
     föreslog föreslagit föreslår föreslagits föreslås lämnat lämnade tog togs gäller gällde
     handlar rör berör avser ser ut helt kom finns fått mkt upp ingick ingår ingått används
     använder användes bedöms bedömts bedömd hos själv själva kort kortfattat samma räknar
-    räknas låg köper kollar håller sköter följa följer granska granskar göra gör""".split()
-) | frozenset(norm(w) for w in NUMBER_WORDS if NUMBER_WORDS[w] > 1)
+    räknas låg köper kollar håller sköter följa följer granska granskar göra gör"""
 _DIGITS = re.compile(r"^\d+$")
 _GROUPED = re.compile(r"(?<![\d,.])(\d{1,3})[ \u00a0\u202f](\d{3})(?![\d,])")
 _ARROW = re.compile(r"\s*(?:->|→|=>|–>)\s*")
@@ -232,10 +258,10 @@ def items(model: Model, text: str) -> list[_Item]:
         for n in range(min(MAX_PHRASE, len(toks) - i), 0, -1):
             key = tuple(keys[i : i + n])
             senses = list(model.senses(key))
-            op = _OPS.get(" ".join(key))
+            op = grammar().ops.get(" ".join(key))
             if op:
                 senses.insert(0, Sense("op", column=op[0], value=op[1]))
-            if n == 1 and key[0] in FILLER and all(s.kind == "partial" for s in senses):
+            if n == 1 and key[0] in grammar().filler and all(s.kind == "partial" for s in senses):
                 senses = [Sense("filler")]  # 'gäller', 'ligger': a word of a name, not a name
             if senses:
                 found = _Item(" ".join(toks[i : i + n]), senses)
@@ -253,7 +279,7 @@ def items(model: Model, text: str) -> list[_Item]:
 def _fuzzy(model: Model, key: str, word: str) -> list[Sense]:
     """Senses of a word the lexicon lacks: a filler word, a typo, an inflection the stemmer left,
     or a compound of two known words ('fastighetsinvesteringar')."""
-    if key in FILLER or word in NUMBER_WORDS:
+    if key in grammar().filler or word in NUMBER_WORDS:
         return [Sense("filler")]
     from rapidfuzz import fuzz, process
 
@@ -291,14 +317,16 @@ def _word_senses(model: Model, word: str) -> list[Sense]:
 
 
 def _op_senses(key: str) -> list[Sense]:
-    op = _OPS.get(key)
+    op = grammar().ops.get(key)
     return [Sense("op", column=op[0], value=op[1])] if op else []
 
 
 def _singles(model: Model) -> list[str]:
     cached = getattr(model, "_singles", None)
     if cached is None:
-        cached = [k[0] for k in model.lexicon if len(k) == 1] + [k for k in _OPS if " " not in k]
+        cached = [k[0] for k in model.lexicon if len(k) == 1] + [
+            k for k in grammar().ops if " " not in k
+        ]
         model._singles = cached  # type: ignore[attr-defined]
     return cached
 
@@ -801,7 +829,7 @@ class _Reader:
             and tm.measure
             and tm.levels
             and not any(f.column == tm.label and f.op == "in" for f in p.filters)
-            and not self.values.get(tm.label)
+            and not self.values.get(tm.label or "")
         ):
             p.aggregate = "sum"  # "hur mycket investeras 2029": one amount, the total
         if p.rank and not p.answer and self.dims_named:
@@ -881,333 +909,77 @@ def _level(p: Plan, tm: TableModel) -> str | None:
     return order[-1]
 
 
-# --- plan -> SQL ------------------------------------------------------------------------------
-
-
-def _col(name: str) -> exp.Column:
-    return exp.column(name, quoted=True)
-
-
-def _alias(e: exp.Expression, name: str) -> exp.Alias:
-    return exp.alias_(e, name, quoted=True)
-
-
-class _Params:
-    def __init__(self) -> None:
-        self.values: dict[str, Any] = {}
-
-    def __call__(self, value: Any) -> exp.Placeholder:
-        name = f"p{len(self.values) + 1}"
-        self.values[name] = value
-        return exp.Placeholder(this=name)
-
-
-_CMP = {
-    ">": exp.GT,
-    ">=": exp.GTE,
-    "<": exp.LT,
-    "<=": exp.LTE,
-    "=": exp.EQ,
-}
-
-
-def _condition(f: Filter, tm: TableModel, bind: _Params, years: tuple[int, ...]) -> exp.Expression:
-    column = _col(f.column)
-    cond: exp.Expression
-    if f.op == "in":
-        separator = tm.separators.get(f.column)
-        if separator:
-            parts = exp.func("string_split", column, exp.Literal.string(separator))
-            cond = exp.or_(*(exp.func("list_contains", parts.copy(), bind(v)) for v in f.values))
-        elif len(f.values) == 1:
-            cond = column.eq(bind(f.values[0]))
-        else:
-            cond = column.isin(*(bind(v) for v in f.values))
-    elif f.op == "flag":
-        cond = exp.func("coalesce", column, exp.false())
-    elif f.op == "exists":
-        rel = f.extra or {}
-        key = str(rel.get("key"))
-        sub = (
-            exp.select(_col(key))
-            .from_(exp.to_table(str(rel.get("table")), quoted=True))
-            .where(exp.not_(exp.Is(this=_col(key), expression=exp.null())))
-        )
-        cond = _col(key).isin(query=sub)
-    elif f.op == "cmp":
-        cond = _CMP[f.cmp](this=column, expression=bind(f.values[0]))
-    elif f.op == "row":
-        sub = (
-            exp.select(exp.func("max", _col(f.column)))
-            .from_(exp.to_table(tm.name, quoted=True))
-            .where(_col(tm.label or "").eq(bind(f.values[0])))
-        )
-        if tm.time and len(years) == 1:
-            sub = sub.where(_col(tm.time).eq(bind(years[0])))
-        cond = _CMP[f.cmp](this=column, expression=exp.Subquery(this=sub))
-    else:  # pragma: no cover - every op is listed above
-        raise ValueError(f.op)
-    return exp.not_(cond) if f.negate else cond
-
-
-def _part_and_base(p: Plan) -> tuple[list[Filter], list[Filter]]:
-    """A share's part is the last thing the question names; the rest narrows the whole."""
-    named = [f for f in p.filters if not f.default]
-    if not named:
-        return [], list(p.filters)
-    last = max(named, key=lambda f: f.pos)
-    return [last], [f for f in p.filters if f is not last]
-
-
-def compile_plan(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
-    """The plan as one DuckDB SELECT (built with sqlglot's builder) and its bound values."""
-    tm = model.tables[p.table]
-    bind = _Params()
-    table = exp.to_table(tm.name, quoted=True)
-    measure = _col(p.measure) if p.measure else None
-    by = _col(p.by) if p.by else measure
-    time = _col(tm.time) if tm.time else None
-
-    def where(filters: list[Filter], years: tuple[int, ...] = p.years, level: bool = True):
-        conds = [_condition(f, tm, bind, years) for f in filters]
-        if time is not None and years:
-            conds.append(
-                time.isin(*(bind(y) for y in years)) if len(years) > 1 else time.eq(bind(years[0]))
-            )
-        if level and p.level and tm.levels:
-            conds.append(_col(str(tm.levels["column"])).eq(bind(p.level)))
-        return exp.and_(*conds) if conds else None
-
-    def year_sum(y: int) -> exp.Expression:
-        assert measure is not None and time is not None
-        return exp.Filter(
-            this=exp.Sum(this=measure.copy()),
-            expression=exp.Where(this=time.copy().eq(bind(y))),
-        )
-
-    label = _col(tm.label) if tm.label else None
-    shown = [c for c in (*tm.show, *p.show) if c != p.measure and c not in p.group]
-    shown = list(dict.fromkeys(shown))
-    if p.answer and p.answer not in shown:
-        shown.insert(0, p.answer)
-    q: exp.Select
-    agg = p.aggregate
-    if p.group and agg in (None, "compare") and tm.time and p.measure:
-        agg = "sum"
-    elif p.group and agg is None:
-        agg = "count"
-    if agg in ("sum", "avg", "count"):
-        func = {"sum": exp.Sum, "avg": exp.Avg}.get(agg)
-        name = {"sum": f"summa_{tm.unit}" if tm.unit else "summa", "avg": "medel"}.get(agg, "antal")
-        if agg == "count":
-            value: exp.Expression = (
-                exp.Count(this=exp.Distinct(expressions=[label.copy()]))
-                if tm.time and label is not None
-                else exp.Count(this=exp.Star())
-            )
-        else:
-            assert measure is not None and func is not None
-            value = func(this=measure.copy())
-            if agg == "avg":
-                value = exp.func("round", value, exp.Literal.number(2))
-        groups = [_col(g) for g in p.group]
-        split = [g for g in p.group if g in tm.separators]
-        if split:
-            g = split[0]
-            inner = exp.select(
-                _alias(
-                    exp.func(
-                        "trim",
-                        exp.func(
-                            "unnest",
-                            exp.func("string_split", _col(g), exp.Literal.string(tm.separators[g])),
-                        ),
-                    ),
-                    g,
-                ),
-                *([label.copy()] if label is not None else []),
-            ).from_(table)
-            cond = where(p.filters)
-            if cond is not None:
-                inner = inner.where(cond)
-            q = (
-                exp.select(_col(g), _alias(value, name))
-                .from_(inner.subquery("t"))
-                .group_by(_col(g))
-            )
-        else:
-            q = exp.select(*groups, _alias(value, name)).from_(table)
-            cond = where(p.filters)
-            if cond is not None:
-                q = q.where(cond)
-            if groups:
-                q = q.group_by(*[g.copy() for g in groups])
-        if p.rank and (groups or split):
-            q = _ranked(q, exp.column(name, quoted=True), p)
-        elif groups or split:
-            q = q.order_by(*[_col(g) for g in (split or p.group)])
-    elif agg == "share":
-        part, base = _part_and_base(p)
-        if not part:
-            raise NoPlan("andelen av vad")
-        # categories ("kostnader") and a named whole narrow the whole, not the part
-        wholes = [f for f in base if f.op == "in" and f.default and not f.pos == -1]
-        base = [f for f in base if f not in wholes]
-        part_cond = exp.and_(*(_condition(f, tm, bind, p.years) for f in part))
-        if measure is not None and tm.time:
-            whole_conds = [_condition(f, tm, bind, p.years) for f in wholes]
-            if p.whole:
-                whole_conds.append(_col(p.whole[0]).eq(bind(p.whole[1])))
-            if p.level and tm.levels:
-                whole_conds.append(_col(str(tm.levels["column"])).eq(bind(p.level)))
-            whole_cond = exp.and_(*whole_conds) if whole_conds else exp.true()
-            value = exp.func("abs", measure.copy()) if tm.signed else measure.copy()
-            num = exp.Filter(this=exp.Sum(this=value.copy()), expression=exp.Where(this=part_cond))
-            den = exp.Filter(this=exp.Sum(this=value.copy()), expression=exp.Where(this=whole_cond))
-            names = (f"del_{tm.unit}", f"helhet_{tm.unit}")
-        else:
-            num = exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=part_cond))
-            den = exp.Count(this=exp.Star())
-            names = ("antal", "av")
-        pct = exp.func(
-            "round",
-            exp.Div(
-                this=exp.Mul(this=exp.Literal.number("100.0"), expression=num.copy()),
-                expression=exp.func("nullif", den.copy(), exp.Literal.number(0)),
-            ),
-            exp.Literal.number(1),
-        )
-        q = exp.select(
-            _alias(num, names[0]), _alias(den, names[1]), _alias(pct, "andel_procent")
-        ).from_(table)
-        cond = where(base, level=False)
-        if cond is not None:
-            q = q.where(cond)
-    elif agg in ("change", "setdiff", "compare") and time is not None and measure is not None:
-        years = p.years
-        cols = [_col(c) for c in (p.group or shown)]
-        sums = [_alias(year_sum(y), str(y)) for y in years]
-        q = exp.select(*cols, *sums).from_(table)
-        cond = where(p.filters, years)
-        if cond is not None:
-            q = q.where(cond)
-        q = q.group_by(*[c.copy() for c in cols])
-        if agg == "change":
-            a, b = year_sum(years[0]), year_sum(years[-1])
-            diff = exp.Paren(this=exp.Sub(this=b.copy(), expression=a.copy()))
-            pct = exp.func(
-                "round",
-                exp.Div(
-                    this=exp.Mul(this=exp.Literal.number("100.0"), expression=diff.copy()),
-                    # relative to the first year with its sign: a cost that grows grows by +x %
-                    expression=exp.func("nullif", a.copy(), exp.Literal.number(0)),
-                ),
-                exp.Literal.number(1),
-            )
-            q = q.select(_alias(diff, "förändring"), _alias(pct, "förändring_procent"))
-            if p.rank:
-                key: exp.Expression = (
-                    exp.Paren(
-                        this=exp.Sub(
-                            this=exp.func("abs", b.copy()), expression=exp.func("abs", a.copy())
-                        )
-                    )
-                    if tm.signed
-                    else diff.copy()
-                )
-                if p.decrease:
-                    key = exp.Neg(this=key)
-                q = _ranked(q, key, p)
-        elif agg == "setdiff":
-            zero = exp.Literal.number(0)
-            gone = exp.EQ(this=exp.func("coalesce", year_sum(years[-1]), zero), expression=zero)
-            if len(years) == 2:
-                had = exp.NEQ(
-                    this=exp.func("coalesce", year_sum(years[0]), zero.copy()),
-                    expression=zero.copy(),
-                )
-                gone = exp.and_(had, gone)
-            q = q.having(gone)
-        if not p.rank and tm.order:
-            q = q.order_by(exp.func("min", _col(tm.order)))
-    elif agg == "first" and time is not None and measure is not None and label is not None:
-        cols = [_col(c) for c in shown]
-        first = exp.Filter(
-            this=exp.Min(this=time.copy()),
-            expression=exp.Where(
-                this=exp.NEQ(this=measure.copy(), expression=exp.Literal.number(0))
-            ),
-        )
-        q = exp.select(*cols, _alias(first, "första_år")).from_(table)
-        cond = where(p.filters, ())
-        if cond is not None:
-            q = q.where(cond)
-        q = q.group_by(*[c.copy() for c in cols])
-        if p.years:
-            q = q.having(exp.EQ(this=first.copy(), expression=bind(p.years[0])))
-        q = q.order_by(exp.column("första_år", quoted=True))
-    else:
-        cols = [_col(c) for c in shown]
-        multi_year = time is not None and len(p.years) != 1
-        one_row = any(
-            f.column == tm.label and f.op == "in" and len(f.values) == 1 for f in p.filters
-        )
-        if p.rank and multi_year and measure is not None and not one_row:
-            total = exp.Sum(this=measure.copy())
-            q = exp.select(*cols, _alias(total, f"summa_{tm.unit}" if tm.unit else "summa"))
-            q = q.from_(table)
-            cond = where(p.filters)
-            if cond is not None:
-                q = q.where(cond)
-            q = q.group_by(*[c.copy() for c in cols])
-            key = exp.func("abs", total.copy()) if tm.signed else total.copy()
-            q = _ranked(q, key, p)
-        else:
-            extra = []
-            if multi_year and time is not None:
-                extra.append(time.copy())
-            if measure is not None and p.measure not in shown:
-                extra.append(measure.copy())
-            if by is not None and p.by not in tm.show and p.by != p.measure:
-                extra.append(by.copy())
-            # "finns det någon kontroll för Cyberhot?": with the rows named, a flag or relation
-            # is the answer (a yes/no column), not a filter that would leave nothing to show
-            asked = [f for f in p.filters if f.op in ("flag", "exists")] if one_row else []
-            for f in asked:
-                name = f.column if f.op == "flag" else f"i_{(f.extra or {}).get('table')}"
-                yes = _condition(replace(f, negate=False), tm, bind, p.years)
-                extra.append(_alias(yes, name))
-            q = exp.select(*cols, *extra).from_(table)
-            cond = where([f for f in p.filters if f not in asked])
-            if cond is not None:
-                q = q.where(cond)
-            if p.rank and by is not None:
-                key = exp.func("abs", by.copy()) if tm.signed else by.copy()
-                q = _ranked(q, key, p)
-            else:
-                order = [_col(tm.order)] if tm.order else []
-                if multi_year and time is not None:
-                    order.append(time.copy())
-                if order:
-                    q = q.order_by(*order)
-    return q.sql(dialect="duckdb"), bind.values
-
-
 class NoPlan(Exception):
     """The plan cannot be compiled (a question that names too little)."""
 
 
-def _ranked(q: exp.Select, key: exp.Expression, p: Plan) -> exp.Select:
-    """Order by `key` and keep the first `limit` rows, ties included."""
-    order = exp.Ordered(this=key.copy(), desc=p.rank == "desc")
-    window = exp.Window(
-        this=exp.RowNumber() if False else exp.Anonymous(this="rank"),
-        order=exp.Order(expressions=[order.copy()]),
+# Bump when the SQL a plan compiles to changes, so that cached shapes expire.
+SHAPE_VERSION = "1"
+
+
+def compile_plan(p: Plan, model: Model, fingerprint: str = "") -> tuple[str, dict[str, Any]]:
+    """The plan as one DuckDB SELECT and its bound values.
+
+    The SQL depends on the plan's shape, not on the values it binds: a shape compiled before is
+    read from the cache (no sqlglot import); a new one is built with sqlglot's expression builder
+    (plansql.build) and stored. Values are masked by sentinels before compiling, and the
+    sentinels in the bound parameters are mapped back to the plan's real values.
+    """
+    masked, real = _masked(p)
+    key = (
+        "plan-"
+        + hashlib.sha256(f"{SHAPE_VERSION}|{fingerprint}|{_shape(masked)}".encode()).hexdigest()[
+            :32
+        ]
     )
-    q = q.order_by(order)
-    if p.limit:
-        q = q.qualify(exp.LTE(this=window, expression=exp.Literal.number(p.limit)))
-    return q
+    stored = cache.load(key) if fingerprint else None
+    if not (isinstance(stored, list) and len(stored) == 2 and isinstance(stored[1], dict)):
+        from ksquery import plansql
+
+        sql, params = plansql.build(masked, model)
+        stored = [sql, params]
+        if fingerprint:
+            cache.store(key, stored)
+    sql, params = stored
+    return sql, {k: real.get(v, v) if isinstance(v, str) else v for k, v in params.items()}
+
+
+def _masked(p: Plan) -> tuple[Plan, dict[str, Any]]:
+    """A copy of the plan with every bound value replaced by a sentinel, and the sentinels."""
+    real: dict[str, Any] = {}
+
+    def mask(value: Any) -> Any:
+        token = f"\x00v{len(real)}"
+        real[token] = value
+        return token
+
+    filters = [
+        replace(f, values=tuple(mask(v) for v in f.values))
+        if f.op in ("in", "row")
+        else replace(f, values=tuple(mask(v) for v in f.values))
+        if f.op == "cmp"
+        else f
+        for f in p.filters
+    ]
+    whole = (p.whole[0], mask(p.whole[1])) if p.whole else None
+    return replace(p, filters=filters, whole=whole), real
+
+
+def _shape(p: Plan) -> str:
+    return json.dumps(
+        {
+            **p.as_dict(),
+            "hela": p.whole,
+            "minskar": p.decrease,
+            "visa": p.show,
+            "av": p.by,
+            "svar": p.answer,
+            "filterdetaljer": [[f.pos, f.default, repr(f.extra)] for f in p.filters],
+        },
+        ensure_ascii=False,
+        default=str,
+        sort_keys=True,
+    )
 
 
 # --- plan -> Swedish ------------------------------------------------------------------------

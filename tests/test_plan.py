@@ -97,7 +97,7 @@ def test_follow_up_replaces_the_year(catalog):
 
 def _vocabulary(model) -> list[str]:
     words = sorted({" ".join(k) for k in model.lexicon if len(k) <= 2})
-    return words[:400] + sorted(plan_mod._OPS)[:200] + ["2024", "2026", "2031", "3", "tre"]
+    return words[:400] + sorted(plan_mod.grammar().ops)[:200] + ["2024", "2026", "2031", "3", "tre"]
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

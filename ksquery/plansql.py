@@ -1,0 +1,337 @@
+"""Plan -> one DuckDB SELECT, built with sqlglot's expression builder; values are bound.
+
+Kept apart from plan.py so that reading a question never imports sqlglot: a plan whose shape was
+compiled before is served from the cache (plan.compile_plan), and only a new shape comes here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from sqlglot import exp
+
+from ksquery.plan import Filter, NoPlan, Plan
+from ksquery.semantic import Model, TableModel
+
+
+def _col(name: str) -> exp.Column:
+    return exp.column(name, quoted=True)
+
+
+def _alias(e: exp.Expression, name: str) -> exp.Alias:
+    return exp.alias_(e, name, quoted=True)
+
+
+class _Params:
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def __call__(self, value: Any) -> exp.Placeholder:
+        name = f"p{len(self.values) + 1}"
+        self.values[name] = value
+        return exp.Placeholder(this=name)
+
+
+_CMP = {
+    ">": exp.GT,
+    ">=": exp.GTE,
+    "<": exp.LT,
+    "<=": exp.LTE,
+    "=": exp.EQ,
+}
+
+
+def _condition(f: Filter, tm: TableModel, bind: _Params, years: tuple[int, ...]) -> exp.Expression:
+    column = _col(f.column)
+    cond: exp.Expression
+    if f.op == "in":
+        separator = tm.separators.get(f.column)
+        if separator:
+            parts = exp.func("string_split", column, exp.Literal.string(separator))
+            cond = exp.or_(*(exp.func("list_contains", parts.copy(), bind(v)) for v in f.values))
+        elif len(f.values) == 1:
+            cond = column.eq(bind(f.values[0]))
+        else:
+            cond = column.isin(*(bind(v) for v in f.values))
+    elif f.op == "flag":
+        cond = exp.func("coalesce", column, exp.false())
+    elif f.op == "exists":
+        rel = f.extra or {}
+        key = str(rel.get("key"))
+        sub = (
+            exp.select(_col(key))
+            .from_(exp.to_table(str(rel.get("table")), quoted=True))
+            .where(exp.not_(exp.Is(this=_col(key), expression=exp.null())))
+        )
+        cond = _col(key).isin(query=sub)
+    elif f.op == "cmp":
+        cond = _CMP[f.cmp](this=column, expression=bind(f.values[0]))
+    elif f.op == "row":
+        sub = (
+            exp.select(exp.func("max", _col(f.column)))
+            .from_(exp.to_table(tm.name, quoted=True))
+            .where(_col(tm.label or "").eq(bind(f.values[0])))
+        )
+        if tm.time and len(years) == 1:
+            sub = sub.where(_col(tm.time).eq(bind(years[0])))
+        cond = _CMP[f.cmp](this=column, expression=exp.Subquery(this=sub))
+    else:  # pragma: no cover - every op is listed above
+        raise ValueError(f.op)
+    return exp.not_(cond) if f.negate else cond
+
+
+def _part_and_base(p: Plan) -> tuple[list[Filter], list[Filter]]:
+    """A share's part is the last thing the question names; the rest narrows the whole."""
+    named = [f for f in p.filters if not f.default]
+    if not named:
+        return [], list(p.filters)
+    last = max(named, key=lambda f: f.pos)
+    return [last], [f for f in p.filters if f is not last]
+
+
+def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
+    """The plan as one DuckDB SELECT (built with sqlglot's builder) and its bound values."""
+    tm = model.tables[p.table]
+    bind = _Params()
+    table = exp.to_table(tm.name, quoted=True)
+    measure = _col(p.measure) if p.measure else None
+    by = _col(p.by) if p.by else measure
+    time = _col(tm.time) if tm.time else None
+
+    def where(filters: list[Filter], years: tuple[int, ...] = p.years, level: bool = True):
+        conds = [_condition(f, tm, bind, years) for f in filters]
+        if time is not None and years:
+            conds.append(
+                time.isin(*(bind(y) for y in years)) if len(years) > 1 else time.eq(bind(years[0]))
+            )
+        if level and p.level and tm.levels:
+            conds.append(_col(str(tm.levels["column"])).eq(bind(p.level)))
+        return exp.and_(*conds) if conds else None
+
+    def year_sum(y: int) -> exp.Expression:
+        assert measure is not None and time is not None
+        return exp.Filter(
+            this=exp.Sum(this=measure.copy()),
+            expression=exp.Where(this=time.copy().eq(bind(y))),
+        )
+
+    label = _col(tm.label) if tm.label else None
+    shown = [c for c in (*tm.show, *p.show) if c != p.measure and c not in p.group]
+    shown = list(dict.fromkeys(shown))
+    if p.answer and p.answer not in shown:
+        shown.insert(0, p.answer)
+    q: exp.Select
+    agg = p.aggregate
+    if p.group and agg in (None, "compare") and tm.time and p.measure:
+        agg = "sum"
+    elif p.group and agg is None:
+        agg = "count"
+    if agg in ("sum", "avg", "count"):
+        func = {"sum": exp.Sum, "avg": exp.Avg}.get(agg)
+        name = {"sum": f"summa_{tm.unit}" if tm.unit else "summa", "avg": "medel"}.get(agg, "antal")
+        if agg == "count":
+            value: exp.Expression = (
+                exp.Count(this=exp.Distinct(expressions=[label.copy()]))
+                if tm.time and label is not None
+                else exp.Count(this=exp.Star())
+            )
+        else:
+            assert measure is not None and func is not None
+            value = func(this=measure.copy())
+            if agg == "avg":
+                value = exp.func("round", value, exp.Literal.number(2))
+        groups = [_col(g) for g in p.group]
+        split = [g for g in p.group if g in tm.separators]
+        if split:
+            g = split[0]
+            inner = exp.select(
+                _alias(
+                    exp.func(
+                        "trim",
+                        exp.func(
+                            "unnest",
+                            exp.func("string_split", _col(g), exp.Literal.string(tm.separators[g])),
+                        ),
+                    ),
+                    g,
+                ),
+                *([label.copy()] if label is not None else []),
+            ).from_(table)
+            cond = where(p.filters)
+            if cond is not None:
+                inner = inner.where(cond)
+            q = (
+                exp.select(_col(g), _alias(value, name))
+                .from_(inner.subquery("t"))
+                .group_by(_col(g))
+            )
+        else:
+            q = exp.select(*groups, _alias(value, name)).from_(table)
+            cond = where(p.filters)
+            if cond is not None:
+                q = q.where(cond)
+            if groups:
+                q = q.group_by(*[g.copy() for g in groups])
+        if p.rank and (groups or split):
+            q = _ranked(q, exp.column(name, quoted=True), p)
+        elif groups or split:
+            q = q.order_by(*[_col(g) for g in (split or p.group)])
+    elif agg == "share":
+        part, base = _part_and_base(p)
+        if not part:
+            raise NoPlan("andelen av vad")
+        # categories ("kostnader") and a named whole narrow the whole, not the part
+        wholes = [f for f in base if f.op == "in" and f.default and not f.pos == -1]
+        base = [f for f in base if f not in wholes]
+        part_cond = exp.and_(*(_condition(f, tm, bind, p.years) for f in part))
+        if measure is not None and tm.time:
+            whole_conds = [_condition(f, tm, bind, p.years) for f in wholes]
+            if p.whole:
+                whole_conds.append(_col(p.whole[0]).eq(bind(p.whole[1])))
+            if p.level and tm.levels:
+                whole_conds.append(_col(str(tm.levels["column"])).eq(bind(p.level)))
+            whole_cond = exp.and_(*whole_conds) if whole_conds else exp.true()
+            value = exp.func("abs", measure.copy()) if tm.signed else measure.copy()
+            num = exp.Filter(this=exp.Sum(this=value.copy()), expression=exp.Where(this=part_cond))
+            den = exp.Filter(this=exp.Sum(this=value.copy()), expression=exp.Where(this=whole_cond))
+            names = (f"del_{tm.unit}", f"helhet_{tm.unit}")
+        else:
+            num = exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=part_cond))
+            den = exp.Count(this=exp.Star())
+            names = ("antal", "av")
+        pct = exp.func(
+            "round",
+            exp.Div(
+                this=exp.Mul(this=exp.Literal.number("100.0"), expression=num.copy()),
+                expression=exp.func("nullif", den.copy(), exp.Literal.number(0)),
+            ),
+            exp.Literal.number(1),
+        )
+        q = exp.select(
+            _alias(num, names[0]), _alias(den, names[1]), _alias(pct, "andel_procent")
+        ).from_(table)
+        cond = where(base, level=False)
+        if cond is not None:
+            q = q.where(cond)
+    elif agg in ("change", "setdiff", "compare") and time is not None and measure is not None:
+        years = p.years
+        cols = [_col(c) for c in (p.group or shown)]
+        sums = [_alias(year_sum(y), str(y)) for y in years]
+        q = exp.select(*cols, *sums).from_(table)
+        cond = where(p.filters, years)
+        if cond is not None:
+            q = q.where(cond)
+        q = q.group_by(*[c.copy() for c in cols])
+        if agg == "change":
+            a, b = year_sum(years[0]), year_sum(years[-1])
+            diff = exp.Paren(this=exp.Sub(this=b.copy(), expression=a.copy()))
+            pct = exp.func(
+                "round",
+                exp.Div(
+                    this=exp.Mul(this=exp.Literal.number("100.0"), expression=diff.copy()),
+                    # relative to the first year with its sign: a cost that grows grows by +x %
+                    expression=exp.func("nullif", a.copy(), exp.Literal.number(0)),
+                ),
+                exp.Literal.number(1),
+            )
+            q = q.select(_alias(diff, "förändring"), _alias(pct, "förändring_procent"))
+            if p.rank:
+                key: exp.Expression = (
+                    exp.Paren(
+                        this=exp.Sub(
+                            this=exp.func("abs", b.copy()), expression=exp.func("abs", a.copy())
+                        )
+                    )
+                    if tm.signed
+                    else diff.copy()
+                )
+                if p.decrease:
+                    key = exp.Neg(this=key)
+                q = _ranked(q, key, p)
+        elif agg == "setdiff":
+            zero = exp.Literal.number(0)
+            gone = exp.EQ(this=exp.func("coalesce", year_sum(years[-1]), zero), expression=zero)
+            if len(years) == 2:
+                had = exp.NEQ(
+                    this=exp.func("coalesce", year_sum(years[0]), zero.copy()),
+                    expression=zero.copy(),
+                )
+                gone = exp.and_(had, gone)
+            q = q.having(gone)
+        if not p.rank and tm.order:
+            q = q.order_by(exp.func("min", _col(tm.order)))
+    elif agg == "first" and time is not None and measure is not None and label is not None:
+        cols = [_col(c) for c in shown]
+        first = exp.Filter(
+            this=exp.Min(this=time.copy()),
+            expression=exp.Where(
+                this=exp.NEQ(this=measure.copy(), expression=exp.Literal.number(0))
+            ),
+        )
+        q = exp.select(*cols, _alias(first, "första_år")).from_(table)
+        cond = where(p.filters, ())
+        if cond is not None:
+            q = q.where(cond)
+        q = q.group_by(*[c.copy() for c in cols])
+        if p.years:
+            q = q.having(exp.EQ(this=first.copy(), expression=bind(p.years[0])))
+        q = q.order_by(exp.column("första_år", quoted=True))
+    else:
+        cols = [_col(c) for c in shown]
+        multi_year = time is not None and len(p.years) != 1
+        one_row = any(
+            f.column == tm.label and f.op == "in" and len(f.values) == 1 for f in p.filters
+        )
+        if p.rank and multi_year and measure is not None and not one_row:
+            total = exp.Sum(this=measure.copy())
+            q = exp.select(*cols, _alias(total, f"summa_{tm.unit}" if tm.unit else "summa"))
+            q = q.from_(table)
+            cond = where(p.filters)
+            if cond is not None:
+                q = q.where(cond)
+            q = q.group_by(*[c.copy() for c in cols])
+            key = exp.func("abs", total.copy()) if tm.signed else total.copy()
+            q = _ranked(q, key, p)
+        else:
+            extra = []
+            if multi_year and time is not None:
+                extra.append(time.copy())
+            if measure is not None and p.measure not in shown:
+                extra.append(measure.copy())
+            if by is not None and p.by not in tm.show and p.by != p.measure:
+                extra.append(by.copy())
+            # "finns det någon kontroll för Cyberhot?": with the rows named, a flag or relation
+            # is the answer (a yes/no column), not a filter that would leave nothing to show
+            asked = [f for f in p.filters if f.op in ("flag", "exists")] if one_row else []
+            for f in asked:
+                name = f.column if f.op == "flag" else f"i_{(f.extra or {}).get('table')}"
+                yes = _condition(replace(f, negate=False), tm, bind, p.years)
+                extra.append(_alias(yes, name))
+            q = exp.select(*cols, *extra).from_(table)
+            cond = where([f for f in p.filters if f not in asked])
+            if cond is not None:
+                q = q.where(cond)
+            if p.rank and by is not None:
+                key = exp.func("abs", by.copy()) if tm.signed else by.copy()
+                q = _ranked(q, key, p)
+            else:
+                order = [_col(tm.order)] if tm.order else []
+                if multi_year and time is not None:
+                    order.append(time.copy())
+                if order:
+                    q = q.order_by(*order)
+    return q.sql(dialect="duckdb"), bind.values
+
+
+def _ranked(q: exp.Select, key: exp.Expression, p: Plan) -> exp.Select:
+    """Order by `key` and keep the first `limit` rows, ties included."""
+    order = exp.Ordered(this=key.copy(), desc=p.rank == "desc")
+    window = exp.Window(
+        this=exp.RowNumber() if False else exp.Anonymous(this="rank"),
+        order=exp.Order(expressions=[order.copy()]),
+    )
+    q = q.order_by(order)
+    if p.limit:
+        q = q.qualify(exp.LTE(this=window, expression=exp.Literal.number(p.limit)))
+    return q

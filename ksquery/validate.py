@@ -285,10 +285,14 @@ def _validate_cached(sql: str, schema: Schema, con: duckdb.DuckDBPyConnection | 
     tables = _check_tables(tree, schema, _cte_refs(tree) if ctes else set(), ctes)
     _check_functions(tree)
     _check_columns(tree, schema, tables)
-    params = tuple(dict.fromkeys(p.name for p in tree.find_all(exp.Placeholder) if p.name))
+    placeholders = list(tree.find_all(exp.Placeholder))
+    params = tuple(dict.fromkeys(p.name for p in placeholders if p.args.get("this")))
     if con is not None:
+        # DuckDB numbers `?` placeholders 1, 2, …: the same names must come out of both parses.
+        unnamed = sum(1 for p in placeholders if not p.args.get("this"))
+        expected = set(params) | {str(i + 1) for i in range(unnamed)}
         # The exact text that will run, parameters included, is what DuckDB's gate inspects.
-        _duckdb_gate(sql, schema, con, params, pivot=isinstance(tree, exp.Pivot))
+        _duckdb_gate(sql, schema, con, expected, pivot=isinstance(tree, exp.Pivot))
     return Checked(sql, tuple(sorted(tables)), params)
 
 
@@ -768,7 +772,7 @@ def _duckdb_gate(
     sql: str,
     schema: Schema,
     con: duckdb.DuckDBPyConnection,
-    params: tuple[str, ...],
+    params: set[str],
     pivot: bool = False,
 ) -> None:
     """Check DuckDB's own parse of the exact text that runs, parameters included."""
@@ -781,7 +785,7 @@ def _duckdb_gate(
             f"flera satser ({len(statements)}) på en gång; bara en fråga i taget är tillåten"
         )
     kind = statements[0].type
-    if set(statements[0].named_parameters) != set(params):
+    if set(statements[0].named_parameters) != params:
         raise _two_readings()  # the parsers found different placeholders: refuse, never guess
     if pivot and kind == duckdb.StatementType.MULTI:
         return  # PIVOT without an IN list: DuckDB plans it in two steps; sqlglot checked it
@@ -1173,6 +1177,10 @@ def _duckdb_only(sql: str, schema: Schema, con, parse_error: Rejected | None) ->
         statements = con.extract_statements(sql)
     except duckdb.Error:
         raise parse_error from None
+    if len(statements) > 1:
+        raise Rejected(
+            f"flera satser ({len(statements)}) på en gång; bara en fråga i taget är tillåten"
+        )
     if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
         raise parse_error
     tree = _serialize(con, sql)

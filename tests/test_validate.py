@@ -218,6 +218,8 @@ HOSTILE = [
         id="show_databases_in_cte",
     ),
     case("SHOW pg_settings", "budgetens tabeller", id="show_system_view"),
+    case("SHOW TABLES; DROP VIEW risker", "flera satser", id="show_then_drop"),
+    case("DESCRIBE risker; SELECT * FROM duckdb_settings()", "flera satser", id="describe_then"),
     case("EXPLAIN ANALYZE SELECT 1", "EXPLAIN"),
     # several statements, comments and `;` tricks
     case("select 1; drop view risker", "flera satser"),

@@ -542,6 +542,13 @@ def _check_kind(tree: exp.Expression, sql: str) -> None:
         )
     for node in tree.find_all(*_WRITE_NODES):
         raise Rejected(f"{_kind_name(node)} är inte tillåtet, inte heller inuti en fråga")
+    for pivot in tree.find_all(exp.Pivot):
+        if pivot is not tree and isinstance(pivot.parent, (exp.CTE, exp.Subquery)):
+            # DuckDB cannot serialize it there, so its own gate could not check it
+            raise Rejected(
+                "PIVOT går bara att köra som en egen fråga, inte inuti WITH eller en underfråga",
+                "skriv PIVOT … som hela frågan, eller använd GROUP BY med sum(…) FILTER (…)",
+            )
 
 
 # --- tables, functions, columns ----------------------------------------------------------
@@ -584,6 +591,12 @@ def _check_tables(
             raise Rejected(
                 f"filer kan inte läsas ('{table.name[:60]}')",
                 "fråga budgetens tabeller; skriv .tables",
+            )
+        if name in ctes:
+            raise Rejected(
+                f"'{table.name[:60]}' är en CTE som inte syns här: en WITH gäller bara sin egen "
+                "fråga, och en CTE ser bara de CTE:er som står före den",
+                "flytta WITH så att den omsluter frågan som använder namnet",
             )
         hint = _suggest(name, list(schema.tables) + sorted(ctes))
         raise Rejected(
@@ -795,7 +808,10 @@ def _duckdb_gate(
     if tree.get("error"):
         if pivot:
             return  # DuckDB cannot serialize PIVOT; sqlglot has checked the statement
-        raise Rejected("frågan kunde inte kontrolleras av DuckDB:s egen tolkning")
+        raise Rejected(
+            "frågan kunde inte kontrolleras av DuckDB:s egen tolkning",
+            "PIVOT går bara att köra som en egen fråga",
+        )
     _walk_duckdb(tree, schema)
 
 
@@ -1044,8 +1060,8 @@ def _size_of(node: dict, env: tuple, memo: dict) -> float:
                 "korta texterna först, t.ex. left(text, 1000)",
             )
         return SMALL
-    elif name in LAMBDA_FUNCTIONS:
-        size = _lambda_size(name, args, env, memo)
+    elif name in LAMBDA_FUNCTIONS or any(_is_lambda(a) for a in args):
+        size = _lambda_size(name, args, env, memo)  # any function given a lambda is sized so
     elif name in PREFIX_FUNCTIONS and len(args) > PREFIX_FUNCTIONS[name]:
         # left(x, n), substr(x, i, n) …: at most n of x, whatever x is
         size = _size(args[0], env, memo)
@@ -1089,7 +1105,7 @@ def _work(node: object, env: tuple, memo: dict) -> float:
             continue  # a subquery's calls are checked where they stand
         if item.get("class") == "FUNCTION":
             name = str(item.get("function_name", "")).lower()
-            if name in LAMBDA_FUNCTIONS:
+            if name in LAMBDA_FUNCTIONS or any(_is_lambda(a) for a in _args(item)):
                 total += _lambda_work(name, _args(item), env, memo)
                 continue
             total += _size(item, env, memo)

@@ -219,6 +219,12 @@ HOSTILE = [
     ),
     case("SHOW pg_settings", "budgetens tabeller", id="show_system_view"),
     case("SHOW TABLES; DROP VIEW risker", "flera satser", id="show_then_drop"),
+    case(
+        "WITH p AS (PIVOT (SELECT * FROM duckdb_settings()) ON name USING count(*)) "
+        "SELECT * FROM p",
+        "PIVOT",
+        id="pivot_in_cte_unserializable",
+    ),
     case("DESCRIBE risker; SELECT * FROM duckdb_settings()", "flera satser", id="describe_then"),
     case("EXPLAIN ANALYZE SELECT 1", "EXPLAIN"),
     # several statements, comments and `;` tricks

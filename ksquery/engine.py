@@ -21,8 +21,10 @@ VALIDATOR_VERSION = "5"
 # A bound parameter is at most this big (characters, or elements and characters of a list):
 # the validator's size bounds count every parameter as this much (validate.VALUE_BOUND).
 MAX_PARAM_SIZE = 100_000
-# A result fetched whole is at most this many rows; a screen asks for the first rows and a count.
+# A result fetched whole is at most this many rows and values (rows x columns); a screen asks
+# for the first rows and a count, a file writer streams.
 MAX_RESULT_ROWS = 200_000
+MAX_RESULT_CELLS = 2_000_000
 FETCH_CHUNK = 10_000
 # A Swedish question longer than this is refused before any matching runs.
 MAX_QUESTION_CHARS = 2_000
@@ -177,17 +179,18 @@ def execute(
     # A cursor per query: an interrupted call can never leave the shared connection busy.
     cursor = con.cursor()
     finished = threading.Event()
-    keep = MAX_RESULT_ROWS + 1 if max_rows is None else max_rows
 
     def work() -> None:
         try:
             cur = cursor.execute(sql, params or None)
             desc = cur.description or []
+            limit = min(MAX_RESULT_ROWS, MAX_RESULT_CELLS // max(len(desc), 1))
+            keep = limit + 1 if max_rows is None else max_rows
             rows = cur.fetchmany(keep) if keep else []
             box["first"] = (desc, rows)
             total = len(rows)
-            if max_rows is None and total > MAX_RESULT_ROWS:
-                box["too_many"] = True
+            if max_rows is None and total > limit:
+                box["too_many"] = limit
                 return
             while len(rows) == keep and (chunk := len(cur.fetchmany(FETCH_CHUNK))):
                 total += chunk
@@ -222,7 +225,7 @@ def execute(
     cursor.close()
     if box.get("too_many"):
         raise QueryFailed(
-            f"resultatet har fler än {MAX_RESULT_ROWS:,} rader".replace(",", " "),
+            f"resultatet har fler än {box['too_many']:,} rader".replace(",", " "),
             "begränsa resultatet, t.ex. med WHERE, GROUP BY eller LIMIT",
         )
     if "err" in box:

@@ -189,6 +189,12 @@ def test_large_result_keeps_the_first_rows_and_counts_the_rest(catalog):
     assert result.row_count == 250_000
     with pytest.raises(QueryFailed, match="fler än 200 000 rader"):
         engine.run(catalog, "SELECT i FROM range(250000) t(i)")
+    # a wide result is bounded by its values (rows x columns), not only its rows
+    wide = "SELECT " + ", ".join(f"i AS c{n}" for n in range(20)) + " FROM range(150000) t(i)"
+    cap = engine.MAX_RESULT_CELLS // 20
+    with pytest.raises(QueryFailed, match=f"fler än {cap:,}".replace(",", " ")):
+        engine.run(catalog, wide)
+    assert engine.run(catalog, wide, max_rows=2).row_count == 150_000
     assert engine.run(catalog, "SELECT count(*) FROM risker").rows == [(33,)]
 
 

@@ -537,6 +537,7 @@ def answer(
 ) -> engine.Result:
     """Answer a Swedish question with a composed plan, a named question or the document's text;
     raise NoAnswer naming what was not understood."""
+    engine.check_question(text)  # matching grows with the text: bounded before it starts
     token = text.strip()
     if re.fullmatch(r"\w+_\w+", token) and token not in named:
         # a question id with a typo ("risker_utan_kontrol"): run the id it is closest to

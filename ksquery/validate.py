@@ -421,6 +421,9 @@ _STRING_TOKENS = frozenset(
 )
 
 
+_QUOTED_TOKENS = _STRING_TOKENS | {TokenType.IDENTIFIER}
+
+
 def _check_same_tokens(sql: str, tokens: list) -> None:
     """Refuse text whose strings, comments or placeholders the two parsers split differently.
 
@@ -438,10 +441,21 @@ def _check_same_tokens(sql: str, tokens: list) -> None:
         raise _two_readings()
     starts = [t.start for t in tokens]
     ends = [t.end for t in tokens]
-    bounds = [pos for pos, _ in duck[1:]] + [len(sql)]
+    duck_starts = [pos for pos, _ in duck]
+    bounds = duck_starts[1:] + [len(sql)]
+    for token in tokens:  # a quoted token is one token for both: nothing starts inside it
+        if token.token_type in _QUOTED_TOKENS:
+            i = bisect.bisect_right(duck_starts, token.start)
+            if i < len(duck_starts) and duck_starts[i] <= token.end:
+                raise _two_readings()
     for (pos, kind), stop in zip(duck, bounds, strict=True):
         i = bisect.bisect_right(starts, pos) - 1
         inside = i >= 0 and ends[i] >= pos  # inside the span of sqlglot's token i
+        if kind == duckdb.token_type.string_const:
+            # … and the other way round: sqlglot starts nothing inside DuckDB's string
+            j = bisect.bisect_right(starts, pos)
+            if j < len(starts) and starts[j] < stop:
+                raise _two_readings()
         if kind == duckdb.token_type.comment:
             # nothing sqlglot reads as code may start inside DuckDB's comment
             j = bisect.bisect_left(starts, pos)

@@ -531,6 +531,16 @@ HOSTILE = [
         id="dollar_read_text",
     ),
     case(
+        "SELECT 'a\\' , getenv('HOME') , '' AS x",
+        "getenv",
+        id="backslash_quote_in_plain_string",
+    ),
+    case(
+        "SELECT 'a\\' AS s, 1 FROM glob('/etc/*') WHERE '' = ''",
+        "glob",
+        id="backslash_quote_around_glob",
+    ),
+    case(
         "SELECT $p-q$, repeat('x', 1000000000) -- $p-q$",
         "två sätt",
         id="dollar_unbounded_repeat",

@@ -274,7 +274,12 @@ def _validate_cached(sql: str, schema: Schema, con: duckdb.DuckDBPyConnection | 
     first = _FIRST_WORD.match(sql)
     if first and first.group(1).upper() in SHOW_WORDS:
         # DESCRIBE t, SUMMARIZE t, SHOW TABLES: DuckDB's own parse decides, on the views only.
-        return _duckdb_only(sql, schema, con, _not_read_only(first.group(1).upper()))
+        unsupported = Rejected(
+            f"{first.group(1).upper()} stöds bara som DESCRIBE TABELL, SUMMARIZE TABELL, "
+            "SHOW TABELL eller SHOW TABLES",
+            "skriv .tables eller .describe TABELL",
+        )
+        return _duckdb_only(sql, schema, con, unsupported)
     tree, parse_error, tokens = _parse(sql)
     if tree is None:
         # sqlglot cannot read it; DuckDB's own parser decides alone, or we report sqlglot's error.

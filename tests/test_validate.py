@@ -218,6 +218,8 @@ HOSTILE = [
         id="show_databases_in_cte",
     ),
     case("SHOW pg_settings", "budgetens tabeller", id="show_system_view"),
+    case("SHOW COLUMNS FROM risker", "stöds bara som", id="show_columns_unsupported"),
+    case("DESCRIBE risker, drift", "stöds bara som", id="describe_two_tables"),
     case("SHOW TABLES; DROP VIEW risker", "flera satser", id="show_then_drop"),
     case(
         "WITH p AS (PIVOT (SELECT * FROM duckdb_settings()) ON name USING count(*)) "

@@ -81,6 +81,16 @@ SIZE_FUNCTIONS = {
     "bar": 3,
     "list_resize": 1,
     "array_resize": 1,
+    "to_base": 2,
+}
+OPTIONAL_SIZE = frozenset({"bar", "to_base"})  # the size argument may be left out (a default)
+# Functions that put a separator between the elements of a list: (list, separator) indexes.
+JOIN_FUNCTIONS = {
+    "array_to_string": (0, 1),
+    "list_string_agg": (0, 1),
+    "list_aggregate": (0, 2),
+    "list_aggr": (0, 2),
+    "array_aggregate": (0, 2),
 }
 MAX_VALUE_SIZE = 10_000_000
 VALUE_BOUND = 100_000  # assumed size of any other value: a text column, a bound parameter
@@ -660,7 +670,8 @@ def _check_functions(tree: exp.Expression) -> None:
                 name in SIZE_FUNCTIONS
                 or name in FORMAT_FUNCTIONS
                 or name in QUADRATIC_FUNCTIONS
-                or name in ("regexp_replace", "replace")
+                or name in JOIN_FUNCTIONS
+                or name in ("regexp_replace", "replace", "concat_ws", "array_join")
                 or isinstance(pivot_func, exp.Repeat if hasattr(exp, "Repeat") else ())
             ):
                 raise Rejected(f"{name} stöds inte i PIVOT")
@@ -1068,7 +1079,10 @@ def _size_of(node: dict, env: tuple, memo: dict) -> float:
         size = abs(values[1] - values[0]) / step + 1 if values else 0
     elif name in SIZE_FUNCTIONS:  # lpad, rpad, list_resize, array_resize, bar: the result size
         index = SIZE_FUNCTIONS[name]
-        size = _count(name, args[index] if len(args) > index else None)
+        if len(args) <= index and name in OPTIONAL_SIZE:
+            size = 100.0  # the default width or length
+        else:
+            size = _count(name, args[index] if len(args) > index else None)
         size += sum(_size(a, env, memo) for i, a in enumerate(args) if i != index)
     elif name in QUADRATIC_FUNCTIONS:
         sizes = [_size(a, env, memo) for a in args[:2]]
@@ -1087,6 +1101,15 @@ def _size_of(node: dict, env: tuple, memo: dict) -> float:
         length = _constant(args[PREFIX_FUNCTIONS[name]])
         if length is not None and length >= 0:
             size = min(size, length)
+    elif name in JOIN_FUNCTIONS or name == "concat_ws":
+        # a separator between every two elements: elements x separator
+        if name == "concat_ws":
+            count, sep = float(max(len(args) - 1, 0)), _size(args[0] if args else None, env, memo)
+        else:
+            at_list, at_sep = JOIN_FUNCTIONS[name]
+            count = _items(args[at_list] if len(args) > at_list else None, env, memo)
+            sep = _size(args[at_sep], env, memo) if len(args) > at_sep else 1.0
+        size = count * sep + sum(_size(a, env, memo) for a in args) + SMALL
     elif name in ("regexp_replace", "replace"):
         text, repl = _size(args[0] if args else None, env, memo), 0.0
         if len(args) > 2:

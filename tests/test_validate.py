@@ -399,6 +399,23 @@ HOSTILE = [
         "repeat",
         id="lambda_repeat_element",
     ),
+    # a separator between every two elements, a padded number
+    case(
+        "SELECT array_to_string(range(100000), repeat('x', 100000))",
+        "array_to_string",
+        id="join_big_separator",
+    ),
+    case(
+        "SELECT list_aggregate(range(1000000), 'string_agg', repeat('-', 1000))",
+        "list_aggregate",
+        id="list_aggregate_separator",
+    ),
+    case(
+        "SELECT concat_ws(repeat('x', 1000000), " + ", ".join(["risk"] * 20) + ") FROM risker",
+        "concat_ws",
+        id="concat_ws_big_separator",
+    ),
+    case("SELECT to_base(1, 2, 1000000000)", "to_base", id="to_base_padding"),
     # replacements that insert at every position
     case(
         "SELECT regexp_replace(repeat('a',1000000), '', repeat('b',1000000), 'g')",
@@ -770,6 +787,9 @@ ACCEPTED = [
     ok("select [upper(w) for w in string_split(risk, ' ') if len(w) > 3] from risker", id="compr"),
     ok("select regexp_replace(risk, '[aeiou]', '', 'g') from risker", id="regexp_remove"),
     ok("select replace(risk, ' ', '_') from risker", id="replace_short"),
+    ok("select array_to_string(list(risk), '; ') from risker", id="array_to_string"),
+    ok("select concat_ws(', ', risk, hantering) from risker", id="concat_ws"),
+    ok("select to_base(255, 2), to_base(5, 2, 8), bar(5, 0, 10)", id="to_base_bar_defaults"),
     ok(
         "select [x * 2 for x in [1, 2, 3]]",
         id="list_comprehension",

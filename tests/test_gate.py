@@ -289,3 +289,87 @@ def test_memory_limit_holds_in_a_limited_child():
     )
     assert done.returncode == 2, (done.returncode, done.stderr[-400:])
     assert "minne" in done.stderr
+
+
+# --- 5. the size model is an upper bound: generated expressions, run in a limited child ------
+
+TEXT = st.sampled_from(["'ab'", "'x'", "''", "risk", "$p", "'%'"])
+NUMBER = st.sampled_from(["0", "1", "3", "100", "1000", "20000", "1000000"])
+
+
+def _text_expr(depth: int):
+    if depth == 0:
+        return TEXT
+    sub = st.deferred(lambda: _text_expr(depth - 1))
+    lists = st.one_of(
+        NUMBER.map(lambda n: f"range({n})"),
+        st.tuples(sub, TEXT).map(lambda a: f"string_split({a[0]}, {a[1]})"),
+        st.tuples(NUMBER, sub).map(lambda a: f"list_transform(range({a[0]}), lambda x: {a[1]})"),
+    )
+    return st.one_of(
+        TEXT,
+        st.tuples(sub, NUMBER).map(lambda a: f"repeat({a[0]}, {a[1]})"),
+        st.tuples(sub, NUMBER, sub).map(lambda a: f"lpad({a[0]}, {a[1]}, {a[2]})"),
+        st.tuples(sub, sub).map(lambda a: f"concat({a[0]}, {a[1]})"),
+        st.tuples(sub, sub).map(lambda a: f"({a[0]} || {a[1]})"),
+        st.tuples(sub, sub, sub).map(lambda a: f"replace({a[0]}, {a[1]}, {a[2]})"),
+        st.tuples(sub, sub).map(lambda a: f"regexp_replace({a[0]}, '', {a[1]}, 'g')"),
+        st.tuples(lists, sub).map(lambda a: f"array_to_string({a[0]}, {a[1]})"),
+        st.tuples(sub, sub).map(lambda a: f"concat_ws({a[0]}, {a[1]}, {a[1]}, {a[1]})"),
+        st.tuples(sub, NUMBER).map(lambda a: f"left({a[0]}, {a[1]})"),
+        st.tuples(lists).map(lambda a: f"list_aggregate({a[0]}, 'string_agg', '')"),
+        sub.map(lambda a: f"upper({a})"),
+    )
+
+
+_CHILD = """
+import json, sys
+from ksquery.catalog import open_catalog
+from ksquery import engine
+from ksquery.errors import KsqueryError
+catalog = open_catalog()
+out = []
+for expr in json.loads(sys.stdin.read()):
+    sql = f"SELECT max(length(CAST({expr} AS VARCHAR))) FROM (SELECT * FROM risker LIMIT 2)"
+    try:
+        params = {"p": "p" * engine.MAX_PARAM_SIZE} if "$p" in expr else {}
+        out.append(engine.run(catalog, sql, params, timeout=10).rows[0][0])
+    except KsqueryError as err:
+        out.append(f"{type(err).__name__}: {err}")
+print(json.dumps(out))
+"""
+
+
+def test_size_model_bounds_what_generated_expressions_build(catalog):
+    accepted: list[str] = []
+
+    @settings(max_examples=300, deadline=None, database=None)
+    @given(_text_expr(3))
+    def prop(expr):
+        sql = f"SELECT max(length(CAST({expr} AS VARCHAR))) FROM (SELECT * FROM risker LIMIT 2)"
+        try:
+            validate(sql, catalog.schema, catalog.con)
+        except Rejected:
+            return
+        accepted.append(expr)
+
+    prop()
+    accepted = sorted(set(accepted), key=len, reverse=True)[:150]
+    assert accepted, "the generator should produce some accepted expressions"
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD],
+        input=json.dumps(accepted),
+        capture_output=True,
+        text=True,
+        timeout=600,  # a safety net for the machine, not a speed requirement
+        preexec_fn=_limit_address_space,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-600:]
+    for expr, length in zip(accepted, json.loads(done.stdout), strict=True):
+        # an accepted expression never builds more than the bound, nor runs into a limit
+        # (a type error from DuckDB's binder is an ordinary refusal)
+        if isinstance(length, str):
+            assert length.startswith("QueryFailed") and "minne" not in length, (expr, length)
+            continue
+        assert (length or 0) <= gate.MAX_VALUE_SIZE, (expr, length)

@@ -15,8 +15,10 @@ from typing import Any
 
 from ksquery.engine import Result
 
-FORMATS = ("table", "csv", "json", "md", "xlsx")
+FORMATS = ("table", "csv", "excel-csv", "json", "md", "xlsx")
 MINUS = "\u2212"
+NULL = "–"  # how a table shows NULL by default (an empty text stays empty); .nullvalue changes it
+INFINITE_NOTE = "∞ = oändligt (t.ex. division med noll)"
 _PLAIN_INT_NAMES = {
     "år",
     "från",
@@ -69,10 +71,10 @@ def _plain_int(column: str) -> bool:
     return name in _PLAIN_INT_NAMES or name.endswith("_id") or "källrad" in name
 
 
-def format_value(value: Any, column: str = "") -> str:
-    """Format one value for people: '118 535', '−4 227', '4,2', 'ja', '' for NULL."""
+def format_value(value: Any, column: str = "", null: str = "") -> str:
+    """Format one value for people: '118 535', '−4 227', '4,2', '0,004', 'ja', `null` for NULL."""
     if value is None:
-        return ""
+        return null
     if isinstance(value, bool):
         return "ja" if value else "nej"
     if isinstance(value, int):
@@ -84,7 +86,7 @@ def format_value(value: Any, column: str = "") -> str:
             return {True: "∞", False: MINUS + "∞"}[value > 0] if not math.isnan(value) else "NaN"
         number = Decimal(str(value)) if isinstance(value, float) else value
         if isinstance(value, float):
-            number = round(number, 2)
+            number = round(number, _decimals(value))
             if "mnkr" in column.lower():  # millions are always shown with one decimal: 7,0
                 return _decimal_text(number.quantize(Decimal("0.1")))
         exponent = number.as_tuple().exponent
@@ -105,6 +107,13 @@ def format_value(value: Any, column: str = "") -> str:
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(format_value(v) for v in value) + "]"
     return safe(str(value))
+
+
+def _decimals(value: float) -> int:
+    """Two decimals, or as many as keep two significant digits of a small value (0,004)."""
+    if value == 0:
+        return 2
+    return min(15, max(2, 1 - math.floor(math.log10(abs(value)))))
 
 
 def _decimal_text(number: Decimal) -> str:
@@ -132,24 +141,43 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
 
 
-def render_table(result: Result, width: int = 100, max_rows: int | None = 50) -> str:
-    """An aligned text table: numbers right-aligned, long text wrapped to fit `width`."""
-    lines: list[str] = []
-    if result.title:
-        lines.append(safe(result.title))
+def _heading(result: Result) -> list[str]:
+    lines = [safe(result.title)] if result.title else []
     if result.params:
         lines.append(
             "Parametrar: "
             + ", ".join(f"{k} = {format_value(v, k)}" for k, v in result.params.items())
         )
+    return lines
+
+
+def _cells(result: Result, rows: list[tuple], null: str) -> list[list[str]]:
+    return [
+        [format_value(v, c, null) for v, c in zip(row, result.columns, strict=False)]
+        for row in rows
+    ]
+
+
+def natural_width(result: Result, max_rows: int | None = 50) -> int:
+    """How wide the table would be with no text wrapped (for `\\x auto`)."""
+    shown = result.rows if max_rows is None else result.rows[:max_rows]
+    cells = _cells(result, shown, NULL)
+    return sum(
+        max([_width(c)] + [_width(r[i]) for r in cells]) for i, c in enumerate(result.columns)
+    ) + 3 * max(0, len(result.columns) - 1)
+
+
+def render_table(
+    result: Result, width: int = 100, max_rows: int | None = 50, null: str = NULL
+) -> str:
+    """An aligned text table: numbers right-aligned, long text wrapped to fit `width`."""
+    lines = _heading(result)
     shown = result.rows if max_rows is None else result.rows[:max_rows]
     columns = [safe(c) for c in result.columns]
     if not columns:
         lines.append("(inget resultat)")
         return "\n".join(lines)
-    cells = [
-        [format_value(v, c) for v, c in zip(row, result.columns, strict=False)] for row in shown
-    ]
+    cells = _cells(result, shown, null)
     numeric = [
         bool(shown) and all(_is_number(r[i]) or r[i] is None for r in shown)
         for i in range(len(columns))
@@ -178,19 +206,46 @@ def render_table(result: Result, width: int = 100, max_rows: int | None = 50) ->
     total = result.row_count
     if total > len(shown):
         lines.append(
-            f"… {total - len(shown)} rader till (visa alla med --format csv eller .export)"
+            f"… {total - len(shown)} rader till (.maxrows 0 visar alla, .export FIL sparar)"
         )
-    lines.append(_footer(result, total))
+    lines.append(_footer(result, total, shown))
     return "\n".join(lines)
 
 
-def _footer(result: Result, total: int) -> str:
+def render_vertical(
+    result: Result, width: int = 100, max_rows: int | None = 50, null: str = NULL
+) -> str:
+    """One block per row, a column name and its value on each line (psql's `\\x`)."""
+    lines = _heading(result)
+    shown = result.rows if max_rows is None else result.rows[:max_rows]
+    names = [safe(c) for c in result.columns]
+    label = max((_width(n) for n in names), default=0)
+    room = max(20, width - label - 3)
+    for number, row in enumerate(_cells(result, shown, null), 1):
+        lines.append(f"-[ rad {number} ]" + "─" * max(0, min(width, 40) - 12 - len(str(number))))
+        for name, value in zip(names, row, strict=True):
+            parts = textwrap.wrap(value, room) or [value]
+            pad = " " * (label - _width(name))
+            lines.append(f"{name}{pad} │ {parts[0]}".rstrip())
+            lines += [f"{' ' * label} │ {part}" for part in parts[1:]]
+    total = result.row_count
+    if total > len(shown):
+        lines.append(
+            f"… {total - len(shown)} rader till (.maxrows 0 visar alla, .export FIL sparar)"
+        )
+    lines.append(_footer(result, total, shown))
+    return "\n".join(lines)
+
+
+def _footer(result: Result, total: int, shown: list[tuple] | None = None) -> str:
     parts = [
         f"{total} rad" + ("er" if total != 1 else ""),
         f"{result.elapsed * 1000:.1f} ms".replace(".", ","),
     ]
     if result.source:
         parts.append("Källa: " + result.source)
+    if any(isinstance(v, float) and math.isinf(v) for row in shown or () for v in row):
+        parts.append(INFINITE_NOTE)
     return "(" + " · ".join(parts) + ")"
 
 
@@ -263,6 +318,32 @@ def to_csv(result: Result) -> str:
     return buffer.getvalue()
 
 
+def to_excel_csv(result: Result) -> str:
+    """csv that Swedish Excel opens on a double-click: UTF-8 with BOM, ';' between fields,
+    decimal comma, CRLF, and text that Excel would run as a formula made harmless."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([neutralise_formula(c) for c in result.columns])
+    for row in result.rows:
+        writer.writerow([_excel_value(v) for v in row])
+    return "\ufeff" + buffer.getvalue()
+
+
+def _excel_value(value: Any) -> str:
+    raw = _raw(value)
+    if raw is None:
+        return ""
+    if isinstance(raw, bool):
+        return "ja" if raw else "nej"
+    if isinstance(raw, int):
+        return str(raw)
+    if isinstance(raw, float):
+        return format(Decimal(repr(raw)), "f").replace(".", ",")
+    if isinstance(raw, (list, dict)):
+        raw = json.dumps(raw, ensure_ascii=False)
+    return neutralise_formula(str(raw))
+
+
 def _csv_value(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -298,42 +379,46 @@ def to_markdown(result: Result) -> str:
 
 
 def write_xlsx(result: Result, path: Path) -> Path:
-    """Write a real spreadsheet: bold header row, numbers as numbers with Swedish-style formats."""
+    """Write one answer as a spreadsheet (see write_workbook)."""
+    return write_workbook([(result.question or "resultat", result)], path)
+
+
+def write_workbook(sheets: list[tuple[str, Result]], path: Path) -> Path:
+    """Write a real spreadsheet: per answer a sheet with its title and parameters on top, then
+    an Excel table (filters) with numbers as numbers (`#,##0`); several answers get a contents
+    sheet first."""
     import xlsxwriter  # only exports need it
     import xlsxwriter.exceptions
 
     path = Path(path)
     workbook = xlsxwriter.Workbook(str(path))
     try:
-        sheet = workbook.add_worksheet((result.question or "resultat")[:31])
-        bold = workbook.add_format({"bold": True, "bottom": 1})
-        integer = workbook.add_format({"num_format": "# ##0;[Red]-# ##0"})
-        decimal = workbook.add_format({"num_format": "# ##0.0##;[Red]-# ##0.0##"})
-        plain = workbook.add_format({"num_format": "0"})
-        for col, name in enumerate(result.columns):
-            sheet.write_string(0, col, name, bold)
-        widths = [len(c) + 2 for c in result.columns]
-        for r, row in enumerate(result.rows, start=1):
-            for c, value in enumerate(row):
-                raw = _raw(value)
-                name = result.columns[c]
-                if raw is None:
-                    sheet.write_blank(r, c, None)
-                elif isinstance(raw, bool):
-                    sheet.write_boolean(r, c, raw)
-                elif isinstance(raw, int):
-                    sheet.write_number(r, c, raw, plain if _plain_int(name) else integer)
-                elif isinstance(raw, float):
-                    sheet.write_number(r, c, raw, decimal)
-                else:
-                    text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
-                    sheet.write_string(r, c, text)
-                    widths[c] = max(widths[c], min(60, len(text)))
-        for c, w in enumerate(widths):
-            sheet.set_column(c, c, max(10, w))
-        sheet.freeze_panes(1, 0)
-        if result.source:
-            sheet.write_string(len(result.rows) + 2, 0, "Källa: " + result.source)
+        styles = {
+            "title": workbook.add_format({"bold": True, "font_size": 13}),
+            "bold": workbook.add_format({"bold": True}),
+            "integer": workbook.add_format({"num_format": "#,##0;[Red]-#,##0"}),
+            "decimal": workbook.add_format(
+                {"num_format": "#,##0.0#########;[Red]-#,##0.0#########"}
+            ),
+            "plain": workbook.add_format({"num_format": "0"}),
+            "link": workbook.add_format({"font_color": "blue", "underline": 1}),
+        }
+        names = _sheet_names([name for name, _ in sheets])
+        if len(sheets) > 1:
+            contents = workbook.add_worksheet("Innehåll")
+            heads = ("blad", "titel", "parametrar", "rader", "källa")
+            for c, head in enumerate(heads):
+                contents.write_string(0, c, head, styles["bold"])
+            for r, (name, (_, result)) in enumerate(zip(names, sheets, strict=True), start=1):
+                contents.write_url(r, 0, f"internal:'{name}'!A1", styles["link"], name)
+                contents.write_string(r, 1, result.title or "")
+                contents.write_string(r, 2, _params_text(result))
+                contents.write_number(r, 3, result.row_count)
+                contents.write_string(r, 4, result.source or "")
+            for c, w in enumerate((24, 50, 40, 8, 30)):
+                contents.set_column(c, c, w)
+        for name, (_, result) in zip(names, sheets, strict=True):
+            _write_sheet(workbook.add_worksheet(name), result, styles)
     finally:
         try:
             workbook.close()
@@ -343,15 +428,106 @@ def write_xlsx(result: Result, path: Path) -> Path:
     return path
 
 
-def render(result: Result, fmt: str = "table", width: int = 100, max_rows: int | None = 50) -> str:
+def _params_text(result: Result) -> str:
+    return ", ".join(f"{k} = {format_value(v, k)}" for k, v in result.params.items())
+
+
+def _sheet_names(wanted: list[str]) -> list[str]:
+    """Excel's sheet names: at most 31 characters, none of []:*?/\\, unique ignoring case."""
+    names: list[str] = []
+    for name in wanted:
+        base = "".join("_" if ch in "[]:*?/\\'" else ch for ch in name).strip() or "blad"
+        candidate, n = base[:31], 1
+        while candidate.lower() in {x.lower() for x in names} or candidate.lower() == "innehåll":
+            n += 1
+            candidate = f"{base[: 31 - len(str(n)) - 1]}_{n}"
+        names.append(candidate)
+    return names
+
+
+def _write_sheet(sheet: Any, result: Result, styles: dict[str, Any]) -> None:
+    top = 0
+    if result.title:
+        sheet.write_string(top, 0, result.title, styles["title"])
+        top += 1
+    if result.params:
+        sheet.write_string(top, 0, "Parametrar: " + _params_text(result))
+        top += 1
+    if top:
+        top += 1  # a blank row between the heading and the table
+    headers = _unique([str(c) or f"kolumn{i + 1}" for i, c in enumerate(result.columns)])
+    widths = [len(c) + 4 for c in headers]
+    for r, row in enumerate(result.rows, start=top + 1):
+        for c, value in enumerate(row):
+            raw = _raw(value)
+            name = result.columns[c]
+            if raw is None:
+                sheet.write_blank(r, c, None)
+            elif isinstance(raw, bool):
+                sheet.write_boolean(r, c, raw)
+            elif isinstance(raw, int):
+                plain = _plain_int(name)
+                sheet.write_number(r, c, raw, styles["plain" if plain else "integer"])
+                widths[c] = max(widths[c], len(str(raw)) + 3)
+            elif isinstance(raw, float):
+                sheet.write_number(r, c, raw, styles["decimal"])
+                widths[c] = max(widths[c], 12)
+            else:
+                text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
+                sheet.write_string(r, c, text)
+                widths[c] = max(widths[c], min(60, len(text)))
+    if headers:
+        if result.rows:
+            sheet.add_table(
+                top,
+                0,
+                top + len(result.rows),
+                len(headers) - 1,
+                {"columns": [{"header": h} for h in headers], "style": "Table Style Light 9"},
+            )
+        else:
+            for c, h in enumerate(headers):
+                sheet.write_string(top, c, h, styles["bold"])
+    for c, w in enumerate(widths):
+        sheet.set_column(c, c, max(10, w))
+    sheet.freeze_panes(top + 1, 0)
+    if result.source:
+        sheet.write_string(top + len(result.rows) + 2, 0, "Källa: " + result.source)
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        key = name.lower()
+        seen[key] = seen.get(key, 0) + 1
+        out.append(name if seen[key] == 1 else f"{name}_{seen[key]}")
+    return out
+
+
+RENDERERS = {
+    "json": to_json,
+    "csv": to_csv,
+    "excel-csv": to_excel_csv,
+    "md": to_markdown,
+}
+SUFFIXES = {"table": "txt", "csv": "csv", "excel-csv": "csv", "json": "json", "md": "md"}
+
+
+def render(
+    result: Result,
+    fmt: str = "table",
+    width: int = 100,
+    max_rows: int | None = 50,
+    null: str = NULL,
+    vertical: bool = False,
+) -> str:
     """Render in one of the text formats (xlsx is written with write_xlsx)."""
-    if fmt == "json":
-        return to_json(result)
-    if fmt == "csv":
-        return to_csv(result)
-    if fmt == "md":
-        return to_markdown(result)
-    return render_table(result, width=width, max_rows=max_rows)
+    if fmt in RENDERERS:
+        return RENDERERS[fmt](result)
+    if vertical:
+        return render_vertical(result, width=width, max_rows=max_rows, null=null)
+    return render_table(result, width=width, max_rows=max_rows, null=null)
 
 
 # --- charts ---------------------------------------------------------------------------------

@@ -26,6 +26,9 @@ def res(columns, rows, **kw):
         (2025, "år", "2025"),
         (412, "källrad", "412"),
         (4.227, "x", "4,23"),
+        (0.004, "x", "0,004"),
+        (0.0123, "x", "0,012"),
+        (-0.00015, "x", "\u22120,00015"),
         (-0.5, "x", "\u22120,5"),
         (Decimal("5.200"), "värde", "5,200"),
         (Decimal("1234567.5"), "x", "1 234 567,5"),
@@ -62,7 +65,7 @@ def test_table_empty_and_nulls_and_cut():
     rows = [(i, None) for i in range(5)]
     cut = output.render_table(res(["nr", "x"], rows), max_rows=2)
     assert "… 3 rader till" in cut
-    assert cut.splitlines()[2] == " 0 │"
+    assert cut.splitlines()[2] == " 0 │ –"  # NULL is shown, not blank
 
 
 def test_table_wraps_long_text_to_width():
@@ -119,8 +122,8 @@ def test_xlsx_is_a_real_spreadsheet(tmp_path):
     sheet = openpyxl.load_workbook(path).active
     assert [c.value for c in sheet[1]] == ["post", "år", "belopp_tkr", "andel"]
     assert sheet["C2"].value == 118535 and isinstance(sheet["C2"].value, int)
-    assert sheet["C2"].number_format.startswith("# ##0")
-    assert sheet["B2"].value == 2025 and sheet["A1"].font.bold
+    assert sheet["C2"].number_format.startswith("#,##0")  # Excel's own: spaces in Swedish Excel
+    assert sheet["B2"].value == 2025
     assert sheet["C3"].value is None
 
 
@@ -178,3 +181,98 @@ def test_narrow_tables_do_not_cut_words_and_keep_headings():
 def test_columns_named_like_years_only_skip_grouping_when_they_are_years():
     assert output.format_value(59100, "summa_tkr_alla_år") == "59 100"
     assert output.format_value(2026, "från") == "2026"
+
+
+def test_null_empty_text_and_infinity_are_told_apart():
+    r = res(["a", "b", "c"], [(None, "", float("inf"))])
+    lines = output.render_table(r).splitlines()
+    assert lines[2] == "– │   │ ∞"
+    assert lines[-1].endswith("∞ = oändligt (t.ex. division med noll))")
+    assert output.render_table(r, null="NULL").splitlines()[2].startswith("NULL │")
+
+
+def test_vertical_layout():
+    r = res(["risk", "riskvärde"], [("Cyberhot", 8), ("Brand", None)], title="Risker")
+    assert output.render_vertical(r, width=60) == (
+        "Risker\n"
+        "-[ rad 1 ]───────────────────────────\n"
+        "risk      │ Cyberhot\n"
+        "riskvärde │ 8\n"
+        "-[ rad 2 ]───────────────────────────\n"
+        "risk      │ Brand\n"
+        "riskvärde │ –\n"
+        "(2 rader · 0,0 ms)"
+    )
+
+
+def test_excel_csv_reads_back_with_semicolon_and_decimal_comma():
+    import csv
+    import io
+
+    r = res(
+        ["år", "belopp", "andel", "text", "tom"],
+        [(2025, -118535, 0.004, '=HYPERLINK("x")', None), (2026, 7, Decimal("4.2"), "Å;ä", "")],
+    )
+    text = output.to_excel_csv(r)
+    assert text.startswith("\ufeff") and "\r\n" in text
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=";"))
+    assert rows == [
+        ["år", "belopp", "andel", "text", "tom"],
+        ["2025", "-118535", "0,004", '\'=HYPERLINK("x")', ""],
+        ["2026", "7", "4,2", "Å;ä", ""],
+    ]
+
+
+def test_batch_run_writes_one_workbook_with_a_sheet_per_query(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    openpyxl = pytest.importorskip("openpyxl")
+    target = tmp_path / "ny" / "rapport.xlsx"  # the folder does not exist yet
+    files = [str(ROOT / "queries" / f"{q}.sql") for q in ("investeringar_per_ar", "risk")]
+    p = subprocess.run(
+        [sys.executable, "-m", "ksquery", "run", *files, "--format", "xlsx", "--out", str(target)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert p.returncode == 0, p.stderr
+    assert target.is_file()  # one file, not a directory
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames == ["Innehåll", "investeringar_per_ar", "risk"]
+    contents = book["Innehåll"]
+    assert [c.value for c in contents[1]][:4] == ["blad", "titel", "parametrar", "rader"]
+    assert contents["A2"].value == "investeringar_per_ar" and contents["A2"].hyperlink
+    sheet = book["investeringar_per_ar"]
+    assert sheet["A1"].value.startswith("Investeringar per år")
+    assert sheet["A2"].value.startswith("Parametrar: från = 2024")
+    header = [c.value for c in sheet[4]]
+    amount = header.index(next(h for h in header if h and "tkr" in h)) + 1
+    cell = sheet.cell(row=5, column=amount)
+    assert isinstance(cell.value, int) and cell.number_format.startswith("#,##0")
+    assert list(sheet.tables) and sheet.tables[list(sheet.tables)[0]].ref.startswith("A4:")
+    assert book["risk"]["A1"].value.startswith("Risken")
+
+
+def test_sql_out_writes_xlsx(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    openpyxl = pytest.importorskip("openpyxl")
+    target = tmp_path / "mapp" / "svar.xlsx"
+    p = subprocess.run(
+        [sys.executable, "-m", "ksquery", "sql", "SELECT 1234567 AS belopp", "--format", "xlsx"]
+        + ["--out", str(target)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert p.returncode == 0, p.stderr
+    sheet = openpyxl.load_workbook(target).active
+    assert sheet["A2"].value == 1234567 and sheet["A2"].number_format.startswith("#,##0")

@@ -15,14 +15,13 @@ import shutil
 import stat
 import sys
 import threading
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
 from ksquery import __version__, engine, output
 from ksquery.catalog import Catalog, open_catalog
 from ksquery.errors import KsqueryError, ParamError, QuestionError, os_reason
-from ksquery.output import format_value, safe
+from ksquery.output import safe
 
 EXIT_OK, EXIT_NO_ANSWER, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 TIMEOUT_RANGE = (0.1, 3600.0)  # seconds, for --timeout and the REPL's .timeout
@@ -129,22 +128,49 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"ksquery {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="KOMMANDO")
-    p = sub.add_parser("sql", parents=[common], help="kör en SQL-fråga (- läser från stdin)")
-    p.add_argument("query", metavar="SQL")
-    p.add_argument("--param", action="append", default=[], metavar="NAMN=VÄRDE")
-    p.add_argument("--chart", action="store_true", help="rita resultatet som diagram")
+    param_help = "bind en parameter ($namn i SQL:en); kan upprepas"
     p = sub.add_parser(
-        "ask", parents=[common], help="ställ en fråga på svenska eller kör en namngiven fråga"
+        "sql",
+        parents=[common],
+        help="kör en SQL-fråga (- läser från stdin)",
+        epilog='exempel:\n  ksquery sql "SELECT risk FROM risker WHERE riskvärde >= $min" '
+        '--param min=8\n  ksquery sql "SELECT * FROM drift" --format xlsx --out drift.xlsx',
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("text", nargs="+", metavar="FRÅGA")
-    p.add_argument("--param", action="append", default=[], metavar="NAMN=VÄRDE")
+    p.add_argument("query", metavar="SQL", help="en SELECT-sats, eller - för att läsa stdin")
+    p.add_argument("--param", action="append", default=[], metavar="NAMN=VÄRDE", help=param_help)
     p.add_argument("--chart", action="store_true", help="rita resultatet som diagram")
-    p.add_argument("--out", help="fil att skriva till (krävs för xlsx)")
+    p.add_argument("--out", metavar="FIL", help="fil att skriva till (krävs för xlsx)")
     p.add_argument("--force", action="store_true", help="skriv över en befintlig fil")
-    p = sub.add_parser("run", parents=[common], help="kör sparade frågefiler i batch")
-    p.add_argument("files", nargs="+", metavar="FIL")
-    p.add_argument("--param", action="append", default=[], metavar="NAMN=VÄRDE")
-    p.add_argument("--out", help="katalog att skriva en fil per fråga till")
+    p = sub.add_parser(
+        "ask",
+        parents=[common],
+        help="ställ en fråga på svenska eller kör en namngiven fråga",
+        epilog='exempel:\n  ksquery ask "investeringar per år" --chart\n'
+        "  ksquery ask risker_utan_kontroll --param min_värde=8",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "text", nargs="+", metavar="FRÅGA", help="en fråga på svenska eller ett frågenamn"
+    )
+    p.add_argument("--param", action="append", default=[], metavar="NAMN=VÄRDE", help=param_help)
+    p.add_argument("--chart", action="store_true", help="rita resultatet som diagram")
+    p.add_argument("--out", metavar="FIL", help="fil att skriva till (krävs för xlsx)")
+    p.add_argument("--force", action="store_true", help="skriv över en befintlig fil")
+    p = sub.add_parser(
+        "run",
+        parents=[common],
+        help="kör sparade frågefiler i batch",
+        epilog="exempel:\n  ksquery run queries/*.sql --format xlsx --out rapport.xlsx"
+        "   (en arbetsbok, ett blad per fråga)\n"
+        "  ksquery run queries/*.sql --format excel-csv --out rapport/   (en fil per fråga)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("files", nargs="+", metavar="FIL", help="frågefiler (.sql)")
+    p.add_argument("--param", action="append", default=[], metavar="NAMN=VÄRDE", help=param_help)
+    p.add_argument(
+        "--out", metavar="KATALOG|FIL.xlsx", help="katalog (en fil per fråga) eller en .xlsx"
+    )
     p.add_argument("--chart", action="store_true", help="rita varje resultat som diagram")
     p.add_argument("--force", action="store_true", help="skriv över befintliga filer")
     sub.add_parser("questions", parents=[common], help="lista de namngivna frågorna")
@@ -344,7 +370,7 @@ def _query_file(name: str) -> Path:
 def _sql(catalog: Catalog, args: argparse.Namespace) -> int:
     text = _read_limited(sys.stdin, "SQL från stdin") if args.query == "-" else args.query
     result = engine.run(catalog, text, parse_params(args.param) or None, timeout=args.timeout)
-    _emit(result, args.format, args.chart)
+    _emit(result, args.format, args.chart, args.out, catalog, args.force)
     return EXIT_OK
 
 
@@ -385,7 +411,10 @@ def _run(catalog: Catalog, args: argparse.Namespace) -> int:
 
     given = parse_params(args.param)
     out_dir = Path(args.out) if args.out else None
-    if args.format == "xlsx" and out_dir is None:
+    book: list[tuple[str, engine.Result]] | None = None
+    if out_dir and out_dir.suffix.lower() == ".xlsx":  # one workbook, one sheet per query
+        book, out_dir = [], None
+    if args.format == "xlsx" and out_dir is None and book is None:
         raise KsqueryError("xlsx kräver --out KATALOG")
     if out_dir:
         from ksquery.exports import check_folder
@@ -423,8 +452,10 @@ def _run(catalog: Catalog, args: argparse.Namespace) -> int:
             print(f"fel: {safe(name)}: {safe(message)}", file=sys.stderr)
             continue
         stem = Path(name).stem
-        if out_dir:
-            ext = {"table": "txt", "md": "md"}.get(args.format, args.format)
+        if book is not None:
+            book.append((stem, result))
+        elif out_dir:
+            ext = output.SUFFIXES.get(args.format, args.format)
             target = str(out_dir / f"{stem}.{ext}")
             try:
                 _emit(result, args.format, out=target, catalog=catalog, force=args.force)
@@ -439,79 +470,54 @@ def _run(catalog: Catalog, args: argparse.Namespace) -> int:
                 print(f"== {safe(name)} ==")
             _emit(result, args.format, args.chart)
             print()
+    if book:
+        try:
+            from ksquery.exports import safe_target
+
+            output.write_workbook(book, safe_target(args.out, catalog, args.force))
+        except OSError as err:
+            raise KsqueryError(f"kunde inte skriva {safe(args.out)}: {os_reason(err)}") from None
+        print(f"skrev {args.out} ({len(book)} blad)", file=sys.stderr)
     if failures:
         print(f"{failures} av {len(parsed)} filer misslyckades", file=sys.stderr)
     return EXIT_BAD_INPUT if failures else EXIT_OK
 
 
+def _show(item: Any, fmt: str) -> None:
+    """Print an operation's answer from commands.py: a Result in the chosen format, or text."""
+    if isinstance(item, engine.Result):
+        _print_rendered(output.render(item, fmt, width=_width(), max_rows=None), fmt)
+    else:
+        print(safe(item.text))
+
+
 def _questions(args: argparse.Namespace) -> int:
-    from ksquery import questions
+    from ksquery import commands, questions
 
-    named = questions.load_all()
-    if args.format == "json":
-        print(
-            json.dumps(
-                [
-                    {
-                        "id": q.id,
-                        "title": q.title,
-                        "description": q.description,
-                        "aliases": list(q.aliases),
-                        "source": q.source,
-                        "params": [p.describe() for p in q.params],
-                    }
-                    for q in named.values()
-                ],
-                ensure_ascii=False,
-            )
-        )
-        return EXIT_OK
-    from ksquery import inventory
-
-    print(output.render(inventory.question_list(named), args.format, width=_width(), max_rows=None))
+    _show(commands.questions_reply(questions.load_all(), args.format), args.format)
     return EXIT_OK
 
 
 def _tables(catalog: Catalog, args: argparse.Namespace) -> int:
     from ksquery import inventory
 
-    print(output.render(inventory.tables(catalog), args.format, width=_width(), max_rows=None))
+    _show(inventory.tables(catalog), args.format)
     return EXIT_OK
 
 
 def _describe(catalog: Catalog, args: argparse.Namespace) -> int:
     from ksquery import inventory
 
-    result = inventory.describe(catalog, args.table, "ksquery describe")
-    print(output.render(result, args.format, width=_width(), max_rows=None))
+    _show(inventory.describe(catalog, args.table), args.format)
     return EXIT_OK
 
 
 def _check(catalog: Catalog, args: argparse.Namespace) -> int:
-    from ksquery.audit import audit
+    from ksquery import commands
 
-    findings = audit(catalog)
-    if args.format == "json":
-        print(
-            json.dumps(
-                {"findings": [f.as_dict() for f in findings]}, ensure_ascii=False, default=str
-            )
-        )
-    else:
-        for f in findings:
-            where = f"{f.where}, rad {f.line}" if f.line else f.where
-            computed = "saknas" if f.computed is None else format_value(Decimal(str(f.computed)))
-            print(
-                f"{f.kind}: {safe(f.row)} — dokumentet: {format_value(Decimal(str(f.document)))}, "
-                f"beräknat: {computed}"
-                f" ({safe(where)}) — {safe(f.message)}"
-            )
-        print(
-            f"{len(findings)} avvikelse{'r' if len(findings) != 1 else ''} hittades"
-            if findings
-            else "Allt stämmer: inga avvikelser."
-        )
-    return EXIT_NO_ANSWER if findings else EXIT_OK
+    reply, found = commands.check_reply(catalog, args.format)
+    _show(reply, args.format)
+    return EXIT_NO_ANSWER if found else EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,10 +26,10 @@ def tables(catalog: Catalog) -> engine.Result:
     return engine.Result(("tabell", "rader", "beskrivning"), ("",) * 3, rows)
 
 
-def describe(catalog: Catalog, name: str, hint_command: str) -> engine.Result:
+def describe(catalog: Catalog, name: str) -> engine.Result:
     """A table's columns with type and Swedish description; KsqueryError for an unknown name."""
     if not name.strip():
-        raise KsqueryError("ange en tabell", f"t.ex. {hint_command} risker")
+        raise KsqueryError("ange en tabell", "tabellerna: " + ", ".join(catalog.tables))
     table = catalog.dictionary.table(name.strip())
     if table is None:
         close = difflib.get_close_matches(name.lower(), list(catalog.tables), n=1)

@@ -1,4 +1,5 @@
-"""The REPL. `handle(state, text)` is the loop body, a plain function; `start()` adds the terminal.
+"""The REPL's terminal: prompt_toolkit, completion, the pager, the editor. The loop body
+`handle(state, text)` and the special commands live in commands.py, shared with the CLI.
 
 This is the only module that imports prompt_toolkit, and only inside `start()` and the
 completer, so that `handle` and one-shot commands stay fast and testable without a terminal.
@@ -6,289 +7,32 @@ completer, so that `handle` and one-shot commands stay fast and testable without
 
 from __future__ import annotations
 
-import difflib
+import os
 import re
 import shlex
 import shutil
+import subprocess
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import tempfile
 from pathlib import Path
-from typing import Any
 
-from ksquery import engine, output, questions
-from ksquery.catalog import Catalog, open_catalog, user_dir
-from ksquery.errors import KsqueryError, os_reason
+from ksquery import engine, questions
+from ksquery.catalog import open_catalog, user_dir
+from ksquery.commands import (
+    COMMANDS,
+    Reply,
+    State,
+    apply_config,
+    deliver,
+    handle,
+    is_complete,
+    is_sql,
+    script_inputs,
+)
+from ksquery.errors import KsqueryError
 from ksquery.output import safe
 
-SQL_START = re.compile(
-    r"^\s*(\(|select|with|from|values|pivot|unpivot|summarize|describe|show|table|explain|"
-    r"create|drop|insert|update|delete|alter|copy|attach|detach|export|import|install|load|"
-    r"set|reset|pragma|call|checkpoint|begin|commit|rollback|use|merge|truncate|vacuum|analyze)\b",
-    re.I,
-)
-
-
-@dataclass
-class Reply:
-    """Text for the user. kind: 'text' (an answer such as a chart or help: stdout when piped),
-    'info' (status such as "format: csv"), 'error' or 'hint' (the 'tips:' after an error)."""
-
-    kind: str
-    text: str
-
-
-@dataclass
-class State:
-    catalog: Catalog
-    named: dict[str, questions.Question]
-    fmt: str = "table"
-    timeout: float = engine.DEFAULT_TIMEOUT
-    width: int = 100
-    max_rows: int = 40
-    last: engine.Result | None = None
-    context: Any = None  # the last interpreted question, for follow-ups
-    history: list[str] = field(default_factory=list)
-    done: bool = False
-
-
-COMMANDS: dict[str, tuple[Callable, str, str]] = {}
-
-
-def command(*names: str, usage: str = "", help: str = ""):
-    """Register a meta-command under each name; the registry also builds `\\?`."""
-
-    def wrap(fn: Callable) -> Callable:
-        for name in names:
-            COMMANDS[name] = (fn, usage or names[0], help)
-        return fn
-
-    return wrap
-
-
-def is_sql(text: str) -> bool:
-    """True when the input starts with a SQL keyword (then it runs at its closing ';').
-
-    A misspelt first keyword ("selec … ;") still counts when the input ends like SQL, so that the
-    validator can say what is wrong instead of the question parser finding nothing.
-    """
-    if SQL_START.match(text):
-        return True
-    first = re.match(r"\s*([A-Za-z]+)\s", text)
-    return bool(
-        first
-        and text.rstrip().endswith(";")
-        and difflib.get_close_matches(
-            first.group(1).lower(), ["select", "with", "from"], cutoff=0.75
-        )
-    )
-
-
-def is_complete(text: str) -> bool:
-    """True when the buffer should run on Enter: meta-command, question, or SQL ending with ';'."""
-    stripped = text.strip()
-    if not stripped or stripped[0] in ".\\" or not is_sql(stripped):
-        return True
-    return stripped.endswith(";")
-
-
-def handle(state: State, text: str) -> list[engine.Result | Reply]:
-    """Run one input (SQL, meta-command, named or Swedish question); never raises for user input."""
-    text = text.strip()
-    if not text:
-        return []
-    state.history.append(text)
-    try:
-        if text[0] in ".\\":
-            return _meta(state, text)
-        if is_sql(text):
-            sql = text[:-1] if text.endswith(";") else text
-            result = engine.run(state.catalog, sql, timeout=state.timeout, max_rows=None)
-            state.last = result
-            return [result]
-        return _question(state, text)
-    except KsqueryError as err:
-        reply: list[engine.Result | Reply] = [Reply("error", f"fel: {err}")]
-        if err.hint:
-            reply.append(Reply("hint", f"tips: {err.hint}"))
-        return reply
-    except Exception as err:  # noqa: BLE001 - the session goes on whatever happens
-        return [Reply("error", f"fel: internt fel ({type(err).__name__}: {str(err)[:160]})")]
-
-
-def _question(state: State, text: str) -> list[engine.Result | Reply]:
-    word, _, rest = text.partition(" ")
-    if word in state.named:
-        try:
-            parts = shlex.split(rest)  # post="Köp av tjänster" keeps its spaces
-        except ValueError as err:
-            raise KsqueryError(f"kan inte läsa parametrarna: {err}") from None
-        loose = [p for p in parts if "=" not in p]
-        if loose:
-            raise KsqueryError(
-                f"parametern '{safe(loose[0])[:40]}' ska skrivas NAMN=VÄRDE",
-                f"t.ex. {word} {state.named[word].params[0].name}=…"
-                if state.named[word].params
-                else f"frågan {word} har inga parametrar",
-            )
-        given = dict(p.split("=", 1) for p in parts)
-        result = questions.run(state.catalog, state.named[word], given, timeout=state.timeout)
-        state.last = result
-        state.context = {"question": word, "params": dict(result.params)}  # for "och 2027?"
-        return [result]
-    from ksquery import ask
-
-    if ask.wants_chart(text) and state.last is not None:
-        return [Reply("text", output.chart(state.last, width=state.width))]
-    result = ask.answer(
-        state.catalog, state.named, text, {}, timeout=state.timeout, context=state.context
-    )
-    state.context = ask.last_context(result)
-    state.last = result
-    return [Reply("info", n) for n in result.notes] + [result]
-
-
-def _meta(state: State, text: str) -> list[engine.Result | Reply]:
-    name, _, arg = text[1:].partition(" ")
-    name = name.lower()
-    if name not in COMMANDS:
-        hint = difflib.get_close_matches(name, list(COMMANDS), n=1)
-        prefix = text[0]  # answer in the user's own spelling: \x or .x
-        raise KsqueryError(
-            f"okänt kommando {prefix}{safe(name)[:30]}"
-            + (f" — menade du {prefix}{hint[0]}?" if hint else ""),
-            "skriv \\? för att se alla kommandon",
-        )
-    return COMMANDS[name][0](state, arg.strip())
-
-
-@command("?", "help", "hjälp", usage=".help", help="visa den här hjälpen")
-def _help(state: State, arg: str) -> list:
-    seen, lines = (
-        set(),
-        [
-            "Skriv SQL (avsluta med ;), en fråga på svenska eller ett frågenamn. "
-            "Kommandon (. eller \\):"
-        ],
-    )
-    for fn, usage, text in COMMANDS.values():
-        if fn in seen:
-            continue
-        seen.add(fn)
-        names = [f".{n}" for n, v in COMMANDS.items() if v[0] is fn]
-        lines.append(f"  {usage:<26} {text}  ({', '.join(names)})")
-    lines.append(
-        "Tab kompletterar tabeller, kolumner, frågor och parametrar. Ctrl-R söker i historiken,"
-        " Ctrl-C avbryter, Ctrl-D avslutar."
-    )
-    return [Reply("text", "\n".join(lines))]
-
-
-@command("tables", "tabeller", "dt", usage=".tables", help="lista tabellerna")
-def _tables(state: State, arg: str) -> list:
-    from ksquery import inventory
-
-    return [inventory.tables(state.catalog)]
-
-
-@command("describe", "d", "beskriv", usage=".describe TABELL", help="visa en tabells kolumner")
-def _describe(state: State, arg: str) -> list:
-    from ksquery import inventory
-
-    return [inventory.describe(state.catalog, arg, ".describe")]
-
-
-@command("questions", "frågor", "q", usage=".questions", help="lista de namngivna frågorna")
-def _questions(state: State, arg: str) -> list:
-    from ksquery import inventory
-
-    return [inventory.question_list(state.named, arg)]
-
-
-@command("format", usage=".format table|csv|json|md", help="byt utdataformat")
-def _format(state: State, arg: str) -> list:
-    if arg not in output.FORMATS or arg == "xlsx":
-        raise KsqueryError(
-            f"okänt format '{safe(arg)}'",
-            "välj table, csv, json eller md (xlsx via .export FIL.xlsx)",
-        )
-    state.fmt = arg
-    return [Reply("info", f"format: {arg}")]
-
-
-@command("timeout", "tidsgräns", usage=".timeout SEKUNDER", help="sätt tidsgränsen per fråga")
-def _timeout(state: State, arg: str) -> list:
-    try:
-        value = float(arg.replace(",", "."))
-    except ValueError:
-        raise KsqueryError(
-            f"tidsgränsen ska vara ett antal sekunder, fick '{safe(arg)[:20]}'"
-        ) from None
-    if not 0.1 <= value <= 3600:
-        raise KsqueryError("tidsgränsen ska vara mellan 0,1 och 3600 sekunder")
-    state.timeout = value
-    return [Reply("info", f"tidsgräns: {value:g} s".replace(".", ","))]
-
-
-@command("export", usage=".export FIL[.csv|.json|.md|.xlsx]", help="spara senaste svaret till fil")
-def _export(state: State, arg: str) -> list:
-    if state.last is None:
-        raise KsqueryError("inget svar att spara ännu")
-    if not arg:
-        raise KsqueryError("ange ett filnamn, t.ex. .export risker.xlsx")
-    path = Path(arg).expanduser()
-    suffix = path.suffix.lower().lstrip(".")
-    fmt = {"txt": "table", "markdown": "md"}.get(suffix, suffix)
-    if fmt not in output.FORMATS:
-        raise KsqueryError(
-            f"okänd filändelse '.{safe(suffix)}'", "använd .csv, .json, .md, .txt eller .xlsx"
-        )
-    try:
-        if fmt == "xlsx":
-            output.write_xlsx(state.last, path)
-        else:
-            path.write_text(output.render(state.last, fmt, max_rows=None) + "\n", encoding="utf-8")
-    except OSError as err:
-        raise KsqueryError(f"kunde inte skriva {safe(str(path))}: {os_reason(err)}") from None
-    return [Reply("info", f"sparade {state.last.row_count} rader i {path}")]
-
-
-@command("chart", "diagram", usage=".chart", help="rita senaste svaret som diagram")
-def _chart(state: State, arg: str) -> list:
-    if state.last is None:
-        raise KsqueryError("inget svar att rita ännu")
-    spec = arg or None
-    return [Reply("text", output.chart(state.last, width=state.width, spec=spec))]
-
-
-@command("sql", usage=".sql", help="visa SQL:en bakom senaste svaret")
-def _sql(state: State, arg: str) -> list:
-    if state.last is None or not state.last.sql:
-        raise KsqueryError("inget svar ännu")
-    params = ", ".join(f"${k} = {v!r}" for k, v in state.last.params.items())
-    return [Reply("text", state.last.sql + (f"\n-- parametrar: {params}" if params else ""))]
-
-
-@command("history", "historik", usage=".history", help="visa de senaste inmatningarna")
-def _history(state: State, arg: str) -> list:
-    start = max(0, len(state.history) - 20)
-    recent = enumerate(state.history[start:], start + 1)
-    return [Reply("text", "\n".join(f"{i:>3}  {h}" for i, h in recent))]
-
-
-@command("check", "granska", usage=".check", help="granska dokumentets summor och påståenden")
-def _check(state: State, arg: str) -> list:
-    from ksquery import inventory
-    from ksquery.audit import audit
-
-    return [inventory.findings(audit(state.catalog))]
-
-
-@command("quit", "exit", "q!", "avsluta", usage=".quit", help="avsluta (eller Ctrl-D)")
-def _quit(state: State, arg: str) -> list:
-    state.done = True
-    return []
-
+__all__ = ["COMMANDS", "Reply", "State", "handle", "is_complete", "is_sql", "start"]
 
 # --- the terminal -------------------------------------------------------------------------
 
@@ -309,11 +53,11 @@ def completions(state: State, before: str) -> list[tuple[str, int, str]]:
         name, space, arg = stripped[1:].partition(" ")
         if not space:
             return [
-                (stripped[0] + c, -len(stripped), "kommando")
+                (stripped[0] + c, -len(stripped), COMMANDS[c].description)
                 for c in COMMANDS
                 if c.startswith(name.lower())
             ]
-        if name.lower() in ("describe", "d", "beskriv"):
+        if COMMANDS.get(name.lower()) is COMMANDS["describe"]:
             return [
                 (t, -len(arg), "tabell") for t in state.catalog.tables if t.startswith(arg.lower())
             ]
@@ -349,8 +93,11 @@ def completions(state: State, before: str) -> list[tuple[str, int, str]]:
         for t in mentioned or tables.values():
             for c in t.columns:
                 owners.setdefault(c.name, []).append(t.name)
-        out += [(n, "kolumn i " + ", ".join(ts)) for n, ts in owners.items()]
-        out += [(n, "tabell") for n in tables]
+        columns = [(n, "kolumn i " + ", ".join(ts)) for n, ts in owners.items()]
+        names = [(n, "tabell") for n in tables]
+        # after FROM or JOIN a table comes next: list the tables first
+        wants_table = re.search(r"\b(from|join)\s+[\w\"]*$", before, re.I)
+        out += names + columns if wants_table else columns + names
         out += [(kw, "SQL") for kw in SQL_KEYWORDS]
     elif " " not in stripped:
         out += [(q.id, q.title) for q in state.named.values()]
@@ -384,21 +131,85 @@ def run_script(state: State, text: str) -> int:
     stderr; returns 2 if any input failed, else 0.
     """
     failed = False
-    buffer = ""
-    for line in text.splitlines() + [""]:
-        buffer = f"{buffer}\n{line}" if buffer else line
-        if line and not is_complete(buffer):
-            continue
-        for item in handle(state, buffer):
-            if isinstance(item, Reply):
-                failed |= item.kind == "error"
-                print(safe(item.text), file=sys.stdout if item.kind == "text" else sys.stderr)
-            else:
-                print(output.render(item, state.fmt, width=state.width, max_rows=None))
-        buffer = ""
+    for item_text in script_inputs(text):
+        for item in handle(state, item_text):
+            failed |= isinstance(item, Reply) and item.kind == "error"
+            _show(state, item, interactive=False)
         if state.done:
             break
     return 2 if failed else 0
+
+
+def _show(state: State, item: engine.Result | Reply, interactive: bool) -> None:
+    """Print one reply or result: to a `.output`/`.once` file, through the pager, or plainly."""
+    if isinstance(item, Reply):
+        stream = sys.stdout if item.kind == "text" else sys.stderr
+        if interactive:
+            from prompt_toolkit.formatted_text import FormattedText
+            from prompt_toolkit.shortcuts import print_formatted_text
+
+            style = "ansired" if item.kind == "error" and state.colours else ""
+            print_formatted_text(FormattedText([(style, safe(item.text))]))
+        else:
+            print(safe(item.text), file=stream)
+        return
+    try:
+        note = deliver(state, item)
+    except KsqueryError as err:
+        print(f"fel: {safe(str(err))}", file=sys.stderr)
+        return
+    if note is not None:
+        _show(state, note, interactive)
+    elif state.output_path is None:
+        text = state.render(item) if interactive else _render_all(state, item)
+        if interactive and state.pager and _taller_than_screen(text, state):
+            _page(text)
+        else:
+            print(text)
+    if state.timer:
+        _show(
+            state,
+            Reply("info", f"tid: {item.elapsed * 1000:.1f} ms".replace(".", ",")),
+            interactive,
+        )
+
+
+def _render_all(state: State, result: engine.Result) -> str:
+    limit, state.max_rows = state.max_rows, None  # piped output is for reading whole
+    try:
+        return state.render(result)
+    finally:
+        state.max_rows = limit
+
+
+def _taller_than_screen(text: str, state: State) -> bool:
+    return text.count("\n") + 2 > state.height or any(
+        len(line) > state.width for line in text.splitlines()
+    )
+
+
+def _page(text: str) -> None:
+    """Show text in $PAGER (default less -S: wide rows scroll sideways instead of wrapping)."""
+    command = shlex.split(os.environ.get("PAGER") or "less -S")
+    env = {**os.environ, "LESS": os.environ.get("LESS", "FRX")}
+    try:
+        subprocess.run(command, input=text, text=True, env=env, check=False)
+    except OSError:
+        print(text)
+
+
+def _edit(text: str) -> str:
+    """Open text in $VISUAL or $EDITOR (default vi) and return what the user saved."""
+    editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "fråga.sql"
+        path.write_text(text, encoding="utf-8")
+        try:
+            subprocess.run([*editor, str(path)], check=False)
+        except OSError as err:
+            print(f"fel: kunde inte starta {editor[0]}: {err.strerror}", file=sys.stderr)
+            return text
+        return path.read_text(encoding="utf-8").strip()
 
 
 def start(
@@ -413,7 +224,8 @@ def start(
     if not interactive:
         state = State(open_catalog(data), questions.load_all(), fmt=fmt, timeout=timeout)
         return run_script(state, sys.stdin.read())
-    from prompt_toolkit import PromptSession
+    from prompt_toolkit import PromptSession, search
+    from prompt_toolkit.filters import is_searching
     from prompt_toolkit.formatted_text import FormattedText
     from prompt_toolkit.history import FileHistory
     from prompt_toolkit.key_binding import KeyBindings
@@ -423,20 +235,41 @@ def start(
     from pygments.lexers.sql import SqlLexer
 
     catalog = open_catalog(data)
-    state = State(
-        catalog, questions.load_all(), fmt=fmt if fmt != "xlsx" else "table", timeout=timeout
-    )
+    state = State(catalog, questions.load_all(), timeout=timeout, pager=sys.stdout.isatty())
+    notes = apply_config(state)
+    if fmt != "table":  # the command line wins over the settings file
+        state.fmt = fmt if fmt != "xlsx" else "table"
+    if timeout != engine.DEFAULT_TIMEOUT:
+        state.timeout = timeout
     history_path = user_dir("state") / "history"
     history_path.parent.mkdir(parents=True, exist_ok=True)
     bindings = KeyBindings()
 
-    @bindings.add("enter")
+    @bindings.add("enter", filter=~is_searching)
     def _enter(event):
         buffer = event.current_buffer
         if is_complete(buffer.text):
             buffer.validate_and_handle()
         else:
             buffer.insert_text("\n")
+
+    @bindings.add("enter", filter=is_searching, eager=True)
+    def _accept_search(event):
+        # Ctrl-R, then Enter: take the found line and run it, as readline does.
+        search.accept_search()
+        buffer = event.app.current_buffer
+        if is_complete(buffer.text):
+            buffer.validate_and_handle()
+
+    @bindings.add(Keys.BracketedPaste)
+    def _paste(event):
+        # A pasted statement ending with ';' and a newline runs, as if Enter had been pressed.
+        data = event.data.replace("\r\n", "\n").replace("\r", "\n")
+        buffer = event.current_buffer
+        buffer.insert_text(data)
+        if data.endswith("\n") and buffer.text.strip() and is_complete(buffer.text):
+            buffer.text = buffer.text.rstrip("\n")
+            buffer.validate_and_handle()
 
     @bindings.add(Keys.Vt100MouseEvent)
     def _ignore_mouse(event):
@@ -447,14 +280,15 @@ def start(
     title = catalog.dictionary.meta.get("title", catalog.data_dir.name)
 
     def toolbar():
+        view = {"on": " · \\x", "auto": " · \\x auto"}.get(state.expanded, "")
         return (
-            f" {title} · format: {state.fmt} · tidsgräns: {state.timeout:g} s"
+            f" {title} · format: {state.fmt}{view} · tidsgräns: {state.timeout:g} s"
             " · \\? hjälp · Ctrl-D avslutar"
         )
 
     session: PromptSession[str] = PromptSession(
         history=FileHistory(str(history_path)),
-        lexer=PygmentsLexer(SqlLexer),
+        lexer=PygmentsLexer(SqlLexer) if state.colours else None,
         completer=_completer(state),
         complete_while_typing=False,
         key_bindings=bindings,
@@ -470,22 +304,26 @@ def start(
             ]
         )
     )
+    for note in notes:
+        _show(state, note, interactive=True)
+    default = ""
     while not state.done:
         try:
-            text = session.prompt("ksquery> ")
+            text = session.prompt("ksquery> ", default=default)
         except KeyboardInterrupt:
             continue
         except EOFError:
             break
-        state.width = shutil.get_terminal_size((100, 24)).columns
+        default = ""
+        size = shutil.get_terminal_size((100, 24))
+        state.width, state.height = size.columns, size.lines
         try:
             replies = handle(state, text)
         except KeyboardInterrupt:
             replies = [Reply("error", "fel: avbrutet")]
         for item in replies:
-            if isinstance(item, Reply):
-                style = "ansired" if item.kind == "error" else ""
-                print_formatted_text(FormattedText([(style, safe(item.text))]))
+            if isinstance(item, Reply) and item.kind == "edit":
+                default = _edit(item.text)  # the edited query waits at the prompt for Enter
             else:
-                print(output.render(item, state.fmt, width=state.width, max_rows=state.max_rows))
+                _show(state, item, interactive=True)
     return 0

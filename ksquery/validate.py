@@ -107,6 +107,7 @@ QUADRATIC_FUNCTIONS = frozenset(
         "jaro_winkler_similarity",
     }
 )
+MAX_LAMBDA_DEPTH = 4  # lambdas inside lambda bodies
 MAX_LAMBDA_WORK = 10 * MAX_VALUE_SIZE  # bytes one list-function call may build in all
 MAX_QUADRATIC_COST = 10_000_000  # length x length: about 0.3 s and 80 MB for the slowest
 # List functions that apply a lambda to every element; the reduce family carries a value along.
@@ -902,7 +903,26 @@ def _scoped(node: object):
                 stack.append((value, inner, in_lambda))
 
 
+def _lambda_depth(node: object) -> int:
+    """The deepest nesting of lambdas inside lambda bodies."""
+    best = 0
+    stack: list[tuple[object, int]] = [(node, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, list):
+            stack.extend((v, depth) for v in item)
+        elif isinstance(item, dict):
+            if item.get("class") == "LAMBDA":
+                depth += 1
+                best = max(best, depth)
+            stack.extend((v, depth) for v in item.values() if isinstance(v, (dict, list)))
+    return best
+
+
 def _walk_duckdb(node: object, schema: Schema) -> None:
+    # Sizing a lambda evaluates its body at two points, so nesting costs 2^depth: keep it small.
+    if _lambda_depth(node) > MAX_LAMBDA_DEPTH:
+        raise Rejected(f"lambdafunktioner får nästlas högst {MAX_LAMBDA_DEPTH} nivåer")
     memo: dict = {}
     for item, visible, in_lambda in _scoped(node):
         kind = item.get("type")
@@ -1070,13 +1090,7 @@ def _size_of(node: dict, env: tuple, memo: dict) -> float:
             name, args[1] if len(args) > 1 else None
         )
     elif name in ("range", "generate_series"):
-        for arg in args:
-            _count(name, arg)  # every bound a fixed number within MAX_SIZE_ARG
-        values = [_constant(a) or 0.0 for a in args]
-        if len(values) == 1:
-            values = [0.0, values[0]]
-        step = max(abs(values[2]), 1.0) if len(values) > 2 else 1.0
-        size = abs(values[1] - values[0]) / step + 1 if values else 0
+        size = _range_count(name, args) * SMALL  # numbers of eight bytes
     elif name in SIZE_FUNCTIONS:  # lpad, rpad, list_resize, array_resize, bar: the result size
         index = SIZE_FUNCTIONS[name]
         if len(args) <= index and name in OPTIONAL_SIZE:
@@ -1155,11 +1169,24 @@ def _work(node: object, env: tuple, memo: dict) -> float:
     return total
 
 
+def _range_count(name: str, args: list) -> float:
+    """How many numbers range/generate_series yields; every bound must be a fixed number."""
+    for arg in args:
+        _count(name, arg)  # within MAX_SIZE_ARG, no data may set it
+    values = [_constant(a) or 0.0 for a in args]
+    if len(values) == 1:
+        values = [0.0, values[0]]
+    step = max(abs(values[2]), 1.0) if len(values) > 2 else 1.0
+    return abs(values[1] - values[0]) / step + 1 if values else 0.0
+
+
 def _items(node: object, env: tuple, memo: dict) -> float:
     """An upper bound of the number of elements of a list expression."""
     if isinstance(node, dict) and node.get("class") == "FUNCTION":
         name = str(node.get("function_name", "")).lower()
         args = _args(node)
+        if name in ("range", "generate_series"):
+            return _range_count(name, args)
         if name in LAMBDA_FUNCTIONS - REDUCE_FUNCTIONS:
             return _items(args[0] if args else None, env, memo)
         if name in ("list_value", "list_pack", "array_value"):

@@ -416,6 +416,11 @@ HOSTILE = [
         id="concat_ws_big_separator",
     ),
     case("SELECT to_base(1, 2, 1000000000)", "to_base", id="to_base_padding"),
+    case(
+        "SELECT " + "list_transform([1], lambda x: " * 5 + "x" + ")" * 5,
+        ("lambda", "4"),
+        id="lambdas_nested_five",
+    ),
     # replacements that insert at every position
     case(
         "SELECT regexp_replace(repeat('a',1000000), '', repeat('b',1000000), 'g')",
@@ -784,6 +789,13 @@ ACCEPTED = [
         id="lambda_over_words",
     ),
     ok("select list_reduce([1, 2, 3], lambda a, x: a + x)", id="reduce_sum"),
+    ok(
+        "select "
+        + "".join(f"list_transform([1, 2], lambda x{i}: " for i in range(4))
+        + " + ".join(f"x{i}" for i in range(4))
+        + ")" * 4,
+        id="lambdas_nested_four",
+    ),
     ok("select [upper(w) for w in string_split(risk, ' ') if len(w) > 3] from risker", id="compr"),
     ok("select regexp_replace(risk, '[aeiou]', '', 'g') from risker", id="regexp_remove"),
     ok("select replace(risk, ' ', '_') from risker", id="replace_short"),

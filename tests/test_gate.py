@@ -374,3 +374,18 @@ def test_size_model_bounds_what_generated_expressions_build(catalog):
             continue
         # sizes are bytes of the value; a number's text can be up to three times its 8 bytes
         assert (length or 0) <= 3 * gate.MAX_VALUE_SIZE, (expr, length)
+
+
+def test_query_file_with_a_dollar_tag_trick_is_refused(tmp_path):
+    # The same text through `ksquery run FILE.sql`: a saved question passes the same gate.
+    path = tmp_path / "fil.sql"
+    path.write_text(
+        "-- title: Test\n-- description: test\n-- aliases: test\n-- source: test\n"
+        "-- param: p text = 2020-01-02 | Datum\n"
+        "SELECT $p-q$ AS s, f.file FROM (SELECT DATE '2020-01-01' AS \"q$\"), "
+        f"glob('{ROOT / 'data'}/**') f -- $p-q$ AS s\n",
+        encoding="utf-8",
+    )
+    done = _ksquery("run", str(path))
+    assert done.returncode == 2, (done.returncode, done.stderr[-400:])
+    assert "två sätt" in done.stderr and "dictionary" not in done.stdout

@@ -183,9 +183,7 @@ def _render_all(state: State, result: engine.Result) -> str:
 
 
 def _taller_than_screen(text: str, state: State) -> bool:
-    return text.count("\n") + 2 > state.height or any(
-        len(line) > state.width for line in text.splitlines()
-    )
+    return text.count("\n") + 2 > state.height  # tables already wrap to the width
 
 
 def _page(text: str) -> None:

@@ -521,6 +521,18 @@ HOSTILE = [
         id="cte_scope_recursive_anchor",
     ),
     case(
+        "WITH pg_settings AS (SELECT 'x' AS name UNION ALL SELECT name FROM pg_settings) "
+        "SELECT * FROM pg_settings",
+        "pg_settings",
+        id="cte_scope_self_union_not_recursive",
+    ),
+    case(
+        "PIVOT (WITH pg_settings AS (SELECT 1 AS name UNION ALL SELECT name FROM pg_settings) "
+        "SELECT * FROM pg_settings) ON name USING count(*)",
+        "pg_settings",
+        id="cte_scope_in_pivot_source",
+    ),
+    case(
         'SELECT * FROM (WITH "data/risker.csv" AS (SELECT 1) SELECT 1) t, "data/risker.csv"',
         "risker.csv",
         id="cte_scope_quoted_path",

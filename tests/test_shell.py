@@ -235,21 +235,24 @@ def drive(steps: list[str], pause: float = 0.4) -> str:
     from prompt_toolkit.output import DummyOutput
 
     out = io.StringIO()
+    finished = threading.Event()
     with create_pipe_input() as pipe:
 
         def type_steps() -> None:
             for step in steps:
                 time.sleep(pause)  # a person's pace
                 pipe.send_text(step)
-            time.sleep(10)  # if a step failed to finish the session, do not hang the suite
-            pipe.send_text("\x03\x04")
+            if not finished.wait(10):  # a step failed to end the session: do not hang the suite
+                pipe.send_text("\x03\x04")
 
         typist = threading.Thread(target=type_steps, daemon=True)
         typist.start()
         with current.create_app_session(input=pipe, output=DummyOutput()):
             with contextlib.redirect_stdout(out):
-                assert shell.start(interactive=True) == 0
+                code = shell.start(interactive=True)
+        finished.set()
         typist.join(5)
+        assert code == 0
     return out.getvalue()
 
 

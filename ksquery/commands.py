@@ -405,7 +405,7 @@ def deliver(state: State, result: engine.Result) -> Reply | None:
         return Reply("info", f"skrev {result.row_count} rader i {path} ({fmt})")
     try:
         with path.open("a", encoding="utf-8") as f:
-            f.write(state.render(result) + "\n")
+            f.write(output.render(result, state.fmt, max_rows=None, null=state.nullvalue) + "\n")
     except OSError as err:
         raise KsqueryError(f"kunde inte skriva {safe(str(path))}: {os_reason(err)}") from None
     return None

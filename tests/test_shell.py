@@ -458,8 +458,12 @@ def test_output_and_once_send_results_to_files(state, tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.startswith("b\n") and "a\n─" not in out  # the first went to the file
     log = tmp_path / "logg.txt"
-    shell.run_script(state, f".output {log}\nSELECT 'till fil' AS x;\n.output\nSELECT 3 AS c;\n")
-    assert "till fil" in log.read_text(encoding="utf-8")
+    state.max_rows = 5
+    shell.run_script(
+        state, f".output {log}\nSELECT 'till fil' AS x;\nFROM range(60);\n.output\nSELECT 3 AS c;\n"
+    )
+    written = log.read_text(encoding="utf-8")
+    assert "till fil" in written and "59" in written  # a file gets every row
     assert "till fil" not in capsys.readouterr().out
 
 

@@ -62,13 +62,16 @@ def findings(found: list[Finding]) -> engine.Result:
     def exact(value: object) -> object:
         return None if value is None else Decimal(str(value))
 
+    def place(f: Finding) -> str:
+        return f"{f.where}, rad {f.line}" if f.line else f.where
+
     rows = [
-        (f.kind, f.row, exact(f.document), exact(f.computed), f.where, f.line, f.message)
+        (f.kind, f.row, exact(f.document), exact(f.computed), f"{f.message} ({place(f)})")
         for f in found
     ]
     return engine.Result(
-        ("typ", "rad", "dokumentet", "beräknat", "var", "källrad", "förklaring"),
-        ("",) * 7,
+        ("typ", "rad", "dokumentet", "beräknat", "förklaring"),
+        ("",) * 5,
         rows,
         title="Avvikelser i dokumentet" if found else "Allt stämmer: inga avvikelser i dokumentet",
     )

@@ -175,8 +175,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="skriv över befintliga filer")
     sub.add_parser("questions", parents=[common], help="lista de namngivna frågorna")
     sub.add_parser("tables", parents=[common], help="lista tabellerna")
-    p = sub.add_parser("describe", parents=[common], help="beskriv en tabells kolumner")
-    p.add_argument("table", metavar="TABELL")
+    p = sub.add_parser(
+        "describe",
+        parents=[common],
+        help="beskriv en tabells kolumner",
+        epilog="exempel:\n  ksquery describe risker",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("table", metavar="TABELL", help="tabellens namn (se ksquery tables)")
     sub.add_parser("check", parents=[common], help="granska dokumentets summor och påståenden")
     sub.add_parser("repl", parents=[common], help="starta det interaktiva skalet")
     return parser

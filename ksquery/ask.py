@@ -545,11 +545,6 @@ def answer(
         if close_ids:
             result = questions.run(catalog, named[close_ids[0]], given, timeout=timeout)
             return result.with_meta(notes=(f"Tolkat som: {close_ids[0]} (du skrev {token})",))
-    if len(text) > MAX_QUESTION:
-        raise NoAnswer(
-            f"frågan är för lång ({len(text)} tecken, högst {MAX_QUESTION})",
-            "ställ en kortare fråga eller skriv SQL",
-        )
     # first: it adds the data set's own words, and preloads every stem the grammar needs
     model = semantic.load(catalog, plan_mod.grammar_words())
     if context and _is_follow_up(text):
@@ -589,7 +584,6 @@ def answer(
     raise NoAnswer(_decline_message(read, text), _nearest(catalog, named, text, context))
 
 
-MAX_QUESTION = 500
 # Questions the tables cannot answer but the document's words may: when, what … means. Never
 # "hur mycket", "hur många" or "vilka": an amount or a list answered with a paragraph is wrong.
 QUESTION_WORD = re.compile(

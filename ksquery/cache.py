@@ -124,6 +124,34 @@ def sweep() -> list[Path]:
     return removed
 
 
+def prune(keep: int = 8, spare: tuple[str, ...] = ()) -> list[Path]:
+    """Keep the `keep` most recently written values of each kind (`dictionary-…`, `ask-index-…`
+    …) except the kinds in `spare`; older versions only fill the disk. Return what was removed."""
+    removed: list[Path] = []
+    try:
+        files = [p for p in directory().glob("*.json") if _VERSIONED.fullmatch(p.name)]
+        groups: dict[str, list[tuple[float, Path]]] = {}
+        for entry in files:
+            kind = _VERSIONED.fullmatch(entry.name).group(1)  # type: ignore[union-attr]
+            groups.setdefault(kind, []).append((entry.stat().st_mtime, entry))
+    except OSError:
+        return removed
+    for kind, entries in groups.items():
+        if kind in spare:
+            continue
+        for _, entry in sorted(entries, reverse=True)[keep:]:
+            try:
+                entry.unlink()
+                removed.append(entry)
+            except OSError:
+                pass
+    return removed
+
+
+# A value keyed by a content hash: `kind-<hex>.json`.
+_VERSIONED = re.compile(r"([a-z][a-z-]*?)-[0-9a-f]{16,64}\.json")
+
+
 def _alive(pid: int) -> bool:
     if pid == os.getpid():
         return True

@@ -312,6 +312,7 @@ def _build(dictionary: Dictionary, name: str) -> tuple[Path, bool]:
         else:
             cache.store(name, {"size": target.stat().st_size, "data_dir": str(dictionary.data_dir)})
             _prune(name, dictionary.data_dir)
+            cache.prune(spare=("data",))  # the compiled files' records are pruned above
             return target, False
     try:
         folder = cache.private_dir()

@@ -190,8 +190,10 @@ def test_damaged_compiled_database_is_rebuilt(tmp_path, damage):
 )
 def test_damaged_cache_values_are_recomputed(tmp_path, content):
     raw_ok(ks(*COUNT_RISKS, home=tmp_path))
-    damaged = list((tmp_path / "cache").glob("*.json"))
-    assert damaged
+    assert ks("ask", "investeringar per år", home=tmp_path).returncode == 0
+    assert ks("ask", "investeringar_per_ar", home=tmp_path).returncode == 0
+    damaged = list((tmp_path / "cache").rglob("*.json"))
+    assert len(damaged) >= 3  # the dictionary, the compiled file's record, the question index
     for path in damaged:
         path.write_text(content, encoding="utf-8")
     raw_ok(ks(*COUNT_RISKS, home=tmp_path))
@@ -262,6 +264,20 @@ def test_old_versions_of_a_data_directory_are_pruned(tmp_path, data_copy):
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**10))
     raw_ok(ks("--data", str(data_copy), *COUNT_RISKS, home=home))
     assert len(list((home / "cache").glob("data-*.duckdb"))) == 1
+
+
+def test_old_cached_values_are_pruned(tmp_path):
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    for n in range(12):
+        path = folder / f"dictionary-{n:024x}.json"
+        path.write_text("{}", encoding="utf-8")
+        os.utime(path, (1_000_000 + n, 1_000_000 + n))
+    raw_ok(ks(*COUNT_RISKS, home=tmp_path))  # a build prunes
+    left = sorted(p.name for p in folder.glob("dictionary-*.json"))
+    assert len(left) == 8
+    assert f"dictionary-{11:024x}.json" in left and f"dictionary-{0:024x}.json" not in left
+    assert len(list(folder.glob("data-*.duckdb"))) == len(list(folder.glob("data-*.json"))) == 1
 
 
 @pytest.fixture

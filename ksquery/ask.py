@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from ksquery import engine, questions, semantic
+from ksquery import engine, plancache, questions, semantic
 from ksquery import plan as plan_mod
 from ksquery.catalog import Catalog, user_dir
 from ksquery.errors import NoAnswer, ParamError
@@ -612,7 +612,7 @@ def _run_plan(
     catalog: Catalog, model: semantic.Model, read: plan_mod.Plan, text: str, timeout
 ) -> engine.Result:
     try:
-        sql, params = plan_mod.compile_plan(read, model, catalog.fingerprint)
+        sql, params = plancache.compile_plan(read, model, catalog.fingerprint)
     except plan_mod.NoPlan as err:
         raise NoAnswer(f"det förstår jag inte: {err} »{text[:80]}«") from None
     engine.check_cached(catalog, sql)  # the same gate, its verdict kept per SQL text

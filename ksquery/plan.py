@@ -9,13 +9,10 @@ parameters, and runs through the same gate as any other statement.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-from ksquery import cache
 from ksquery.semantic import MAX_PHRASE, Model, Sense, TableModel, norm, tokens
 from ksquery.swedish import NUMBER_WORDS, SYNONYMS, expand
 
@@ -911,75 +908,6 @@ def _level(p: Plan, tm: TableModel) -> str | None:
 
 class NoPlan(Exception):
     """The plan cannot be compiled (a question that names too little)."""
-
-
-# Bump when the SQL a plan compiles to changes, so that cached shapes expire.
-SHAPE_VERSION = "1"
-
-
-def compile_plan(p: Plan, model: Model, fingerprint: str = "") -> tuple[str, dict[str, Any]]:
-    """The plan as one DuckDB SELECT and its bound values.
-
-    The SQL depends on the plan's shape, not on the values it binds: a shape compiled before is
-    read from the cache (no sqlglot import); a new one is built with sqlglot's expression builder
-    (plansql.build) and stored. Values are masked by sentinels before compiling, and the
-    sentinels in the bound parameters are mapped back to the plan's real values.
-    """
-    masked, real = _masked(p)
-    key = (
-        "plan-"
-        + hashlib.sha256(f"{SHAPE_VERSION}|{fingerprint}|{_shape(masked)}".encode()).hexdigest()[
-            :32
-        ]
-    )
-    stored = cache.load(key) if fingerprint else None
-    if not (isinstance(stored, list) and len(stored) == 2 and isinstance(stored[1], dict)):
-        from ksquery import plansql
-
-        sql, params = plansql.build(masked, model)
-        stored = [sql, params]
-        if fingerprint:
-            cache.store(key, stored)
-    sql, params = stored
-    return sql, {k: real.get(v, v) if isinstance(v, str) else v for k, v in params.items()}
-
-
-def _masked(p: Plan) -> tuple[Plan, dict[str, Any]]:
-    """A copy of the plan with every bound value replaced by a sentinel, and the sentinels."""
-    real: dict[str, Any] = {}
-
-    def mask(value: Any) -> Any:
-        token = f"\x00v{len(real)}"
-        real[token] = value
-        return token
-
-    filters = [
-        replace(f, values=tuple(mask(v) for v in f.values))
-        if f.op in ("in", "row")
-        else replace(f, values=tuple(mask(v) for v in f.values))
-        if f.op == "cmp"
-        else f
-        for f in p.filters
-    ]
-    whole = (p.whole[0], mask(p.whole[1])) if p.whole else None
-    return replace(p, filters=filters, whole=whole), real
-
-
-def _shape(p: Plan) -> str:
-    return json.dumps(
-        {
-            **p.as_dict(),
-            "hela": p.whole,
-            "minskar": p.decrease,
-            "visa": p.show,
-            "av": p.by,
-            "svar": p.answer,
-            "filterdetaljer": [[f.pos, f.default, repr(f.extra)] for f in p.filters],
-        },
-        ensure_ascii=False,
-        default=str,
-        sort_keys=True,
-    )
 
 
 # --- plan -> Swedish ------------------------------------------------------------------------

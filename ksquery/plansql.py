@@ -1,7 +1,7 @@
 """Plan -> one DuckDB SELECT, built with sqlglot's expression builder; values are bound.
 
 Kept apart from plan.py so that reading a question never imports sqlglot: a plan whose shape was
-compiled before is served from the cache (plan.compile_plan), and only a new shape comes here.
+compiled before is served from the cache (plancache.py), and only a new shape comes here.
 """
 
 from __future__ import annotations

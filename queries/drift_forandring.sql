@@ -7,13 +7,32 @@
 -- param: till int = meta.budget_year | in (SELECT DISTINCT år FROM drift) | Till år
 -- check: från <= till
 -- source: Nämndens budget: Ekonomiska ramar och texten under tabellen
+-- The text under each table explains the latest budget year against the year before: its words
+-- are shown only for those two years, with the text's own figure and whether the table agrees.
 WITH a AS (SELECT * FROM drift WHERE enhet = $enhet AND post = $post AND år = $från),
-     b AS (SELECT * FROM drift WHERE enhet = $enhet AND post = $post AND år = $till)
+     b AS (SELECT * FROM drift WHERE enhet = $enhet AND post = $post AND år = $till),
+     explained AS (SELECT $från = $till - 1
+                          AND $till = (SELECT max(år) FROM drift WHERE budgettyp = 'Budget') AS yes),
+     -- the lines from this table to the next one: where its explanation stands
+     block AS (SELECT (SELECT max(källrad) FROM drift WHERE tabell = (SELECT tabell FROM b)) AS first,
+                      coalesce((SELECT min(d.källrad) FROM drift d
+                                WHERE d.källrad > (SELECT max(källrad) FROM drift
+                                                   WHERE tabell = (SELECT tabell FROM b))),
+                               2147483647) AS last),
+     claim AS (SELECT c.* FROM påståenden c, block, b
+               WHERE c.källrad > block.first AND c.källrad < block.last
+                 AND lower(c.påstående) LIKE '%' || lower(left(b.post, length(b.post) - 1)) || '%'
+                 AND lower(c.påstående) SIMILAR TO '.*(ökar|minskar|oförändrat).*'
+                 AND (SELECT yes FROM explained))
 SELECT b.post, a.belopp_tkr AS belopp_från_tkr, b.belopp_tkr AS belopp_till_tkr,
        b.belopp_tkr - a.belopp_tkr AS förändring_tkr,
        mnkr(b.belopp_tkr - a.belopp_tkr) AS förändring_mnkr,
+       (SELECT string_agg(påstående, ' ') FROM claim) AS texten_säger,
+       (SELECT bool_and(CASE enhet WHEN 'mnkr' THEN round(abs(b.belopp_tkr - a.belopp_tkr) / 1000.0, decimaler)
+                                   ELSE abs(b.belopp_tkr - a.belopp_tkr) END = värde)
+          FROM claim) AS tabellen_stämmer_med_texten,
        (SELECT string_agg(t.text, ' ' ORDER BY t.avsnitt_id) FROM avsnitt t
-         WHERE t.rubrik = b.tabell
+         WHERE (SELECT yes FROM explained) AND t.rubrik = b.tabell
            AND (t.avsnitt_id IN (SELECT h.avsnitt_id FROM avsnitt h
                                  WHERE h.rubrik = b.tabell
                                    AND lower(h.text) LIKE '%' || lower(left(b.post, length(b.post) - 1)) || '%'

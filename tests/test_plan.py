@@ -13,7 +13,7 @@ from conftest import DATA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ksquery import ask, engine, questions, semantic
+from ksquery import ask, engine, plancache, questions, semantic
 from ksquery import plan as plan_mod
 from ksquery.catalog import open_catalog
 from ksquery.errors import KsqueryError, NoAnswer
@@ -189,7 +189,7 @@ def test_compiled_plans_equal_the_reference(request, which):
     @given(case=_plans(catalog))
     def check(case):
         tm, p = case
-        sql, params = plan_mod.compile_plan(p, model)
+        sql, params = plancache.compile_plan(p, model)
         result = engine.run(catalog, sql, params)  # through the same gate as any SQL
         want = _reference(p, tm, rows[tm.name])
         if p.aggregate == "sum":

@@ -202,3 +202,21 @@ def test_readme_lists_every_named_question():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for qid in ALL:
         assert f"| `{qid}` |" in readme, qid
+
+
+def test_the_documents_explanation_only_beside_the_years_it_speaks_of(catalog):
+    """The text under a table explains the latest budget year against the year before; another
+    pair of years gets no sentence about 2024 -> 2025, and a disagreement is said in the answer."""
+    q = questions.load_all()["drift_forandring"]
+
+    def row(**params):
+        result = questions.run(catalog, q, params)
+        return dict(zip(result.columns, result.rows[0], strict=True))
+
+    later = row(post="Personalkostnader", från=2026, till=2027)
+    assert later["dokumentets_förklaring"] is None and later["texten_säger"] is None
+    explained = row(post="Personalkostnader", från=2024, till=2025)
+    assert "2,0 mnkr" in explained["texten_säger"] and explained["tabellen_stämmer_med_texten"]
+    slip = row(post="Kommunbidrag", från=2024, till=2025)
+    assert "5,2 mnkr" in slip["texten_säger"] and slip["förändring_mnkr"] == 4.2
+    assert slip["tabellen_stämmer_med_texten"] is False

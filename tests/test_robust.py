@@ -415,6 +415,22 @@ def test_batch_exports_refuse_the_data_directory(tmp_path, data_and_links, folde
     assert tree_digest(data_and_links) == before
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("sql", "SELECT 1 AS x", "--format", "csv", "--out", "{data}/x.csv", "--force"),
+        ("sql", "SELECT 1 AS x", "--format", "xlsx", "--out", "{data}/../data/x.xlsx"),
+        ("run", "{queries}/skalor.sql", "--format", "xlsx", "--out", "{data}/r.xlsx", "--force"),
+        ("ask", "investeringar per år", "--format", "json", "--out", "{data}/source/x.json"),
+    ],
+)
+def test_every_export_command_refuses_the_data(data_copy, args):
+    before = tree_digest(data_copy)
+    filled = [a.format(data=data_copy, queries=ROOT / "queries") for a in args]
+    assert_refused(ks("--data", str(data_copy), *filled), 2, "vägrar")
+    assert tree_digest(data_copy) == before
+
+
 def test_exports_do_not_overwrite_unless_forced(tmp_path):
     target = tmp_path / "ny" / "mapp" / "skalor.csv"  # the folder is created
     assert ks("ask", "skalor", "--format", "csv", "--out", str(target)).returncode == 0

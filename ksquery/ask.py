@@ -638,7 +638,7 @@ def _decline_message(read: plan_mod.Decline, text: str) -> str:
 
 def _nearest(catalog, named, text: str, context) -> str:
     readings = interpret(catalog, named, text, context)
-    nearest = [r.question for r in readings[:3] if r.score >= 30]
+    nearest = [questions.resolve(catalog, r.question) for r in readings[:3] if r.score >= 30]
     if nearest:
         return "närmast: " + "; ".join(
             f"{q.id} ({q.heading({p.name: p.default for p in q.params})})" for q in nearest
@@ -740,10 +740,8 @@ def _preset(
             result = questions.run(catalog, best.question, params, timeout=timeout)
         except ParamError as err:
             # e.g. a year the document does not cover: an honest "no answer", not bad input
-            raise NoAnswer(
-                f"dokumentet har inget svar: {err} ({best.question.heading(_with_defaults(best))})",
-                err.hint,
-            ) from None
+            heading = best.question.heading(_with_defaults(catalog, best))
+            raise NoAnswer(f"dokumentet har inget svar: {err} ({heading})", err.hint) from None
         shown = ", ".join(f"{k} = {v}" for k, v in result.params.items())
         notes = [f"Tolkat som: {result.title}" + (f" ({shown})" if shown else "")]
         close = [r for r in readings[1:4] if r.score >= best.score - 8 and r.score >= THRESHOLD]
@@ -760,8 +758,9 @@ def _preset(
     return None
 
 
-def _with_defaults(reading: Reading) -> dict[str, Any]:
-    return {**{p.name: p.default for p in reading.question.params}, **reading.params}
+def _with_defaults(catalog: Catalog, reading: Reading) -> dict[str, Any]:
+    resolved = questions.resolve(catalog, reading.question)
+    return {**{p.name: p.default for p in resolved.params}, **reading.params}
 
 
 def last_context(result: engine.Result) -> dict | None:

@@ -305,6 +305,8 @@ def to_json(result: Result) -> str:
             "alternatives": list(result.alternatives),
             "notes": list(result.notes),
         }
+        if result.plan is not None:  # a composed Swedish question: how it was read
+            data["plan"] = result.plan
     return json_text(data)
 
 

@@ -24,11 +24,20 @@ def _alias(e: exp.Expression, name: str) -> exp.Alias:
 
 
 class _Params:
+    """Bound values, named after their column ($år, $post_2) so that the answer's parameter line
+    reads like the question; the same value for the same column is bound once."""
+
     def __init__(self) -> None:
         self.values: dict[str, Any] = {}
 
-    def __call__(self, value: Any) -> exp.Placeholder:
-        name = f"p{len(self.values) + 1}"
+    def __call__(self, value: Any, column: str = "värde") -> exp.Placeholder:
+        for name, bound in self.values.items():
+            if name.rstrip("_0123456789") == column and bound == value:
+                return exp.Placeholder(this=name)
+        name, n = column, 1
+        while name in self.values:
+            n += 1
+            name = f"{column}_{n}"
         self.values[name] = value
         return exp.Placeholder(this=name)
 
@@ -49,11 +58,13 @@ def _condition(f: Filter, tm: TableModel, bind: _Params, years: tuple[int, ...])
         separator = tm.separators.get(f.column)
         if separator:
             parts = exp.func("string_split", column, exp.Literal.string(separator))
-            cond = exp.or_(*(exp.func("list_contains", parts.copy(), bind(v)) for v in f.values))
+            cond = exp.or_(
+                *(exp.func("list_contains", parts.copy(), bind(v, f.column)) for v in f.values)
+            )
         elif len(f.values) == 1:
-            cond = column.eq(bind(f.values[0]))
+            cond = column.eq(bind(f.values[0], f.column))
         else:
-            cond = column.isin(*(bind(v) for v in f.values))
+            cond = column.isin(*(bind(v, f.column) for v in f.values))
     elif f.op == "flag":
         cond = exp.func("coalesce", column, exp.false())
     elif f.op == "exists":
@@ -66,15 +77,15 @@ def _condition(f: Filter, tm: TableModel, bind: _Params, years: tuple[int, ...])
         )
         cond = _col(key).isin(query=sub)
     elif f.op == "cmp":
-        cond = _CMP[f.cmp](this=column, expression=bind(f.values[0]))
+        cond = _CMP[f.cmp](this=column, expression=bind(f.values[0], f.column))
     elif f.op == "row":
         sub = (
             exp.select(exp.func("max", _col(f.column)))
             .from_(exp.to_table(tm.name, quoted=True))
-            .where(_col(tm.label or "").eq(bind(f.values[0])))
+            .where(_col(tm.label or "").eq(bind(f.values[0], tm.label or "värde")))
         )
         if tm.time and len(years) == 1:
-            sub = sub.where(_col(tm.time).eq(bind(years[0])))
+            sub = sub.where(_col(tm.time).eq(bind(years[0], tm.time)))
         cond = _CMP[f.cmp](this=column, expression=exp.Subquery(this=sub))
     else:  # pragma: no cover - every op is listed above
         raise ValueError(f.op)
@@ -103,17 +114,19 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
         conds = [_condition(f, tm, bind, years) for f in filters]
         if time is not None and years:
             conds.append(
-                time.isin(*(bind(y) for y in years)) if len(years) > 1 else time.eq(bind(years[0]))
+                time.isin(*(bind(y, tm.time) for y in years))
+                if len(years) > 1
+                else time.eq(bind(years[0], tm.time))
             )
         if level and p.level and tm.levels:
-            conds.append(_col(str(tm.levels["column"])).eq(bind(p.level)))
+            conds.append(_col(str(tm.levels["column"])).eq(bind(p.level, str(tm.levels["column"]))))
         return exp.and_(*conds) if conds else None
 
     def year_sum(y: int) -> exp.Expression:
         assert measure is not None and time is not None
         return exp.Filter(
             this=exp.Sum(this=measure.copy()),
-            expression=exp.Where(this=time.copy().eq(bind(y))),
+            expression=exp.Where(this=time.copy().eq(bind(y, tm.time))),
         )
 
     label = _col(tm.label) if tm.label else None
@@ -188,9 +201,11 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
         if measure is not None and tm.time:
             whole_conds = [_condition(f, tm, bind, p.years) for f in wholes]
             if p.whole:
-                whole_conds.append(_col(p.whole[0]).eq(bind(p.whole[1])))
+                whole_conds.append(_col(p.whole[0]).eq(bind(p.whole[1], p.whole[0])))
             if p.level and tm.levels:
-                whole_conds.append(_col(str(tm.levels["column"])).eq(bind(p.level)))
+                whole_conds.append(
+                    _col(str(tm.levels["column"])).eq(bind(p.level, str(tm.levels["column"])))
+                )
             whole_cond = exp.and_(*whole_conds) if whole_conds else exp.true()
             value = exp.func("abs", measure.copy()) if tm.signed else measure.copy()
             num = exp.Filter(this=exp.Sum(this=value.copy()), expression=exp.Where(this=part_cond))
@@ -275,7 +290,7 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
             q = q.where(cond)
         q = q.group_by(*[c.copy() for c in cols])
         if p.years:
-            q = q.having(exp.EQ(this=first.copy(), expression=bind(p.years[0])))
+            q = q.having(exp.EQ(this=first.copy(), expression=bind(p.years[0], "första_år")))
         q = q.order_by(exp.column("första_år", quoted=True))
     else:
         cols = [_col(c) for c in shown]

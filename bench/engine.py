@@ -21,6 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import (  # noqa: E402
     KSQUERY,
+    ROOT,
     Report,
     base_parser,
     goal,
@@ -333,8 +334,9 @@ def bench_batch(report: Report, catalog, named, env, reps: int, inproc_reps: int
             f"{sum(1 for f in files if f.name.startswith('plain'))} plain SQL)"
         )
         out = work / "out"
-        argv200 = [KSQUERY, "run", *map(str, files), "--format", "csv", "--out", str(out), "--force"]
-        argv1 = [KSQUERY, "run", str(files[0]), "--format", "csv", "--out", str(out), "--force"]
+        csv_out = ["--format", "csv", "--out", str(out), "--force"]
+        argv200 = [KSQUERY, "run", *map(str, files), *csv_out]
+        argv1 = [KSQUERY, "run", str(files[0]), *csv_out]
         cold, cold_rss = run_timed(argv200, env=env)  # validates each new SQL text once
         report.line(
             f"  warm-up run of 200 (validates and caches each distinct SQL text): "
@@ -455,6 +457,50 @@ def bench_interpret(report: Report, catalog, named, reps: int) -> None:
     )
 
 
+def bench_plan(report: Report, catalog, reps: int) -> None:
+    """Reading a composed Swedish question into a plan and its SQL (cache warm, as in a session)."""
+    import tomllib
+
+    from ksquery import plan, plancache, semantic
+
+    path = ROOT / "tests" / "eval_composed_dev.toml"
+    texts = [q["text"] for q in tomllib.loads(path.read_text(encoding="utf-8"))["q"]]
+    report.line(f"\n(e) composed questions: parse + plan SQL over {len(texts)} dev-set questions")
+    model = semantic.load(catalog, plan.grammar_words())
+
+    def once(text: str) -> None:
+        read = plan.parse(model, text)
+        if isinstance(read, plan.Plan):
+            try:
+                plancache.compile_plan(read, model, catalog.fingerprint)
+            except plan.NoPlan:
+                pass
+
+    for text in texts:
+        once(text)
+    per: list[list[float]] = [[] for _ in texts]
+    for _ in range(reps):
+        for i, text in enumerate(texts):
+            t = time.perf_counter()
+            once(text)
+            per[i].append(time.perf_counter() - t)
+    medians = [stats(s)["median"] for s in per]
+    overall = stats(medians)
+    report.timing(
+        "plan.per_question_medians", "median over the per-question medians", overall, "us"
+    )
+    report.add_goal(
+        goal(
+            "engine.plan_median_ms",
+            "composed question: parse and plan SQL, median per question",
+            overall["median"] * 1000,
+            5.0,
+            "<=",
+            "ms",
+        )
+    )
+
+
 def main() -> int:
     parser = base_parser(__doc__.splitlines()[0])
     args = parser.parse_args()
@@ -485,6 +531,7 @@ def main() -> int:
     bench_named(report, catalog, named, reps=20 if quick else 500)
     bench_batch(report, catalog, named, env, reps=2 if quick else 11, inproc_reps=1 if quick else 5)
     bench_interpret(report, catalog, named, reps=3 if quick else 50)
+    bench_plan(report, catalog, reps=3 if quick else 50)
     catalog.close()
     return report.finish()
 

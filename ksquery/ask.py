@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from ksquery import engine, plancache, questions, semantic
+from ksquery import cache, engine, plancache, questions, semantic
 from ksquery import plan as plan_mod
-from ksquery.catalog import Catalog, user_dir
+from ksquery.catalog import Catalog
 from ksquery.errors import NoAnswer, ParamError
 from ksquery.swedish import (
     NUMBER_WORDS,
@@ -192,10 +191,10 @@ def _bounds(low: str) -> tuple[int | None, int | None]:
 
 
 def _entity_index(catalog: Catalog) -> list[tuple[str, str, str, tuple[str, ...]]]:
-    cache = catalog.memo
-    if "entities" not in cache:
+    memo = catalog.memo
+    if "entities" not in memo:
         _load_index(catalog)
-    return cache["entities"]
+    return memo["entities"]
 
 
 def _load_index(catalog: Catalog) -> None:
@@ -214,16 +213,16 @@ def _load_index(catalog: Catalog) -> None:
             for w in words(" ".join((q.title, q.id.replace("_", " "), *q.aliases)))
         }
     )
-    key = hashlib.sha256(
-        f"{INDEX_VERSION}|{catalog.fingerprint}|{vocabulary}".encode()
-    ).hexdigest()[:24]
-    path = user_dir("cache") / f"ask-index-{key}.json"
+    digest = hashlib.sha256(f"{INDEX_VERSION}|{catalog.fingerprint}|{vocabulary}".encode())
+    key = "ask-index-" + digest.hexdigest()[:24]
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        remember_stems(data["stems"])
+        data = cache.load(key)
         entities = [(t, c, v, tuple(st)) for t, c, v, st in data["entities"]]
         known, common = set(data["known"]), set(data["common"])
-    except (OSError, ValueError, KeyError, TypeError):
+        if not isinstance(data["stems"], dict):
+            raise TypeError("stems")
+        remember_stems(data["stems"])  # last: a damaged index must not leave stems behind
+    except (ValueError, KeyError, TypeError):  # absent (None), damaged or foreign
         entities = []
         for table in catalog.tables.values():
             for col in table.entities:
@@ -247,24 +246,13 @@ def _load_index(catalog: Catalog) -> None:
         # Words in more than a tenth of the paragraphs say little about which thing is meant.
         common = {t for t, n in frequency.items() if n > max(3, len(docs) // 10)}
         known = set(frequency) | {w for e in entities for w in e[3]} | {stem(w) for w in vocabulary}
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(
-                json.dumps(
-                    {
-                        "stems": known_stems(),
-                        "entities": entities,
-                        "known": sorted(known),
-                        "common": sorted(common),
-                    },
-                    ensure_ascii=False,
-                ),
-                encoding="utf-8",
-            )
-            tmp.replace(path)
-        except OSError:
-            pass  # a read-only cache only costs speed
+        index = {
+            "stems": known_stems(),
+            "entities": entities,
+            "known": sorted(known),
+            "common": sorted(common),
+        }
+        cache.store(key, index)  # a read-only cache only costs speed
     catalog.memo["entities"] = entities
     catalog.memo["known"] = known  # every stem in the data set's text and names
     catalog.memo["common"] = common
@@ -273,14 +261,14 @@ def _load_index(catalog: Catalog) -> None:
 def _unique_words(catalog: Catalog) -> set[tuple[str, str, str]]:
     """(table, column, stem) where a long word occurs in exactly one value of that column:
     'intäkterna' names Verksamhetens intäkter, 'energibrist' names Energibrist/effektbrist."""
-    cache = catalog.memo
-    if "unique_words" not in cache:
+    memo = catalog.memo
+    if "unique_words" not in memo:
         counts = Counter((t, c, w) for t, c, _, v in _entity_index(catalog) for w in set(v))
-        common = cache.get("common", set())
-        cache["unique_words"] = {
+        common = memo.get("common", set())
+        memo["unique_words"] = {
             k for k, n in counts.items() if n == 1 and len(k[2]) >= 5 and k[2] not in common
         }
-    return cache["unique_words"]
+    return memo["unique_words"]
 
 
 def _entities(catalog: Catalog, low: str, strength: dict[str, float]) -> dict[tuple[str, str], str]:

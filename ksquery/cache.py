@@ -61,6 +61,32 @@ def store(key: str, value: Any) -> bool:
     return write_atomic(path(f"{key}.json"), text.encode("utf-8"))
 
 
+def marked(key: str) -> bool:
+    """Whether `mark(key)` was called under this VERSION: a yes/no value that costs one stat."""
+    try:
+        return _mark_path(key).exists()
+    except (OSError, ValueError):
+        return False
+
+
+def mark(key: str) -> bool:
+    """Remember `key` as true (an empty file); False when the cache cannot be written."""
+    try:
+        target = _mark_path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.touch()
+        return True
+    except (OSError, ValueError):
+        return False
+
+
+def _mark_path(key: str) -> Path:
+    if not _KEY.fullmatch(key):
+        raise ValueError(f"bad cache key {key!r}")
+    # Marks live apart from the values, in a folder of their VERSION: a bump orphans them all.
+    return directory() / f"marks-{VERSION}" / key
+
+
 def forget(key: str) -> None:
     """Remove the value stored under `key`, if any and if possible."""
     try:

@@ -12,7 +12,8 @@ from typing import Any
 
 import duckdb
 
-from ksquery.catalog import Catalog, user_dir
+from ksquery import cache
+from ksquery.catalog import Catalog
 from ksquery.errors import Cancelled, ParamError, QueryFailed, Rejected
 
 DEFAULT_TIMEOUT = 5.0
@@ -96,16 +97,12 @@ def _param_size(value: Any) -> int:
 
 def check_cached(catalog: Catalog, sql: str) -> None:
     """Validate fixed SQL once per content and catalog; later runs skip the validator entirely."""
-    key = hashlib.sha256(f"{VALIDATOR_VERSION}|{catalog.fingerprint}|{sql}".encode()).hexdigest()
-    marker = user_dir("cache") / "validated" / key[:32]
-    if marker.exists():
+    digest = hashlib.sha256(f"{VALIDATOR_VERSION}|{catalog.fingerprint}|{sql}".encode())
+    key = "verdict-" + digest.hexdigest()[:32]
+    if cache.marked(key):
         return
     check(catalog, sql)
-    try:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
-    except OSError:
-        pass  # a read-only cache only costs speed
+    cache.mark(key)  # a read-only cache only costs speed
 
 
 def run(

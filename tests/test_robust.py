@@ -361,6 +361,41 @@ def test_cache_api_round_trip_and_damage(tmp_path, monkeypatch):
         cache.path("../escape")
 
 
+def test_cache_marks_round_trip_and_version(tmp_path, monkeypatch):
+    monkeypatch.setenv("KSQUERY_HOME", str(tmp_path))
+    assert not cache.marked("verdict-abc")
+    assert cache.mark("verdict-abc")
+    assert cache.marked("verdict-abc")
+    assert not cache.marked("../escape") and not cache.mark("../escape")
+    monkeypatch.setattr(cache, "VERSION", cache.VERSION + "x")
+    assert not cache.marked("verdict-abc")  # a new version forgets every mark
+
+
+def test_unwritable_cache_marks_only_cost_speed(tmp_path, monkeypatch):
+    (tmp_path / "cache").write_text("a file where the cache directory should be")
+    monkeypatch.setenv("KSQUERY_HOME", str(tmp_path))
+    assert not cache.mark("verdict-abc")
+    assert not cache.marked("verdict-abc")
+
+
+def test_named_question_verdict_is_cached_and_keyed_by_validator_version(tmp_path, monkeypatch):
+    from ksquery import engine, questions
+
+    monkeypatch.setenv("KSQUERY_HOME", str(tmp_path))
+    catalog = open_catalog(DATA)
+    sql = questions.load_all()["investeringar_per_ar"].sql
+    calls: list[str] = []
+    real = engine.check
+    monkeypatch.setattr(engine, "check", lambda c, s: calls.append(s) or real(c, s))
+    engine.check_cached(catalog, sql)
+    engine.check_cached(catalog, sql)
+    assert calls == [sql]  # the second time, the verdict comes from the cache
+    monkeypatch.setattr(engine, "VALIDATOR_VERSION", engine.VALIDATOR_VERSION + "x")
+    engine.check_cached(catalog, sql)
+    assert calls == [sql, sql]  # new rules: validated again
+    catalog.close()
+
+
 # --- §4 nothing overwrites the data -----------------------------------------------------------
 
 

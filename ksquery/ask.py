@@ -216,7 +216,7 @@ def _load_index(catalog: Catalog) -> None:
     digest = hashlib.sha256(f"{INDEX_VERSION}|{catalog.fingerprint}|{vocabulary}".encode())
     key = "ask-index-" + digest.hexdigest()[:24]
     try:
-        data = cache.load(key)
+        data: Any = cache.load(key)
         entities = [(t, c, v, tuple(st)) for t, c, v, st in data["entities"]]
         known, common = set(data["known"]), set(data["common"])
         if not isinstance(data["stems"], dict):

@@ -66,7 +66,7 @@ class Result(engine.Result):
         body = "".join(
             "<tr>"
             + "".join(
-                f"<td>{html.escape(output.format_value(v, c))}</td>"
+                f"<td>{html.escape(output.format_value(v, c, plain=self.plain))}</td>"
                 for v, c in zip(row, self.columns, strict=True)
             )
             + "</tr>"

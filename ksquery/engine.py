@@ -50,6 +50,7 @@ class Result:
     chart: str | None = None
     plan: dict | None = None  # a composed question's plan (ask), for --format json
     context: dict | None = None  # what a follow-up question may build on
+    plain: frozenset[str] = frozenset()  # integer columns shown without digit grouping
 
     @property
     def row_count(self) -> int:
@@ -117,7 +118,7 @@ def run(
     """Validate (unless already done) and run `sql`; raise Rejected, QueryFailed or Cancelled."""
     if not validated:
         check(catalog, sql)
-    return execute(
+    result = execute(
         catalog.con,
         sql,
         params or {},
@@ -125,6 +126,16 @@ def run(
         max_rows=max_rows,
         worker=worker_for(catalog),
     )
+    return result.with_meta(plain=plain_numbers(catalog))
+
+
+def plain_numbers(catalog: Catalog) -> frozenset[str]:
+    """The integer columns this data set shows without digit grouping ([meta.display]
+    plain_numbers and the source-line role); output also treats `NAME_…` and `…_id` so."""
+    meta = catalog.dictionary.meta
+    names = list((meta.get("display") or {}).get("plain_numbers") or [])
+    line = (meta.get("roles") or {}).get("line")
+    return frozenset(str(n).lower() for n in [*names, *([line] if line else [])])
 
 
 class Worker:

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import math
+import shlex
 import textwrap
 import unicodedata
 from decimal import Decimal
@@ -19,17 +20,6 @@ FORMATS = ("table", "csv", "excel-csv", "json", "md", "xlsx")
 MINUS = "\u2212"
 NULL = "–"  # how a table shows NULL by default (an empty text stays empty); .nullvalue changes it
 INFINITE_NOTE = "∞ = oändligt (t.ex. division med noll)"
-_PLAIN_INT_NAMES = {
-    "år",
-    "från",
-    "till",
-    "nr",
-    "ordning",
-    "stycke",
-    "nivå",
-    "sannolikhet",
-    "väsentlighet",
-}
 # Characters that drive a terminal or reorder what it shows: C0 and C1 controls (ESC, CSI, OSC …),
 # DEL, the bidirectional controls (U+202E turns text around) and the Unicode line separators.
 _BIDI = (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029)
@@ -66,19 +56,24 @@ def neutralise_formula(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _plain_int(column: str) -> bool:
+def _plain_int(column: str, plain: frozenset[str]) -> bool:
+    """Whether an integer column is shown without digit grouping: named in the data set's
+    display hints (`plain`, also as the first part of a name joined by _) or ending in _id."""
     name = column.lower()
-    return name in _PLAIN_INT_NAMES or name.endswith("_id") or "källrad" in name
+    return name in plain or name.split("_", 1)[0] in plain or name.endswith("_id")
 
 
-def format_value(value: Any, column: str = "", null: str = "") -> str:
-    """Format one value for people: '118 535', '−4 227', '4,2', '0,004', 'ja', `null` for NULL."""
+def format_value(
+    value: Any, column: str = "", null: str = "", plain: frozenset[str] = frozenset()
+) -> str:
+    """Format one value for people: '118 535', '−4 227', '4,2', '0,004', 'ja', `null` for NULL;
+    integers in the `plain` columns (years, ordinals) without grouping: '2025'."""
     if value is None:
         return null
     if isinstance(value, bool):
         return "ja" if value else "nej"
     if isinstance(value, int):
-        if _plain_int(column):
+        if _plain_int(column, plain):
             return str(value).replace("-", MINUS)
         return _group(str(abs(value)), value < 0)
     if isinstance(value, (float, Decimal)):
@@ -146,14 +141,16 @@ def _heading(result: Result) -> list[str]:
     if result.params:
         lines.append(
             "Parametrar: "
-            + ", ".join(f"{k} = {format_value(v, k)}" for k, v in result.params.items())
+            + ", ".join(
+                f"{k} = {format_value(v, k, plain=result.plain)}" for k, v in result.params.items()
+            )
         )
     return lines
 
 
 def _cells(result: Result, rows: list[tuple], null: str) -> list[list[str]]:
     return [
-        [format_value(v, c, null) for v, c in zip(row, result.columns, strict=False)]
+        [format_value(v, c, null, result.plain) for v, c in zip(row, result.columns, strict=False)]
         for row in rows
     ]
 
@@ -371,7 +368,8 @@ def to_markdown(result: Result) -> str:
         lines.append(
             "| "
             + " | ".join(
-                cell(format_value(v, c)) for v, c in zip(row, result.columns, strict=False)
+                cell(format_value(v, c, plain=result.plain))
+                for v, c in zip(row, result.columns, strict=False)
             )
             + " |"
         )
@@ -431,7 +429,9 @@ def write_workbook(sheets: list[tuple[str, Result]], path: Path) -> Path:
 
 
 def _params_text(result: Result) -> str:
-    return ", ".join(f"{k} = {format_value(v, k)}" for k, v in result.params.items())
+    return ", ".join(
+        f"{k} = {format_value(v, k, plain=result.plain)}" for k, v in result.params.items()
+    )
 
 
 def _sheet_names(wanted: list[str]) -> list[str]:
@@ -468,7 +468,7 @@ def _write_sheet(sheet: Any, result: Result, styles: dict[str, Any]) -> None:
             elif isinstance(raw, bool):
                 sheet.write_boolean(r, c, raw)
             elif isinstance(raw, int):
-                plain = _plain_int(name)
+                plain = _plain_int(name, result.plain)
                 sheet.write_number(r, c, raw, styles["plain" if plain else "integer"])
                 widths[c] = max(widths[c], len(str(raw)) + 3)
             elif isinstance(raw, float):
@@ -537,13 +537,22 @@ def render(
 BLOCKS = " ▏▎▍▌▋▊▉█"
 
 
+def chart_spec(spec: str) -> tuple[str, dict[str, str]]:
+    """The kind and options of a chart spec: `bar x=år y=belopp_tkr`, a value with spaces in
+    quotes (`legend="(k) = med kontroll"`); a spec that does not parse is read word by word."""
+    try:
+        words = shlex.split(spec)
+    except ValueError:
+        words = spec.split()
+    opts = dict(w.split("=", 1) for w in words[1:] if "=" in w)
+    return (words[0] if words else "bar"), opts
+
+
 def chart(result: Result, width: int = 80, spec: str | None = None) -> str:
     """A terminal chart: horizontal bars of a label column against a number column, or a matrix."""
-    spec = spec or result.chart or ""
-    opts = dict(part.split("=", 1) for part in spec.split()[1:] if "=" in part)
-    kind = spec.split()[0] if spec else "bar"
+    kind, opts = chart_spec(spec or result.chart or "")
     if kind == "matrix":
-        return _matrix(result, opts.get("x", "sannolikhet"), opts.get("y", "väsentlighet"))
+        return _matrix(result, opts)
     if kind == "line" and {opts.get("x"), opts.get("y"), opts.get("series")} <= set(result.columns):
         return _lines(result, opts["x"], opts["y"], opts["series"], width)
     cols = list(result.columns)
@@ -552,7 +561,7 @@ def chart(result: Result, width: int = 80, spec: str | None = None) -> str:
         for i, c in enumerate(cols)
         if result.rows
         and all(_is_number(r[i]) or r[i] is None for r in result.rows)
-        and not _plain_int(c)
+        and not _plain_int(c, result.plain)
     ]
     if not result.rows or not num_cols:
         return "(inget att rita: resultatet saknar en talkolumn)"
@@ -566,12 +575,13 @@ def chart(result: Result, width: int = 80, spec: str | None = None) -> str:
         ]
     rows = result.rows[:60]
     labels = [
-        " ".join(format_value(r[i], cols[i]) for i in label_cols[:2]) or str(n + 1)
+        " ".join(format_value(r[i], cols[i], plain=result.plain) for i in label_cols[:2])
+        or str(n + 1)
         for n, r in enumerate(rows)
     ]
     values = [float(r[y] or 0) for r in rows]
     label_w = min(36, max(_width(label) for label in labels))
-    number_w = max(len(format_value(r[y], cols[y])) for r in rows)
+    number_w = max(len(format_value(r[y], cols[y], plain=result.plain)) for r in rows)
     bar_w = max(10, width - label_w - number_w - 4)
     top = max(abs(v) for v in values) or 1
     lines = [safe(result.title or cols[y]) + f" ({cols[y]})"]
@@ -582,7 +592,8 @@ def chart(result: Result, width: int = 80, spec: str | None = None) -> str:
         shown = label if _width(label) <= label_w else label[: label_w - 1] + "…"
         lines.append(
             f"{shown}{' ' * (label_w - _width(shown))} │{bar:<{bar_w}} "
-            f"{format_value(row[y], cols[y]):>{number_w}}" + (" (neg.)" if value < 0 else "")
+            f"{format_value(row[y], cols[y], plain=result.plain):>{number_w}}"
+            + (" (neg.)" if value < 0 else "")
         )
     if len(result.rows) > len(rows):
         lines.append(f"… {len(result.rows) - len(rows)} rader till visas inte")
@@ -605,7 +616,8 @@ def _lines(result: Result, x: str, y: str, series: str, width: int) -> str:
     label_w = min(32, max(8, width // 3), max((_width(str(k)) for k in groups), default=4))
     lines = [
         safe(result.title or y)
-        + f" ({y} per {x}: {format_value(xs[0], x)}–{format_value(xs[-1], x)};"
+        + f" ({y} per {x}: {format_value(xs[0], x, plain=result.plain)}–"
+        + f"{format_value(xs[-1], x, plain=result.plain)};"
         + " negativa serier ritas som belopp)"
     ]
     for key, points in groups.items():
@@ -621,7 +633,10 @@ def _lines(result: Result, x: str, y: str, series: str, width: int) -> str:
         )
         label = str(key) if _width(str(key)) <= label_w else str(key)[: label_w - 1] + "…"
         first, last = sorted(points)[0][1], sorted(points)[-1][1]
-        change = f"{format_value(first, y)} → {format_value(last, y)}"
+        change = (
+            f"{format_value(first, y, plain=result.plain)} → "
+            f"{format_value(last, y, plain=result.plain)}"
+        )
         lines.append(
             f"{safe(label)}{' ' * (label_w - _width(label))} │ {spark:<{len(xs)}} │ {change}"
         )
@@ -630,31 +645,48 @@ def _lines(result: Result, x: str, y: str, series: str, width: int) -> str:
     return "\n".join(lines)
 
 
-def _matrix(result: Result, x: str, y: str) -> str:
+def _matrix(result: Result, opts: dict[str, str]) -> str:
+    """A grid of counts over two integer levels: `matrix x=… y=… [count=…] [marked=…]
+    [levels=1..4] [title=…] [legend=…]`; each cell shows its count and, with `marked`, how many
+    of them are marked (in brackets)."""
     cols = list(result.columns)
+    x, y = opts.get("x", ""), opts.get("y", "")
     if x not in cols or y not in cols:
-        return f"(inget att rita: kolumnerna {x} och {y} behövs)"
+        return "(inget att rita: ange kolumnerna, t.ex. .chart matrix x=KOLUMN y=KOLUMN)"
     xi, yi = cols.index(x), cols.index(y)
-    ni = cols.index("antal_risker") if "antal_risker" in cols else None
-    ki = cols.index("med_kontroll") if "med_kontroll" in cols else None
-    grid: dict[tuple[int, int], tuple[int, int]] = {}
+    ni = cols.index(opts["count"]) if opts.get("count") in cols else None
+    ki = cols.index(opts["marked"]) if opts.get("marked") in cols else None
+    grid: dict[tuple[Any, Any], tuple[int, int]] = {}
     for row in result.rows:
-        count = int(row[ni]) if ni is not None else 1
-        ctrl = int(row[ki]) if ki is not None else 0
+        count = int(row[ni] or 0) if ni is not None else 1
+        marked = int(row[ki] or 0) if ki is not None else 0
         old = grid.get((row[xi], row[yi]), (0, 0))
-        grid[(row[xi], row[yi])] = (old[0] + count, old[1] + ctrl)
-    xs, ys = range(1, 5), range(4, 0, -1)
-    lines = [f"Riskmatris: antal risker (varav med kontroll) — {y} uppåt, {x} åt höger"]
+        grid[(row[xi], row[yi])] = (old[0] + count, old[1] + marked)
+    xs, ys = _levels(opts, [k[0] for k in grid]), _levels(opts, [k[1] for k in grid])[::-1]
+    what = opts.get("title") or (
+        safe(opts.get("count", "antal")) + (f" (varav {safe(opts['marked'])})" if ki else "")
+    )
+    lines = [f"{safe(what)} — {safe(y)} uppåt, {safe(x)} åt höger"]
     for yv in ys:
         cells = []
         for xv in xs:
             n, k = grid.get((xv, yv), (0, 0))
-            cells.append(f"{n:>2} ({k})" if n else "   ·   ")
-        lines.append(f"{y[:3]} {yv} │ " + " │ ".join(f"{c:^9}" for c in cells))
-    lines.append("      └" + "─" * 48)
-    lines.append("        " + "".join(f"{x[:3]} {xv:<8}" for xv in xs))
-    lines.append(
-        "Riskvärde = sannolikhet × väsentlighet; (k) = antal med kontroll "
-        "i internkontrollplanen 2025"
-    )
+            cells.append((f"{n:>2} ({k})" if ki is not None else f"{n:>2}") if n else "   ·   ")
+        lines.append(f"{safe(y[:3])} {yv} │ " + " │ ".join(f"{c:^9}" for c in cells))
+    lines.append("      └" + "─" * 12 * len(xs))
+    lines.append("        " + "".join(f"{safe(x[:3])} {xv!s:<8}" for xv in xs))
+    if opts.get("legend"):
+        lines.append(safe(opts["legend"]))
     return "\n".join(lines)
+
+
+def _levels(opts: dict[str, str], seen: list[Any]) -> list[Any]:
+    """An axis: the spec's `levels=LOW..HIGH`, else every whole number from the lowest to the
+    highest value seen (other values as they sort)."""
+    low, sep, high = opts.get("levels", "").partition("..")
+    if sep and low.strip().lstrip("-").isdigit() and high.strip().lstrip("-").isdigit():
+        return list(range(int(low), int(high) + 1))
+    values = [v for v in seen if v is not None]
+    if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return list(range(min(values), max(values) + 1))
+    return sorted(set(values), key=str)

@@ -104,4 +104,5 @@ def search(catalog: Catalog, text: str, limit: int = 5) -> engine.Result | None:
         title=f"Ur dokumentet: {text.strip()[:60]}",
         source="sökning i dokumentets text",
         notes=("Tolkat som: sökning i dokumentets text (" + ", ".join(terms) + ")",),
+        plain=engine.plain_numbers(catalog),
     )

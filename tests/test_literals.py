@@ -30,19 +30,6 @@ TODO_OTHERS: dict[str, set[str]] = {
     "commands.py": {"påståenden", "risker", "2025"},
     # TERM/ROBUST: the findings and describe tables' column labels
     "inventory.py": {"beskrivning", "källrad"},
-    # DATA (not done in this round): _PLAIN_INT_NAMES -> [meta.display] plain_numbers, and the
-    # risk matrix's legend -> the query header's chart spec
-    "output.py": {
-        "ordning",
-        "stycke",
-        "sannolikhet",
-        "väsentlighet",
-        "källrad",
-        "2025",
-        "riskvärde",
-        "risker",
-        "riskmatris",
-    },
 }
 # Column names that are also ordinary Swedish words of the user interface and its messages.
 UI_WORDS = {

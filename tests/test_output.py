@@ -10,9 +10,12 @@ import pytest
 from ksquery import output
 from ksquery.engine import Result
 
+# The display hint a catalog gives its results ([meta.display] plain_numbers and the line role).
+PLAIN = frozenset({"år", "från", "källrad"})
+
 
 def res(columns, rows, **kw):
-    return Result(tuple(columns), ("",) * len(columns), rows, **kw)
+    return Result(tuple(columns), ("",) * len(columns), rows, **{"plain": PLAIN, **kw})
 
 
 @pytest.mark.parametrize(
@@ -40,7 +43,18 @@ def res(columns, rows, **kw):
     ],
 )
 def test_format_value(value, column, expected):
-    assert output.format_value(value, column) == expected
+    assert output.format_value(value, column, plain=PLAIN) == expected
+
+
+def test_plain_numbers_come_from_the_data_sets_display_hints(catalog):
+    """Years and source lines skip digit grouping because the dictionary says so, not the code:
+    without the hint a year is an ordinary number."""
+    from ksquery import engine
+
+    result = engine.run(catalog, "SELECT 2025 AS år, 1115 AS källrad_från, 2025 AS x_id, 2025 AS n")
+    assert {"år", "källrad"} <= result.plain
+    assert output.render(result, "md").splitlines()[2] == "| 2025 | 1115 | 2025 | 2 025 |"
+    assert output.format_value(2025, "år") == "2 025"
 
 
 def test_table_alignment_and_footer():
@@ -137,8 +151,20 @@ def test_bar_chart_and_matrix():
         ["sannolikhet", "väsentlighet", "antal_risker", "med_kontroll"],
         [(3, 4, 1, 1), (2, 2, 9, 0)],
     )
-    grid = output.chart(m, spec="matrix x=sannolikhet y=väsentlighet")
-    assert "1 (1)" in grid and "9 (0)" in grid
+    grid = output.chart(
+        m,
+        spec="matrix x=sannolikhet y=väsentlighet count=antal_risker marked=med_kontroll "
+        'levels=1..4 legend="(k) = med kontroll"',
+    )
+    lines = grid.splitlines()
+    assert (
+        lines[0] == "antal_risker (varav med_kontroll) — väsentlighet uppåt, sannolikhet åt höger"
+    )
+    assert lines[1].startswith("väs 4 │") and "1 (1)" in lines[1] and "9 (0)" in lines[3]
+    assert lines[-2].split() == ["san", "1", "san", "2", "san", "3", "san", "4"]
+    assert lines[-1] == "(k) = med kontroll"
+    assert "·" in output.chart(m, spec="matrix x=sannolikhet y=väsentlighet").splitlines()[1]
+    assert output.chart(m, spec="matrix x=a y=b").startswith("(inget att rita")
     assert output.chart(res(["t"], [("x",)])).startswith("(inget att rita")
 
 
@@ -179,8 +205,8 @@ def test_narrow_tables_do_not_cut_words_and_keep_headings():
 
 
 def test_columns_named_like_years_only_skip_grouping_when_they_are_years():
-    assert output.format_value(59100, "summa_tkr_alla_år") == "59 100"
-    assert output.format_value(2026, "från") == "2026"
+    assert output.format_value(59100, "summa_tkr_alla_år", plain=PLAIN) == "59 100"
+    assert output.format_value(2026, "från", plain=PLAIN) == "2026"
 
 
 def test_null_empty_text_and_infinity_are_told_apart():

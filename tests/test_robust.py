@@ -280,6 +280,58 @@ def test_old_cached_values_are_pruned(tmp_path):
     assert len(list(folder.glob("data-*.duckdb"))) == len(list(folder.glob("data-*.json"))) == 1
 
 
+def _same_size_edit(path: Path, old: str, new: str) -> None:
+    """Rewrite `path` with `old` replaced by an equally long `new`, and put its mtime back."""
+    before = path.stat()
+    data = path.read_bytes()
+    assert len(old.encode()) == len(new.encode()) and old.encode() in data
+    path.write_bytes(data.replace(old.encode(), new.encode(), 1))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = path.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+
+def _first_risk(data: Path, home: Path) -> str:
+    p = ks("--data", str(data), "sql", "SELECT min(risk) AS r FROM risker", "--format", "json",
+           home=home)  # fmt: skip
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)["rows"][0][0]
+
+
+def test_same_size_edit_with_restored_mtime_is_not_served_stale(tmp_path, data_copy):
+    home = tmp_path / "home"
+    before = _first_risk(data_copy, home)
+    _same_size_edit(data_copy / "risker.csv", f",{before},", f",{'A' + before[1:]},")
+    assert _first_risk(data_copy, home) == "A" + before[1:]
+
+
+def test_big_files_are_keyed_by_identity_and_still_not_stale(tmp_path, data_copy, monkeypatch):
+    from ksquery import catalog as catalog_mod
+
+    monkeypatch.setenv("KSQUERY_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(catalog_mod, "HASH_LIMIT", 0)  # every file counts as big
+    first = open_catalog(data_copy)
+    first.close()
+    last = (data_copy / "risker.csv").read_bytes().rstrip()[-1:].decode()
+    _same_size_edit(data_copy / "risker.csv", last, "9" if last != "9" else "8")
+    second = open_catalog(data_copy)  # the ctime moved: a new key
+    second.close()
+    assert second.fingerprint != first.fingerprint
+
+
+def test_a_touched_but_unchanged_small_file_keeps_its_compiled_database(tmp_path, data_copy):
+    home = tmp_path / "home"
+    raw = _first_risk(data_copy, home)
+    (db,) = (home / "cache").glob("data-*.duckdb")
+    built = db.stat()
+    path = data_copy / "risker.csv"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**10))
+    assert _first_risk(data_copy, home) == raw
+    (again,) = (home / "cache").glob("data-*.duckdb")
+    assert again == db  # the same key: the content did not change
+    assert (again.stat().st_ino, again.stat().st_mtime_ns) == (built.st_ino, built.st_mtime_ns)
+
+
 @pytest.fixture
 def tmpfs(tmp_path):
     """Mount a small tmpfs (needs the privilege to mount; skipped otherwise)."""

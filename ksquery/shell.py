@@ -30,7 +30,7 @@ from ksquery.commands import (
     script_inputs,
 )
 from ksquery.errors import KsqueryError
-from ksquery.output import safe
+from ksquery.output import safe, terminal_text
 
 __all__ = ["COMMANDS", "Reply", "State", "handle", "is_complete", "is_sql", "start"]
 
@@ -161,7 +161,7 @@ def _show(state: State, item: engine.Result | Reply, interactive: bool) -> None:
     if note is not None:
         _show(state, note, interactive)
     elif state.output_path is None:
-        text = state.render(item) if interactive else _render_all(state, item)
+        text = _screen_text(state, item, interactive)
         if interactive and state.pager and _taller_than_screen(text, state):
             _page(text)
         else:
@@ -172,6 +172,15 @@ def _show(state: State, item: engine.Result | Reply, interactive: bool) -> None:
             Reply("info", f"tid: {item.elapsed * 1000:.1f} ms".replace(".", ",")),
             interactive,
         )
+
+
+def _screen_text(state: State, result: engine.Result, interactive: bool) -> str:
+    """The result as printed: on a terminal nothing raw (csv too, as the CLI does); piped csv
+    keeps raw values for the program that reads it."""
+    text = state.render(result) if interactive else _render_all(state, result)
+    if interactive or state.fmt not in ("csv", "excel-csv") or sys.stdout.isatty():
+        text = terminal_text(text, state.fmt)
+    return text
 
 
 def _render_all(state: State, result: engine.Result) -> str:

@@ -556,3 +556,34 @@ def test_cli_and_repl_share_the_inventory_rendering(catalog):
         timeout=60,
     )
     assert cli.stdout.strip() == repl
+
+
+ESCAPES = "SELECT chr(27) || '[2J' || chr(155) || '31m' || chr(8238) AS x;"
+
+
+def test_format_csv_in_the_real_repl_prints_no_escape():
+    out = drive([".format csv\r", ESCAPES + "\r", "\x04"])
+    assert "\\x1b[2J" in out and "\\x9b31m" in out and "\\u202e" in out
+    assert not {"\x1b", "\x9b", "\u202e"} & set(out)
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "excel-csv", "json", "md"])
+def test_every_format_reaches_a_terminal_printable(state, capsys, monkeypatch, fmt):
+    paged: list[str] = []
+    monkeypatch.setattr(shell, "_page", paged.append)
+    state.fmt = fmt
+    (r,) = handle(state, ESCAPES)
+    shell._show(state, r, interactive=True)
+    state.pager, state.height = True, 1  # the pager gets the same text
+    shell._show(state, r, interactive=True)
+    shown = capsys.readouterr().out + "".join(paged)
+    assert len(paged) == 1
+    assert not {"\x1b", "\x9b", "\u202e"} & set(shown), shown
+    assert ("\\u001b" if fmt == "json" else "\\x1b") in shown
+
+
+def test_piped_csv_to_a_program_keeps_raw_values(state, capsys):
+    state.fmt = "csv"
+    (r,) = handle(state, ESCAPES)
+    shell._show(state, r, interactive=False)  # stdout here is not a terminal
+    assert "\x1b[2J" in capsys.readouterr().out

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import math
 import os
 import re
 import shutil
@@ -20,11 +19,11 @@ from typing import Any, NoReturn
 
 from ksquery import __version__, engine, output
 from ksquery.catalog import Catalog, open_catalog
+from ksquery.engine import TIMEOUT_RANGE, parse_timeout  # noqa: F401 - also the CLI's names
 from ksquery.errors import KsqueryError, ParamError, QuestionError, os_reason
 from ksquery.output import safe
 
 EXIT_OK, EXIT_NO_ANSWER, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
-TIMEOUT_RANGE = (0.1, 3600.0)  # seconds, for --timeout and the REPL's .timeout
 MAX_QUERY_BYTES = 1_000_000  # a query file or SQL on stdin; more is not a query
 
 
@@ -61,22 +60,6 @@ def _swedish_argparse() -> None:
 
     swedish.ksquery = True  # type: ignore[attr-defined]
     argparse._ = swedish  # type: ignore[attr-defined]
-
-
-def parse_timeout(text: str | float) -> float:
-    """Seconds from '2', '2,5' or 2.5; raise KsqueryError unless finite and within TIMEOUT_RANGE."""
-    try:
-        value = float(str(text).strip().replace(",", "."))
-    except ValueError:
-        raise KsqueryError(
-            f"tidsgränsen ska vara ett antal sekunder, fick '{safe(str(text))[:20]}'"
-        ) from None
-    low, high = TIMEOUT_RANGE
-    if not math.isfinite(value) or not low <= value <= high:
-        raise KsqueryError(
-            f"tidsgränsen ska vara mellan {low:g} och {high:g} sekunder".replace(".", ",")
-        )
-    return value
 
 
 def _timeout_arg(text: str) -> float:
@@ -133,8 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
         "sql",
         parents=[common],
         help="kör en SQL-fråga (- läser från stdin)",
-        epilog='exempel:\n  ksquery sql "SELECT risk FROM risker WHERE riskvärde >= $min" '
-        '--param min=8\n  ksquery sql "SELECT * FROM drift" --format xlsx --out drift.xlsx',
+        epilog='exempel:\n  ksquery sql "SELECT * FROM TABELL WHERE KOLUMN >= $min" '
+        '--param min=8\n  ksquery sql "SELECT * FROM TABELL" --format xlsx --out svar.xlsx\n'
+        "(ksquery tables listar tabellerna, ksquery describe TABELL deras kolumner)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("query", metavar="SQL", help="en SELECT-sats, eller - för att läsa stdin")
@@ -146,8 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
         "ask",
         parents=[common],
         help="ställ en fråga på svenska eller kör en namngiven fråga",
-        epilog='exempel:\n  ksquery ask "investeringar per år" --chart\n'
-        "  ksquery ask risker_utan_kontroll --param min_värde=8",
+        epilog='exempel:\n  ksquery ask "FRÅGA PÅ SVENSKA" --chart\n'
+        "  ksquery ask FRÅGA-ID --param NAMN=VÄRDE\n"
+        "(ksquery questions listar frågorna med id och parametrar)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument(
@@ -179,11 +164,13 @@ def build_parser() -> argparse.ArgumentParser:
         "describe",
         parents=[common],
         help="beskriv en tabells kolumner",
-        epilog="exempel:\n  ksquery describe risker",
+        epilog="exempel:\n  ksquery describe TABELL   (ksquery tables listar tabellerna)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("table", metavar="TABELL", help="tabellens namn (se ksquery tables)")
-    sub.add_parser("check", parents=[common], help="granska dokumentets summor och påståenden")
+    sub.add_parser(
+        "check", parents=[common], help="granska dokumentets summor och siffrorna i dess text"
+    )
     sub.add_parser("repl", parents=[common], help="starta det interaktiva skalet")
     return parser
 
@@ -385,7 +372,9 @@ def _ask(catalog: Catalog, args: argparse.Namespace) -> int:
 
     text = " ".join(args.text).strip()
     if not text:
-        raise QuestionError("frågan är tom", 'skriv t.ex. ksquery ask "investeringar per år"')
+        raise QuestionError(
+            "frågan är tom", "skriv en fråga på svenska eller ett fråge-id (se ksquery questions)"
+        )
     given = parse_params(args.param)
     if args.out:  # refuse a bad target before the question runs
         from ksquery.exports import safe_target

@@ -430,7 +430,22 @@ def _help(state: State, arg: str) -> list:
         "Tab kompletterar tabeller, kolumner, frågor och parametrar. Ctrl-R söker i historiken,"
         " Ctrl-C avbryter, Ctrl-D avslutar."
     )
+    lines += _examples(state)
     return [Reply("text", "\n".join(lines))]
+
+
+def _examples(state: State) -> list[str]:
+    """Example inputs made from the loaded data set: its first table and named question."""
+    table = next(iter(state.catalog.tables), None)
+    question = next(iter(state.named.values()), None)
+    shown = []
+    if table:
+        shown += [f"SELECT * FROM {table} LIMIT 5;", f".describe {table}"]
+    if question:
+        shown.append(question.id)
+        if question.aliases:
+            shown.append(question.aliases[0])
+    return ["Exempel: " + "   ".join(safe(s) for s in shown)] if shown else []
 
 
 @special_command("questions", None, "lista de namngivna frågorna", ("frågor",), ".questions [ORD]")
@@ -474,13 +489,13 @@ def _set(state: State, arg: str) -> list:
     name, _, raw = arg.partition(" ")
     name = name.lstrip("$").rstrip("=")
     if not re.fullmatch(r"[^\W\d]\w*", name):
-        raise KsqueryError(f"ogiltigt parameternamn '{safe(name)[:30]}'", "t.ex. \\set från 2025")
+        raise KsqueryError(f"ogiltigt parameternamn '{safe(name)[:30]}'", "t.ex. \\set min 8")
     try:
         words = shlex.split(raw.strip().removeprefix("=").strip())
     except ValueError as err:
         raise KsqueryError(f"kan inte läsa värdet: {err}") from None
     if not words:
-        raise KsqueryError(f"ange ett värde för {name}", f"t.ex. \\set {name} 2025")
+        raise KsqueryError(f"ange ett värde för {name}", f"t.ex. \\set {name} VÄRDE")
     value = " ".join(words)
     state.params[name] = _typed(value)
     return [Reply("info", f"${name} = {state.params[name]!r}")]
@@ -519,7 +534,7 @@ def _save_last(state: State, arg: str, force: bool) -> list:
     words = _words(arg)
     kind = words.pop(0).lower() if len(words) > 1 and words[0].lower() in ("excel", "rå") else ""
     if len(words) != 1:
-        raise KsqueryError("ange ett filnamn", "t.ex. .export risker.xlsx eller .export risker.csv")
+        raise KsqueryError("ange ett filnamn", "t.ex. .export svar.xlsx eller .export svar.csv")
     path = Path(words[0]).expanduser()
     is_csv = path.suffix.lower() == ".csv"
     fmt = {"rå": "csv", "excel": "excel-csv"}.get(kind) if is_csv else None
@@ -630,14 +645,7 @@ def _timer(state: State, arg: str) -> list:
 
 @special_command("timeout", None, "sätt tidsgränsen per fråga", ("tidsgräns",), ".timeout SEKUNDER")
 def _timeout(state: State, arg: str) -> list:
-    try:
-        value = float(arg.replace(",", "."))
-    except ValueError:
-        raise KsqueryError(
-            f"tidsgränsen ska vara ett antal sekunder, fick '{safe(arg)[:20]}'"
-        ) from None
-    if not 0.1 <= value <= 3600:
-        raise KsqueryError("tidsgränsen ska vara mellan 0,1 och 3600 sekunder")
+    value = engine.parse_timeout(arg)
     state.timeout = value
     return [Reply("info", f"tidsgräns: {value:g} s".replace(".", ","))]
 
@@ -750,7 +758,7 @@ def _output(state: State, arg: str) -> list:
 )
 def _once(state: State, arg: str) -> list:
     if not arg:
-        raise KsqueryError("ange en fil", "t.ex. .once risker.xlsx")
+        raise KsqueryError("ange en fil", "t.ex. .once svar.xlsx")
     state.once_path = Path(_words(arg)[0]).expanduser()
     return [Reply("info", f"nästa svar skrivs till {state.once_path}")]
 
@@ -762,7 +770,9 @@ def _history(state: State, arg: str) -> list:
     return [Reply("text", "\n".join(f"{i:>3}  {h}" for i, h in recent))]
 
 
-@special_command("check", None, "granska dokumentets summor och påståenden", ("granska",))
+@special_command(
+    "check", None, "granska dokumentets summor och siffrorna i dess text", ("granska",)
+)
 def _check(state: State, arg: str) -> list:
     return [check_reply(state.catalog, state.fmt)[0]]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import queue
 import threading
 import time
@@ -14,9 +15,10 @@ import duckdb
 
 from ksquery import cache
 from ksquery.catalog import Catalog
-from ksquery.errors import Cancelled, ParamError, QueryFailed, Rejected
+from ksquery.errors import Cancelled, KsqueryError, ParamError, QueryFailed, Rejected
 
 DEFAULT_TIMEOUT = 5.0
+TIMEOUT_RANGE = (0.1, 3600.0)  # seconds, for --timeout and the REPL's .timeout
 # Bump when the validator's rules change so that cached verdicts on named questions expire.
 VALIDATOR_VERSION = "5"
 # A bound parameter is at most this big (characters, or elements and characters of a list):
@@ -75,6 +77,22 @@ def check_question(text: str) -> None:
             f"frågan är för lång ({len(text)} tecken, högst {MAX_QUESTION_CHARS})",
             "ställ en kortare fråga eller skriv SQL",
         )
+
+
+def parse_timeout(text: str | float) -> float:
+    """Seconds from '2', '2,5' or 2.5; raise KsqueryError unless finite and within TIMEOUT_RANGE."""
+    try:
+        value = float(str(text).strip().replace(",", "."))
+    except ValueError:
+        raise KsqueryError(
+            f"tidsgränsen ska vara ett antal sekunder, fick '{str(text)[:20]}'"
+        ) from None
+    low, high = TIMEOUT_RANGE
+    if not math.isfinite(value) or not low <= value <= high:
+        raise KsqueryError(
+            f"tidsgränsen ska vara mellan {low:g} och {high:g} sekunder".replace(".", ",")
+        )
+    return value
 
 
 def check_params(params: dict[str, Any] | None) -> None:

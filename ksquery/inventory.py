@@ -23,7 +23,7 @@ def tables(catalog: Catalog) -> engine.Result:
         )
         for t in catalog.tables.values()
     ]
-    return engine.Result(("tabell", "rader", "beskrivning"), ("",) * 3, rows)
+    return engine.Result(("tabell", "rader", "innehåll"), ("",) * 3, rows)
 
 
 def describe(catalog: Catalog, name: str) -> engine.Result:
@@ -38,7 +38,7 @@ def describe(catalog: Catalog, name: str) -> engine.Result:
             "tabellerna: " + ", ".join(catalog.tables),
         )
     return engine.Result(
-        ("kolumn", "typ", "beskrivning"),
+        ("kolumn", "typ", "betydelse"),
         ("",) * 3,
         [(c.name, c.type, c.description) for c in table.columns],
         title=f"{table.name}: {table.description}",

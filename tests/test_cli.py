@@ -201,3 +201,22 @@ def test_messages_are_swedish(args, words):
 def test_help_is_swedish():
     p = ks("--help")
     assert p.returncode == 0 and "användning:" in p.stdout and "usage:" not in p.stdout
+
+
+def test_repl_help_examples_come_from_the_loaded_data_and_timeout_is_checked_once(catalog):
+    from ksquery import commands, engine, questions
+
+    named = questions.load_all()
+    state = commands.State(catalog, named)
+    text = commands.handle(state, "\\?")[0].text
+    first_table, first_question = next(iter(catalog.tables)), next(iter(named))
+    assert text.splitlines()[-1].startswith(f"Exempel: SELECT * FROM {first_table} LIMIT 5;")
+    assert first_question in text.splitlines()[-1]
+    # .timeout and --timeout share engine.parse_timeout: the same range and the same words
+    for bad in ("0", "inf", "x"):
+        reply = commands.handle(state, f".timeout {bad}")[0].text
+        with pytest.raises(Exception) as err:
+            engine.parse_timeout(bad)
+        assert reply == f"fel: {err.value}"
+    assert commands.handle(state, ".timeout 2,5")[0].text == "tidsgräns: 2,5 s"
+    assert state.timeout == 2.5

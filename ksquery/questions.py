@@ -134,16 +134,62 @@ def parse_file(path: Path) -> Question:
     return parse_text(text, path)
 
 
+# A plain file's title from its leading comment is at most this long.
+MAX_TITLE = 200
+_HEADER_LINE = re.compile(r"^(\w+)\s*:\s*(.*)$")
+
+
+def _leading_comments(text: str) -> list[str]:
+    """The texts of the `--` comment lines before the first statement (blank lines skipped)."""
+    found: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("--"):
+            break
+        found.append(stripped[2:].strip())
+    return found
+
+
+def has_header(text: str) -> bool:
+    """Whether the file starts with a named-question header: a `-- key: value` line among its
+    leading comments whose key is a header key or nearly one (`titel:` is a header with a typo
+    to report; a plain file's `-- Obs: …` is a comment)."""
+    return any(
+        (m := _HEADER_LINE.match(c)) is not None and _header_key(m.group(1))
+        for c in _leading_comments(text)
+    )
+
+
+def _header_key(word: str) -> bool:
+    key = word.lower()
+    return key in HEADER_KEYS or bool(difflib.get_close_matches(key, HEADER_KEYS, n=1, cutoff=0.75))
+
+
+def title_of(text: str) -> str | None:
+    """The title of a query file: its header's title, or else its first leading comment line
+    ("-- största objekten 2025"); None when it has neither."""
+    comments = [c for c in _leading_comments(text) if c.strip("-").strip()]
+    if has_header(text):
+        titles = [m.group(2).strip() for c in comments if (m := _HEADER_LINE.match(c))
+                  and m.group(1).lower() == "title"]  # fmt: skip
+        return " ".join(titles) or None
+    return comments[0].strip("-").strip()[:MAX_TITLE] if comments else None
+
+
 def parse_text(text: str, path: Path) -> Question:
-    """Parse header comments (`-- key: value`) and the SQL body."""
+    """Parse header comments (`-- key: value`) and the SQL body; a plain SQL file without a
+    header takes its title from its first leading comment line, else from its file name."""
     header: dict[str, list[str]] = {}
     body_lines: list[str] = []
     in_header = True
+    plain = not has_header(text)
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
         if in_header and stripped.startswith("--"):
             content = stripped[2:].strip()
-            match = re.match(r"^(\w+)\s*:\s*(.*)$", content)
+            match = None if plain else _HEADER_LINE.match(content)
             if match:
                 key = match.group(1).lower()
                 if key not in HEADER_KEYS:
@@ -180,9 +226,10 @@ def parse_text(text: str, path: Path) -> Question:
             f"{path.name}: parametern {sorted(declared - used)[0]} deklareras men används inte"
         )
     aliases = tuple(a.strip() for a in ";".join(header.get("aliases", [])).split(";") if a.strip())
+    title = (title_of(text) if plain else None) or path.stem
     return Question(
         id=path.stem,
-        title=" ".join(header.get("title", [path.stem])),
+        title=" ".join(header.get("title", [title])),
         description=" ".join(header.get("description", [])),
         aliases=aliases,
         params=params,

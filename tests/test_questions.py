@@ -220,3 +220,45 @@ def test_the_documents_explanation_only_beside_the_years_it_speaks_of(catalog):
     slip = row(post="Kommunbidrag", från=2024, till=2025)
     assert "5,2 mnkr" in slip["texten_säger"] and slip["förändring_mnkr"] == 4.2
     assert slip["tabellen_stämmer_med_texten"] is False
+
+
+@pytest.mark.parametrize(
+    "text, title",
+    [
+        ("-- Största objekten 2025\nSELECT 1", "Största objekten 2025"),
+        ("\n  --  Största objekten  \n-- andra raden\nSELECT 1;", "Största objekten"),
+        ("-- Obs: bara i år\nSELECT 1", "Obs: bara i år"),  # a comment, not a header key
+        ("--\n----\n-- Efter tomma rader\nSELECT 1", "Efter tomma rader"),
+        ("SELECT 1 -- en kommentar efter satsen", None),
+        ("/* blockkommentar */ SELECT 1", None),
+        (HEADER + "SELECT 1", "x"),
+    ],
+)
+def test_title_of_a_query_file(text, title):
+    assert questions.title_of(text) == title
+
+
+@pytest.mark.parametrize(
+    "text, title",
+    [
+        ("-- Största objekten 2025\nSELECT 1 AS a", "Största objekten 2025"),
+        ("-- Obs: bara i år\nSELECT 1 AS a", "Obs: bara i år"),
+        ("SELECT 1 AS a", "mina_fragor"),  # no comment: the file name
+        ("-- " + "å" * 500 + "\nSELECT 1 AS a", "å" * questions.MAX_TITLE),
+    ],
+)
+def test_a_plain_sql_file_takes_its_title_from_its_leading_comment(text, title):
+    q = questions.parse_text(text, Path("mina_fragor.sql"))
+    assert q.title == title and q.sql == "SELECT 1 AS a" and not q.params
+
+
+def test_a_header_with_a_typo_is_still_a_header():
+    with pytest.raises(QuestionError, match="okänd rubriknyckel 'titel' — menade du 'title'"):
+        questions.parse_text("-- titel: x\nSELECT 1", Path("x.sql"))
+
+
+def test_a_plain_file_runs_with_its_title(catalog, tmp_path):
+    path = tmp_path / "egen.sql"
+    path.write_text("-- Antal risker\nSELECT count(*) AS n FROM risker;\n", encoding="utf-8")
+    result = questions.run(catalog, questions.parse_file(path), {})
+    assert result.title == "Antal risker" and result.rows == [(33,)]

@@ -402,7 +402,7 @@ def _ask(catalog: Catalog, args: argparse.Namespace) -> int:
 
 
 def _run(catalog: Catalog, args: argparse.Namespace) -> int:
-    from ksquery import questions
+    from ksquery import commands, questions
 
     given = parse_params(args.param)
     out_dir = Path(args.out) if args.out else None
@@ -423,19 +423,25 @@ def _run(catalog: Catalog, args: argparse.Namespace) -> int:
             ) from None
     failures = 0
     used: set[str] = set()
-    parsed: list[tuple[str, Any]] = []
+    # (file as shown, name of its export, question or why it failed): a plain file with several
+    # statements runs each in turn as FILE#1, FILE#2 …
+    parsed: list[tuple[str, str, Any]] = []
     for name in args.files:
         try:
-            parsed.append((name, questions.parse_file(_query_file(name))))
+            found = commands.file_questions(_query_file(name))
         except KsqueryError as err:
-            parsed.append((name, err))
-    for _name, question in parsed:
+            parsed.append((name, Path(name).stem, err))
+            continue
+        for q in found:
+            shown = name if len(found) == 1 else f"{name}#{q.id.rpartition('#')[2]}"
+            parsed.append((shown, q.id, q))
+    for _name, _stem, question in parsed:
         if not isinstance(question, KsqueryError):
             used |= {p.name for p in question.params} & set(given)
     unknown = set(given) - used
     if unknown:
         raise ParamError(f"ingen av filerna har parametern '{sorted(unknown)[0]}'")
-    for name, question in parsed:
+    for name, stem, question in parsed:
         try:
             if isinstance(question, KsqueryError):
                 raise question
@@ -444,9 +450,9 @@ def _run(catalog: Catalog, args: argparse.Namespace) -> int:
         except KsqueryError as err:
             failures += 1
             message = str(err).removeprefix(f"{name}: ").removeprefix(f"{Path(name).name}: ")
+            message = message.removeprefix(f"{stem}.sql: ")
             print(f"fel: {safe(name)}: {safe(message)}", file=sys.stderr)
             continue
-        stem = Path(name).stem
         if book is not None:
             book.append((stem, result))
         elif out_dir:
@@ -474,7 +480,8 @@ def _run(catalog: Catalog, args: argparse.Namespace) -> int:
             raise KsqueryError(f"kunde inte skriva {safe(args.out)}: {os_reason(err)}") from None
         print(f"skrev {args.out} ({len(book)} blad)", file=sys.stderr)
     if failures:
-        print(f"{failures} av {len(parsed)} filer misslyckades", file=sys.stderr)
+        what = "filer" if len(parsed) == len(args.files) else "frågor"
+        print(f"{failures} av {len(parsed)} {what} misslyckades", file=sys.stderr)
     return EXIT_BAD_INPUT if failures else EXIT_OK
 
 

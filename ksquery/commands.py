@@ -15,7 +15,7 @@ import re
 import shlex
 import tomllib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -226,6 +226,23 @@ def script_inputs(text: str) -> Iterator[str]:
         if buffer.strip():
             yield buffer
         buffer = ""
+
+
+def file_questions(path: Path) -> list[questions.Question]:
+    """What `ksquery run` runs for one file: a named question as one, a plain SQL file's
+    statements one each, as FILE#1, FILE#2 … titled by their own leading comment (the first by
+    the file's); raise QuestionError for a file that does not parse."""
+    question = questions.parse_file(path)
+    text = path.read_text(encoding="utf-8")
+    statements = split_statements(question.sql)
+    if questions.has_header(text) or len(statements) < 2:
+        return [question]
+    found = []
+    for number, statement in enumerate(statements, 1):
+        piece = questions.parse_text(statement, path.with_name(f"{path.stem}#{number}.sql"))
+        title = questions.title_of(statement) or (question.title if number == 1 else piece.id)
+        found.append(replace(piece, title=title, path=path))
+    return found
 
 
 # --- the loop body ---------------------------------------------------------------------------

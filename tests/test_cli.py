@@ -220,3 +220,26 @@ def test_repl_help_examples_come_from_the_loaded_data_and_timeout_is_checked_onc
         assert reply == f"fel: {err.value}"
     assert commands.handle(state, ".timeout 2,5")[0].text == "tidsgräns: 2,5 s"
     assert state.timeout == 2.5
+
+
+def test_run_a_plain_file_of_several_statements_runs_each_through_the_gate(tmp_path):
+    script = tmp_path / "rapport.sql"
+    script.write_text(
+        "-- Antal risker\nSELECT count(*) AS n FROM risker;\n"
+        "-- Förbjudet\nDROP TABLE risker;\n"
+        "SELECT 'x; y' AS t; -- a ';' in a string does not split\n",
+        encoding="utf-8",
+    )
+    p = ks("run", str(script), "--format", "json")
+    assert p.returncode == 2  # the refused statement fails, the others still run
+    answers = [json.loads(line) for line in p.stdout.splitlines()]
+    assert [(a["file"], a["question"], a["title"]) for a in answers] == [
+        (f"{script}#1", "rapport#1", "Antal risker"),
+        (f"{script}#3", "rapport#3", "rapport#3"),
+    ]
+    assert answers[0]["rows"] == [[33]] and answers[1]["rows"] == [["x; y"]]
+    assert f"fel: {script}#2:" in p.stderr and "1 av 3 frågor misslyckades" in p.stderr
+    out = tmp_path / "ut"
+    p = ks("run", str(script), "--format", "csv", "--out", str(out))
+    assert sorted(f.name for f in out.iterdir()) == ["rapport#1.csv", "rapport#3.csv"]
+    assert (out / "rapport#1.csv").read_text() == "n\n33\n"

@@ -440,7 +440,7 @@ def _compile(dictionary: Dictionary, db_path: Path) -> None:
             con.close()
         os.replace(tmp, db_path)
     except (OSError, duckdb.Error) as err:
-        reason = os_reason(err) if isinstance(err, OSError) else _storage_reason(err)
+        reason = os_reason(err) if isinstance(err, OSError) else storage_reason(err)
         raise _NoRoom(
             f"kunde inte skriva databasen i {db_path.parent}: {reason}",
             "frigör utrymme eller sätt KSQUERY_HOME till en annan katalog",
@@ -460,7 +460,7 @@ def _storage_failure(err: Exception) -> bool:
     )
 
 
-def _storage_reason(err: Exception) -> str:
+def storage_reason(err: BaseException) -> str:
     """A DuckDB storage error in a few Swedish words (its English text never reaches users)."""
     text = str(err)
     if "No space left" in text or "disk is full" in text.lower():

@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from ksquery import cache
-from ksquery.catalog import Catalog
+from ksquery.catalog import Catalog, storage_reason
 from ksquery.errors import Cancelled, KsqueryError, ParamError, QueryFailed, Rejected
 
 DEFAULT_TIMEOUT = 5.0
@@ -335,6 +335,12 @@ def _raise(err: BaseException) -> None:
     """DuckDB's error as the library's own, in Swedish."""
     if isinstance(err, duckdb.InterruptException):
         raise Cancelled("frågan avbröts") from None
+    if _spill_failed(err):
+        raise QueryFailed(
+            f"frågan kunde inte köras: {_spill_reason(err)} där stora frågor mellanlagras",
+            "frigör utrymme där ksquery har sin cache (eller sätt KSQUERY_HOME till en annan "
+            "disk), eller begränsa frågan med WHERE, GROUP BY eller LIMIT",
+        ) from None
     if isinstance(err, duckdb.OutOfMemoryException):
         raise QueryFailed(
             "frågan behöver mer minne än gränsen tillåter",
@@ -343,6 +349,25 @@ def _raise(err: BaseException) -> None:
     if isinstance(err, duckdb.Error):
         raise QueryFailed(_swedish(err), f"DuckDB: {_first_line(err)}") from None
     raise QueryFailed(f"frågan misslyckades ({type(err).__name__})") from None
+
+
+def _spill_failed(err: BaseException) -> bool:
+    """Whether DuckDB failed writing its temporary files: a full or read-only disk under a query
+    that spills (an IO error, or out of memory because nothing more could be offloaded)."""
+    text = str(err)
+    if isinstance(err, duckdb.OutOfMemoryException):
+        return "offload" in text or "max_temp_directory_size" in text
+    return isinstance(err, (duckdb.IOException, duckdb.FatalException)) and any(
+        sign in text
+        for sign in ("No space left", "Could not write", "Read-only file system", "disk is full")
+    )
+
+
+def _spill_reason(err: BaseException) -> str:
+    reason = storage_reason(err)
+    if reason == "lagringsfel i DuckDB" and isinstance(err, duckdb.OutOfMemoryException):
+        return "disken är full"  # the space DuckDB may use for temporary files is used up
+    return reason
 
 
 def _result(desc, rows, total, sql, params, started) -> Result:

@@ -393,11 +393,70 @@ def test_full_disk_on_export_is_one_swedish_line(tmpfs):
 
 
 def test_storage_errors_are_swedish():
-    from ksquery.catalog import _storage_reason
+    from ksquery.catalog import storage_reason
 
-    assert _storage_reason(Exception("FATAL Error: … No space left on device")) == "disken är full"
-    assert "skrivskyddat" in _storage_reason(Exception("IO Error: Read-only file system"))
-    assert _storage_reason(Exception("Something else")) == "lagringsfel i DuckDB"
+    assert storage_reason(Exception("FATAL Error: … No space left on device")) == "disken är full"
+    assert "skrivskyddat" in storage_reason(Exception("IO Error: Read-only file system"))
+    assert storage_reason(Exception("Something else")) == "lagringsfel i DuckDB"
+
+
+SPILLING = (
+    "SELECT count(*) FROM (SELECT range % 10000000 AS k, repeat('x', 50) AS v "
+    "FROM range(20000000) ORDER BY v, k)"
+)
+
+
+@pytest.mark.parametrize("cap", [None, "10GiB"])  # DuckDB's own cap, or the disk's real end
+def test_full_disk_under_a_spilling_query_is_one_swedish_line(tmpfs, cap):
+    import duckdb
+
+    from ksquery import engine
+    from ksquery.errors import QueryFailed
+
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '100MB'")
+    con.execute(f"SET temp_directory = '{tmpfs('1m')}/spill'")
+    if cap:
+        con.execute(f"SET max_temp_directory_size = '{cap}'")
+    with pytest.raises(QueryFailed) as caught:
+        engine.execute(con, SPILLING, {}, timeout=60)
+    err = caught.value
+    assert "disken är full" in str(err), (str(err), err.hint)
+    for english in ("Error", "offload", "No space", "write file"):
+        assert english not in f"{err} {err.hint}", (str(err), err.hint)
+    assert con.execute("SELECT 42").fetchone() == (42,)  # the connection still answers
+    con.close()
+
+
+@pytest.mark.parametrize(
+    "error, words",
+    [
+        ('IOException:IO Error: Could not write file "/c/x.tmp": No space left on device', "full"),
+        ("OutOfMemoryException:Out of Memory Error: failed to offload data block", "full"),
+        ("IOException:IO Error: Cannot open file: Read-only file system", "skrivskyddat"),
+        ("FatalException:FATAL Error: … No space left on device", "full"),
+    ],
+)
+def test_storage_errors_during_a_query_are_swedish(error, words):
+    import duckdb
+
+    from ksquery import engine
+    from ksquery.errors import QueryFailed
+
+    kind, text = error.split(":", 1)
+    with pytest.raises(QueryFailed, match=words) as caught:
+        engine._raise(getattr(duckdb, kind)(text))
+    assert "Error" not in f"{caught.value} {caught.value.hint}"
+
+
+def test_other_io_errors_keep_their_generic_line():
+    import duckdb
+
+    from ksquery import engine
+    from ksquery.errors import QueryFailed
+
+    with pytest.raises(QueryFailed, match="DuckDB avbröt frågan"):
+        engine._raise(duckdb.IOException("IO Error: No files found that match the pattern"))
 
 
 def test_cache_api_round_trip_and_damage(tmp_path, monkeypatch):

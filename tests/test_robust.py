@@ -249,9 +249,10 @@ def test_old_versions_of_a_data_directory_are_pruned(tmp_path, data_copy):
     home = tmp_path / "home"
     p = ks("--data", str(data_copy), *COUNT_RISKS, home=home)
     raw_ok(p)
-    for n in range(3):  # three new versions of the same directory
-        path = data_copy / "skalor.csv"
-        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9 * (n + 1)))
+    dictionary = data_copy / "dictionary.toml"
+    for n in range(3):  # three new versions of the same directory (content, not only mtime)
+        with dictionary.open("a", encoding="utf-8") as f:
+            f.write(f"\n# version {n}\n")
         raw_ok(ks("--data", str(data_copy), *COUNT_RISKS, home=home))
         assert len(list((home / "cache").glob("data-*.duckdb"))) == 1
     # a data directory that no longer exists loses its compiled file at the next build
@@ -260,8 +261,8 @@ def test_old_versions_of_a_data_directory_are_pruned(tmp_path, data_copy):
     raw_ok(ks("--data", str(other), *COUNT_RISKS, home=home))
     assert len(list((home / "cache").glob("data-*.duckdb"))) == 2
     shutil.rmtree(other)
-    path = data_copy / "skalor.csv"
-    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**10))
+    with dictionary.open("a", encoding="utf-8") as f:
+        f.write("\n# version 4\n")
     raw_ok(ks("--data", str(data_copy), *COUNT_RISKS, home=home))
     assert len(list((home / "cache").glob("data-*.duckdb"))) == 1
 

@@ -160,6 +160,47 @@ def bench_validation(report: Report, catalog, reps: int) -> None:
     )
 
 
+def bench_session(report: Report, catalog, named, reps: int) -> None:
+    """A new ad hoc statement in a session (commands.handle, as the REPL and piped input run it:
+    parameters, validation, the query thread) minus the same statement run by DuckDB alone on the
+    same connection. Every run gets a statement the session has not seen (LIMIT counts on)."""
+    from ksquery import commands
+
+    queries = [q for q in VALIDATION_QUERIES if "$" not in q]  # no session parameter needed
+    report.line(
+        f"\n(a2) a new ad hoc statement in a session: commands.handle − con.execute().fetchall(), "
+        f"{len(queries)} queries over 1–3 tables, paired, {reps} runs each"
+    )
+    state = commands.State(catalog, named)
+    counter = 1_000_000
+    per_query: list[list[float]] = [[] for _ in queries]
+    for _ in range(reps):
+        for i, base in enumerate(queries):
+            counter += 1
+            sql = f"{base} LIMIT {counter}"
+            t0 = time.perf_counter()
+            out = commands.handle(state, sql)
+            t1 = time.perf_counter()
+            catalog.con.execute(sql).fetchall()
+            t2 = time.perf_counter()
+            if not out or not hasattr(out[0], "rows"):
+                raise RuntimeError(f"the session refused {sql!r}: {out}")
+            per_query[i].append((t1 - t0) - (t2 - t1))
+    medians = [stats(v)["median"] for v in per_query]
+    overall = stats(medians)
+    report.timing("session.per_query_medians", "median over the per-query medians", overall, "ms")
+    report.add_goal(
+        goal(
+            "engine.session_new_query_ms",
+            "a new ad hoc statement in a session: median ms over raw DuckDB (1–3 tables)",
+            overall["median"] * 1000,
+            1.0,
+            "<=",
+            "ms",
+        )
+    )
+
+
 def bench_named(report: Report, catalog, named, reps: int) -> None:
     from ksquery import questions
 
@@ -528,6 +569,7 @@ def main() -> int:
 
     quick = args.quick
     bench_validation(report, catalog, reps=5 if quick else 200)
+    bench_session(report, catalog, named, reps=5 if quick else 100)
     bench_named(report, catalog, named, reps=20 if quick else 500)
     bench_batch(report, catalog, named, env, reps=2 if quick else 11, inproc_reps=1 if quick else 5)
     bench_interpret(report, catalog, named, reps=3 if quick else 50)

@@ -21,9 +21,13 @@ def test_bench_quick_run_reports_every_goal(tmp_path):
     assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
     text = out.read_text(encoding="utf-8")
     for goal in (
+        "startup.ask_named",
         "startup.ask_text",
         "startup.sql",
+        "startup.check",
         "startup.repl",
+        "startup.piped",
+        "engine.session_new_query_ms",
         "engine.validate_median_us",
         "engine.batch_marginal_ms",
         "engine.interpret_median_ms",

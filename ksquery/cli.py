@@ -252,7 +252,7 @@ def prefetch(*modules: str) -> None:
 
 _PREFETCH = {
     "sql": ("ksquery.validate",),
-    "check": ("ksquery.validate", "ksquery.audit"),
+    "check": ("ksquery.audit",),  # its fixed SQL has on-disk verdicts: sqlglot only when new
     "run": ("ksquery.questions",),
 }
 

@@ -122,6 +122,17 @@ def check_cached(catalog: Catalog, sql: str) -> None:
         return
     check(catalog, sql)
     cache.mark(key)  # a read-only cache only costs speed
+    cache.mark(_seen_key(sql))
+
+
+def _seen_key(sql: str) -> str:
+    return "seen-" + hashlib.sha256(f"{VALIDATOR_VERSION}|{sql}".encode()).hexdigest()[:32]
+
+
+def seen_before(sql: str) -> bool:
+    """Whether this text passed the gate before against some catalog: only a hint, to skip
+    importing the validator ahead of time; check_cached still decides per catalog."""
+    return cache.marked(_seen_key(sql))
 
 
 def run(

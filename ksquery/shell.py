@@ -231,6 +231,17 @@ def start(
     if not interactive:
         state = State(open_catalog(data), questions.load_all(), fmt=fmt, timeout=timeout)
         return run_script(state, sys.stdin.read())
+    # prompt_toolkit and pygments import on a helper thread while DuckDB opens the database (it
+    # releases the GIL); the imports below then find them loaded, or wait for them.
+    from ksquery.cli import prefetch
+
+    prefetch(
+        "prompt_toolkit.shortcuts",
+        "prompt_toolkit.lexers",
+        "pygments.lexers.sql",
+        "prompt_toolkit.key_binding",
+    )
+    catalog = open_catalog(data)
     from prompt_toolkit import PromptSession, search
     from prompt_toolkit.filters import is_searching
     from prompt_toolkit.formatted_text import FormattedText
@@ -241,7 +252,6 @@ def start(
     from prompt_toolkit.shortcuts import print_formatted_text
     from pygments.lexers.sql import SqlLexer
 
-    catalog = open_catalog(data)
     state = State(catalog, questions.load_all(), timeout=timeout, pager=sys.stdout.isatty())
     notes = apply_config(state)
     if fmt != "table":  # the command line wins over the settings file

@@ -561,8 +561,15 @@ def answer(
     preset = _preset(catalog, named, model, text, given, timeout, context, textual)
     if preset is not None:
         return preset
-    if isinstance(read, plan_mod.Plan):
+    if isinstance(read, plan_mod.Plan) and not textual:
         return _run_plan(catalog, model, read, text, timeout)
+    if isinstance(read, plan_mod.Plan):
+        # a why/what-for question the document's text does not answer: amounts would answer
+        # a different question
+        raise NoAnswer(
+            f"dokumentets text förklarar inte det du frågar om »{text[:80]}«",
+            "fråga efter beloppen utan varför, t.ex. " + plan_mod.explain(read, model),
+        )
     if not textual and QUESTION_WORD.match(text):
         # "när ska …", "vad innebär …": the document's words may answer what the tables cannot;
         # the search itself declines when the text never mentions what is asked about

@@ -70,7 +70,10 @@ _op("share", None, "andel", "andelen", "hur stor del", "procent", "procentuellt"
 _op("share", None, "hur stor andel", "procentandel", "hur många procent")
 _op("change", None, "ökar", "ökning", "ökningen", "minskar", "minskning", "minskningen")
 _op("change", None, "förändring", "förändringen", "skillnad", "skillnaden", "differens", "växer")
-_op("change", None, "ändras", "förändras", "ökat", "minskat", "höjs", "sänks", "förändrats")
+_op(
+    "change", None, "förändras", "ökat", "minskat", "höjs", "sänks", "förändrats", "stiger", "stiga"
+)
+_op("change", None, "sjunker", "sjunka", "tappar", "tappa", "går upp", "går ner", "går ned")
 _op("change", None, "ökade", "minskade", "utveckling", "utvecklingen", "förändringar", "öka")
 _op("change", None, "minska", "förändra", "förändrades", "höjning", "sänkning")
 _op("per", None, "per", "varje", "för varje", "fördelat på", "uppdelat på", "fördelade på")
@@ -87,9 +90,10 @@ _op("cmp", "=", "exakt", "precis", "lika med", "=")
 _op("cmp_after", ">=", "eller mer", "eller högre", "eller fler", "eller över", "eller större")
 _op("cmp_after", "<=", "eller mindre", "eller lägre", "eller färre", "eller under")
 _op("between", None, "mellan")
-_op("from", None, "från", "fr.o.m", "fr o m", "från och med", "sedan", "efter")
-_op("to", None, "till", "t.o.m", "till och med", "fram till", "fram till och med", "tom", "t o m")
-_op("to", None, "fram t.o.m", "fram tom", "upp till")
+_op("from", None, "från", "fr.o.m", "fr o m", "från och med", "sedan", "fr.o.m.")
+_op("after", None, "efter", "senare än")
+_op("to", None, "till", "t.o.m", "till och med", "tom", "t o m")
+_op("to_sum", None, "fram till", "fram till och med", "fram t.o.m", "fram tom", "upp till")
 _op("year_rel", 1, "nästa år", "kommande år", "nästkommande år", "nästa års")
 _op("year_rel", 0, "i år", "innevarande år", "budgetåret", "detta år", "årets budget")
 _op("year_rel", -1, "förra året", "föregående år", "fjolåret", "i fjol", "förra årets")
@@ -98,14 +102,15 @@ _op("compare", None, "jämför", "jämfört med", "jämförelse", "mot", "vs", "
 _op("compare", None, "jämfört", "jämföra", "gentemot", "i förhållande till")
 _op("which", None, "vilken", "vilka", "vilket", "vilkas", "vilken av", "vilka av")
 _op("who", None, "vem", "vems", "vilka personer", "vem är det som", "vilken roll")
-_op("and", None, "och", "samt", "plus", "respektive och", "&", "o", "resp", "respektive")
+_op("and", None, "och", "samt", "plus", "respektive och", "&", "o", "resp", "respektive", "eller")
 _op("agg", "sum", "ihop", "sammanlagt", "totalbelopp")
 _op("unit", 1000, "miljoner", "miljon", "mnkr", "mkr", "milj")
 _op("but", None, "men", "däremot", "fast")
+_op("only", None, "bara", "endast", "enbart", "just", "enda", "en enda", "bara en", "endast en")
 _op("than", None, "än", "jämfört med än")
 _op("year_word", None, "år", "året", "åren", "årsvis", "årligen", "per år", "budgetår", "årtal")
 _op("when", None, "när", "vilket år", "vilka år", "under vilket år", "vilket årtal")
-_op("howmuch", None, "hur mycket", "vad kostar", "hur mycket pengar", "hur stor summa")
+_op("howmuch", None, "hur mycket", "hur mycket pengar", "hur stor summa")
 _op("than_row", None, "som", "som för", "som risken")
 # Questions about reasons, purposes and decisions are answered from the document's text.
 _TEXT = re.compile(
@@ -114,7 +119,8 @@ _TEXT = re.compile(
     r"vad gäller|på vilket sätt|vad ska göras|hur (?:kontrolleras|hanteras|följs|genomförs|görs|"
     r"sker|fungerar|motiveras|finansieras|påverkas|säkerställs|arbetar)|när antogs|när beslutade|"
     r"vem beslutade|vad är målet|vad är fokus|vilket fokus|vad fokuserar|vad är uppdraget|"
-    r"vad gör|vad ingår|hur hanteras|vad orsakar|vad beror)\b|\b(syfte|syftet|motivering|"
+    r"vad gör|vad ingår|hur hanteras|vad orsakar|vad beror|vad förklarar|vad tänker|hur ofta|"
+    r"vad ska \w+ använda)\b|\b(syfte|syftet|motivering|beror|förklarar|"
     r"motiveringen|anledning|anledningen|användas till|används till|beror på|orsaken|orsakar|"
     r"varför|fokusera|fokuserar|hanteras)\b"
 )
@@ -126,14 +132,16 @@ _FILLER_WORDS = """vad vilka hur mycket många är var finns det den de dem som 
     redovisas budgeterat budgeteras budgeterade beräknat beräknas planerat läggas lagt
     lägger pengar pengarna summa kommer kommande enligt uppgå uppgår uppgick landar
     landa hamnar både ska skulle vore kunna kan kunde sammanställ ta fram plocka ut skriv
-    tala säg berätta näst gärna snälla hej ok okej också även bara endast enbart just
+    tala säg berätta näst gärna snälla hej ok okej också även
     allihop sett nämns nämnda angivna angivet angett ligger ligga varav någon något några
     föreslog föreslagit föreslår föreslagits föreslås lämnat lämnade tog togs gäller gällde
     handlar rör berör avser ser ut helt kom finns fått mkt upp ingick ingår ingått används
     använder användes bedöms bedömts bedömd hos själv själva kort kortfattat samma räknar
-    räknas låg köper kollar håller sköter följa följer granska granskar göra gör"""
+    räknas låg köper kollar håller sköter följa följer granska granskar göra gör utgör utgörs
+    består egna ändå heller sig års sista väger"""
 _DIGITS = re.compile(r"^\d+$")
 _GROUPED = re.compile(r"(?<![\d,.])(\d{1,3})[ \u00a0\u202f](\d{3})(?![\d,])")
+_POSSESSIVE = re.compile(r"(\w):s\b")  # "expl:s kostnader"
 _ARROW = re.compile(r"\s*(?:->|→|=>|–>)\s*")
 _RANGE = re.compile(r"\b((?:19|20)\d\d)\s*[-–—]\s*((?:19|20)\d\d)\b")
 
@@ -214,6 +222,7 @@ class _Item:
     text: str
     senses: list[Sense]
     number: int | None = None
+    compound: bool = False  # two words in one ('medelriskvärde'): each part may count
 
 
 # --- reading the text --------------------------------------------------------------------------
@@ -237,7 +246,7 @@ def is_textual(text: str) -> bool:
 
 def items(model: Model, text: str) -> list[_Item]:
     """Tokens grouped into the longest phrases the grammar or the model knows."""
-    low = _ARROW.sub(" till ", expand(text))
+    low = _ARROW.sub(" till ", expand(_POSSESSIVE.sub(r"\1", text)))
     low = _RANGE.sub(r"\1 till \2", low)
     low = _GROUPED.sub(r"\1\2", low)  # "16 500" is one number
     toks = [SYNONYMS.get(t, t) for t in tokens(low)]
@@ -265,7 +274,8 @@ def items(model: Model, text: str) -> list[_Item]:
                 i += n
                 break
         if found is None:
-            found = _Item(t, _fuzzy(model, keys[i], t))
+            senses, compound = _fuzzy(model, keys[i], t)
+            found = _Item(t, senses, compound=compound)
             i += 1
         if NUMBER_WORDS.get(t, 1) > 1 and not any(s.kind != "filler" for s in found.senses):
             found = _Item(t, [Sense("number")], NUMBER_WORDS[t])
@@ -273,34 +283,44 @@ def items(model: Model, text: str) -> list[_Item]:
     return out
 
 
-def _fuzzy(model: Model, key: str, word: str) -> list[Sense]:
-    """Senses of a word the lexicon lacks: a filler word, a typo, an inflection the stemmer left,
-    or a compound of two known words ('fastighetsinvesteringar')."""
+_NOT_IN_COMPOUNDS = ("filler", "owner", "parent")
+
+
+def _fuzzy(model: Model, key: str, word: str) -> tuple[list[Sense], bool]:
+    """Senses of a word the lexicon lacks, and whether it is a compound: a filler word, a
+    compound of two known words ('fastighetsinvesteringar', 'medelriskvärde'), a typo, or an
+    inflection the stemmer left."""
     if key in grammar().filler or word in NUMBER_WORDS:
-        return [Sense("filler")]
+        return [Sense("filler")], False
+    for cut in range(len(word) - 3, 2, -1):  # compounds: left part known, right part known
+        left, right = word[:cut], word[cut:]
+        if len(right) < 4:
+            continue
+        right_senses = _content(_word_senses(model, right))
+        if not right_senses:
+            continue
+        left_senses = _content(_word_senses(model, left)) or (
+            _content(_word_senses(model, left[:-1])) if left.endswith("s") else []
+        )
+        if left_senses:
+            return left_senses + right_senses, True
     from rapidfuzz import fuzz, process
 
     singles = _singles(model)
     if len(key) >= 5:
         hit = process.extractOne(key, singles, scorer=fuzz.ratio, score_cutoff=86)
         if hit:
-            return list(model.senses((hit[0],))) or _op_senses(hit[0])
+            return (list(model.senses((hit[0],))) or _op_senses(hit[0])), False
         for i in range(len(key) - 1, max(4, len(key) - 4), -1):  # 'lönekostnadern'
             if (key[:i],) in model.lexicon:
-                return list(model.senses((key[:i],)))
-    for cut in range(len(word) - 3, 2, -1):  # compounds: left part known, right part known
-        left, right = word[:cut], word[cut:]
-        if len(right) < 4:
-            continue
-        right_senses = _word_senses(model, right)
-        if not right_senses:
-            continue
-        left_senses = _word_senses(model, left) or (
-            _word_senses(model, left[:-1]) if left.endswith("s") else []
-        )
-        if left_senses:
-            return left_senses + right_senses
-    return []
+                return list(model.senses((key[:i],))), False
+    return [], False
+
+
+def _content(senses: list[Sense]) -> list[Sense]:
+    """Senses that carry meaning in a compound: 'nämndens' in 'överförmyndarnämndens' is no
+    filler that would let the whole word pass."""
+    return [s for s in senses if s.kind not in _NOT_IN_COMPOUNDS]
 
 
 def _word_senses(model: Model, word: str) -> list[Sense]:
@@ -454,6 +474,7 @@ class _Reader:
         self.dims_named: list[str] = []
         self.parent: str | None = None
         self.how_much = False
+        self.cumulative = False
         self.decrease = False
         self.share_pos: int | None = None
 
@@ -491,7 +512,10 @@ class _Reader:
                 dim = next((s for s in senses if s.kind == "dimension"), None)
                 if any(s.kind == "table" for s in senses):
                     # "vilken risk …": the rows themselves; "fördelas utredningarna på …": the
-                    # table named on the way to the column
+                    # table named on the way to the column; "vilken kostnadspost": its category
+                    for s in senses:
+                        if s.kind == "category":
+                            self.apply(s, item, i)
                     if self.pending == "which":
                         self.pending = None
                     continue
@@ -522,6 +546,15 @@ class _Reader:
                 item = _Item(item.text, [s for s in item.senses if s.kind != "parent"])
             elif parent is not None:
                 continue  # 'i', 'under' with no row after it: a preposition
+            if item.compound and any(s.kind == "op" for s in senses):
+                content = [s for s in senses if s.kind != "op"]
+                if not content:
+                    self.problems.append(item.text)  # its other part belongs to another table
+                    continue
+                for s in senses:  # 'medelriskvärde': the average, then the column
+                    if s.kind == "op":
+                        self.apply(s, item, i)
+                item = _Item(item.text, content)
             self.apply(self.sense(item), item, i)
         return self.finish()
 
@@ -630,6 +663,11 @@ class _Reader:
             p.aggregate = "change"
             if re.match(r"^(minsk|sänk|lägr|mindr)", item.text):
                 self.decrease = True
+        elif kind in ("from", "to", "to_sum", "after") and not self._year_next(i):
+            return  # "anslaget från kommunen till KS": a preposition, not a span
+        elif kind in ("to_sum", "after"):
+            self.cumulative = self.cumulative or kind == "to_sum"  # "fram till 2029": a total
+            self.pending = "to" if kind == "to_sum" else "after"
         elif kind in ("per", "which", "between", "from", "to", "first", "when"):
             self.pending = kind
             if kind == "when":
@@ -648,6 +686,10 @@ class _Reader:
         elif kind == "year_rel":
             if self.model.budget_year is not None:
                 self.years.append(self.model.budget_year + int(arg))
+        elif kind == "only":
+            nxt = self.items[i + 1] if i + 1 < len(self.items) else None
+            if " " in item.text or item.text == "enda" or (nxt is not None and nxt.number):
+                self.problems.append(item.text)  # "bara en utredning": a count we cannot filter
         elif kind == "who":
             if self.tm.who:
                 p.answer = self.tm.who
@@ -693,6 +735,8 @@ class _Reader:
                     self.span[0] = self.years.pop()  # "2026 till 2027"
             elif self.pending in ("from", "between"):
                 self.span[0] = n
+            elif self.pending == "after":
+                self.span[0], self.pending = n + 1, None  # "efter 2027": 2028 on
             else:
                 self.years.append(n)
             if self.pending in ("from", "between"):
@@ -703,7 +747,14 @@ class _Reader:
         nxt_rank = nxt is not None and any(
             s.kind == "op" and s.column == "rank" for s in nxt.senses
         )
-        if (prev_op and prev_op.column == "rank" and self.cmp is None) or nxt_rank:
+        nxt_rows = nxt is not None and any(
+            s.kind in ("table", "dimension") and s.table == self.tm.name for s in nxt.senses
+        )
+        if (
+            (prev_op and prev_op.column == "rank" and self.cmp is None)
+            or nxt_rank
+            or (nxt_rows and self.cmp is None and n <= 100 and not self.numeric)
+        ):
             self.limit = n
             return
         if unit and self.tm.unit:
@@ -716,6 +767,10 @@ class _Reader:
             Filter(column, "cmp", (n,), cmp=self.cmp or "=", negate=self.negate, pos=i)
         )
         self.cmp, self.negate = None, False
+
+    def _year_next(self, i: int) -> bool:
+        nxt = self.items[i + 1] if i + 1 < len(self.items) else None
+        return nxt is not None and _is_year(nxt)
 
     def _compares(self, i: int) -> bool:
         """Whether something to compare with follows: a number or a named row or level."""
@@ -779,9 +834,9 @@ class _Reader:
             years = []  # "internkontrollplanen 2025": the year the table is about
         outside = [y for y in years + self.excluded_years if y not in tm.years]
         if outside:
+            held = f" ({tm.years[0]}–{tm.years[-1]})" if tm.years else ", som inte har några år"
             return Decline(
-                f"{', '.join(map(str, outside))} finns inte i {tm.noun} "
-                f"({tm.years[0]}–{tm.years[-1]})",
+                f"{', '.join(map(str, outside))} finns inte i {tm.noun}{held}",
                 tuple(str(y) for y in outside),
                 tm.name,
             )
@@ -792,6 +847,16 @@ class _Reader:
                 return Decline("jämförelsen behöver två år", (), tm.name)
         else:
             p.years = tuple(dict.fromkeys(years))
+        # a row and the row it belongs to ("reinvesteringar i fastigheter"): the narrower one
+        label_values = self.values.get(tm.label or "", [])
+        if len(label_values) > 1:
+            inner = [
+                v
+                for v in label_values
+                if not any(v in tm.parents.get(o, ()) for o in label_values if o != v)
+            ]
+            if inner and p.aggregate != "share":
+                self.values[tm.label or ""] = inner
         # values: several of one column are alternatives (IN); in a share, the one named right
         # after "andel av" is the whole the other is a part of
         if p.aggregate == "share" and self.share_pos is not None:
@@ -814,6 +879,8 @@ class _Reader:
                 p.defaults += (f"{column} = {value}",)
         if p.when and tm.time and not p.aggregate:
             p.aggregate = "first"
+        if self.cumulative and not p.aggregate and not p.rank and not p.group and tm.measure:
+            p.aggregate = "sum"
         if p.aggregate == "avg" and p.group == (tm.time,):
             p.group = ()  # "i snitt per år": the average over the years
         if self.pending == "per" and tm.label and not p.group:
@@ -841,7 +908,7 @@ class _Reader:
             if not (tm.time and p.measure) and self.numeric is None:
                 if not p.aggregate:
                     p.aggregate, p.group = "count", (p.answer,)
-            elif p.aggregate in (None, "sum", "avg", "change"):
+            elif tm.time and p.measure and p.aggregate in (None, "sum", "avg", "change"):
                 p.group = (p.answer,)
         if p.rank and p.aggregate in ("sum", "avg") and not p.group and tm.label:
             if not any(
@@ -849,6 +916,15 @@ class _Reader:
             ):
                 p.group = (tm.label,)
         p.decrease = self.decrease
+        if (
+            p.rank
+            and tm.leaves
+            and not self.values.get(tm.label or "")
+            and not p.group
+            and not (tm.levels)
+        ):
+            # a ranking among the rows that are no sum of others ("vad kostade mest")
+            p.filters.append(Filter(tm.label or "", "in", tm.leaves, pos=-2, default=True))
         if p.rank and p.limit is None:
             p.limit = self.limit or 1
         elif self.limit is not None and not p.rank:
@@ -948,6 +1024,9 @@ def explain(p: Plan, model: Model) -> str:
     conds, asked = [], []
     for f in p.filters:
         if f in named or (f.op == "in" and f.default and f.pos == -1):
+            continue
+        if f.pos == -2:
+            conds.append("raden är ingen summa av andra rader")
             continue
         neg = "inte " if f.negate else ""
         if f.op == "in":

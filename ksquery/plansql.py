@@ -92,13 +92,15 @@ def _condition(f: Filter, tm: TableModel, bind: _Params, years: tuple[int, ...])
     return exp.not_(cond) if f.negate else cond
 
 
-def _part_and_base(p: Plan) -> tuple[list[Filter], list[Filter]]:
-    """A share's part is the last thing the question names; the rest narrows the whole."""
+def _part_and_base(p: Plan, label: str | None) -> tuple[list[Filter], list[Filter]]:
+    """A share's part is the row it names ('hyrornas andel av …'), else the last thing the
+    question names (a flag, a level); the rest narrows the whole."""
     named = [f for f in p.filters if not f.default]
     if not named:
         return [], list(p.filters)
-    last = max(named, key=lambda f: f.pos)
-    return [last], [f for f in p.filters if f is not last]
+    rows = [f for f in named if f.op == "in" and f.column == label and not f.negate]
+    part = rows[0] if rows else max(named, key=lambda f: f.pos)
+    return [part], [f for f in p.filters if f is not part]
 
 
 def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
@@ -191,7 +193,7 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
         elif groups or split:
             q = q.order_by(*[_col(g) for g in (split or p.group)])
     elif agg == "share":
-        part, base = _part_and_base(p)
+        part, base = _part_and_base(p, tm.label)
         if not part:
             raise NoPlan("andelen av vad")
         # categories ("kostnader") and a named whole narrow the whole, not the part

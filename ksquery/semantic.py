@@ -55,6 +55,8 @@ class TableModel:
     who: str | None = None
     parent: str | None = None  # the column naming a row's parent ("enheter under X")
     year: str | None = None  # the one year a table without a time column is about ("budget_year")
+    parents: dict[str, list[str]] = field(default_factory=dict)  # row -> the rows it sums into
+    leaves: tuple[str, ...] = ()  # rows that are no sum of other rows
     separators: dict[str, str] = field(default_factory=dict)
     years: tuple[int, ...] = ()  # the years the table holds, read from the data
 
@@ -94,7 +96,7 @@ def tokens(text: str) -> list[str]:
 
 
 # Bump when the model's layout or the way the lexicon is built changes.
-MODEL_VERSION = "1"
+MODEL_VERSION = "2"
 
 
 def load(catalog: Catalog, grammar_words: Iterable[str] = ()) -> Model:
@@ -137,7 +139,7 @@ def _from_json(data: dict) -> Model:
     tables = {}
     for name, spec in data["tables"].items():
         spec = dict(spec)
-        for key in ("show", "relations", "years"):
+        for key in ("show", "relations", "years", "leaves"):
             spec[key] = tuple(spec[key])
         for key in ("numbers", "dimensions", "flags"):
             spec[key] = {k: tuple(v) for k, v in spec[key].items()}
@@ -239,8 +241,20 @@ def _build(catalog: Catalog) -> Model:
                 add(w, Sense("dimension", name, col))
         for column in table.columns:  # every column may be asked for by name ("vilken metod")
             parts = [w for w in column.name.split("_") if len(w) > 3 and not w.isdigit()]
+            numeric = column.type.startswith(_NUMERIC) and column.name not in (tm.time, tm.order)
+            kind = "number" if numeric and not column.name.endswith("_id") else "dimension"
             for w in {column.name, column.name.replace("_", " "), *parts[:1]}:
-                add(w, Sense("dimension", name, column.name))
+                add(w, Sense(kind, name, column.name))
+        sums = table.sums or {}
+        if tm.label and sums.get("parent") and sums.get("row") == tm.label:
+            pairs = _rows(
+                catalog, f'SELECT DISTINCT "{tm.label}", "{sums["parent"]}" FROM "{name}"'
+            )
+            for row, parent in pairs:
+                if parent is not None:
+                    tm.parents.setdefault(str(row), []).append(str(parent))
+            containers = {p for ps in tm.parents.values() for p in ps}
+            tm.leaves = tuple(sorted({str(r) for r, _ in pairs} - containers))
         for w in _strs((spec.get("parent") or {}).get("words")):
             add(w, Sense("parent", name, tm.parent))
         for col, words in tm.flags.items():
@@ -257,7 +271,7 @@ def _build(catalog: Catalog) -> Model:
                 for w in (value, *_strs(words)):
                     add(w, Sense("category", name, kinds["column"], value))
         for col, scale in tm.scales.items():
-            column_words = {phrase_key(w) for w in (col, *tm.numbers.get(col, ()))}
+            column_words = {phrase_key(col)}
             for (s, level), word in scale_words.items():
                 # 'Sannolik' (level 4) and 'sannolikhet' (the scale) share a stem: the name
                 # of the scale wins

@@ -223,6 +223,7 @@ class _Item:
     senses: list[Sense]
     number: int | None = None
     compound: bool = False  # two words in one ('medelriskvärde'): each part may count
+    parts: tuple = ()  # a compound's senses, part by part
 
 
 # --- reading the text --------------------------------------------------------------------------
@@ -274,8 +275,8 @@ def items(model: Model, text: str) -> list[_Item]:
                 i += n
                 break
         if found is None:
-            senses, compound = _fuzzy(model, keys[i], t)
-            found = _Item(t, senses, compound=compound)
+            senses, parts = _fuzzy(model, keys[i], t)
+            found = _Item(t, senses, compound=bool(parts), parts=parts)
             i += 1
         if NUMBER_WORDS.get(t, 1) > 1 and not any(s.kind != "filler" for s in found.senses):
             found = _Item(t, [Sense("number")], NUMBER_WORDS[t])
@@ -286,12 +287,12 @@ def items(model: Model, text: str) -> list[_Item]:
 _NOT_IN_COMPOUNDS = ("filler", "owner", "parent")
 
 
-def _fuzzy(model: Model, key: str, word: str) -> tuple[list[Sense], bool]:
+def _fuzzy(model: Model, key: str, word: str) -> tuple[list[Sense], tuple]:
     """Senses of a word the lexicon lacks, and whether it is a compound: a filler word, a
     compound of two known words ('fastighetsinvesteringar', 'medelriskvärde'), a typo, or an
     inflection the stemmer left."""
     if key in grammar().filler or word in NUMBER_WORDS:
-        return [Sense("filler")], False
+        return [Sense("filler")], ()
     for cut in range(len(word) - 3, 2, -1):  # compounds: left part known, right part known
         left, right = word[:cut], word[cut:]
         if len(right) < 4:
@@ -303,18 +304,18 @@ def _fuzzy(model: Model, key: str, word: str) -> tuple[list[Sense], bool]:
             _content(_word_senses(model, left[:-1])) if left.endswith("s") else []
         )
         if left_senses:
-            return left_senses + right_senses, True
+            return left_senses + right_senses, (left_senses, right_senses)
     from rapidfuzz import fuzz, process
 
     singles = _singles(model)
     if len(key) >= 5:
         hit = process.extractOne(key, singles, scorer=fuzz.ratio, score_cutoff=86)
         if hit:
-            return (list(model.senses((hit[0],))) or _op_senses(hit[0])), False
+            return (list(model.senses((hit[0],))) or _op_senses(hit[0])), ()
         for i in range(len(key) - 1, max(4, len(key) - 4), -1):  # 'lönekostnadern'
             if (key[:i],) in model.lexicon:
-                return list(model.senses((key[:i],))), False
-    return [], False
+                return list(model.senses((key[:i],))), ()
+    return [], ()
 
 
 def _content(senses: list[Sense]) -> list[Sense]:
@@ -546,6 +547,11 @@ class _Reader:
                 item = _Item(item.text, [s for s in item.senses if s.kind != "parent"])
             elif parent is not None:
                 continue  # 'i', 'under' with no row after it: a preposition
+            if item.compound and not all(
+                any(_admissible(s, self.tm.name) for s in part) for part in item.parts
+            ):
+                self.problems.append(item.text)  # 'energikostnader': half of it is unknown here
+                continue
             if item.compound and any(s.kind == "op" for s in senses):
                 content = [s for s in senses if s.kind != "op"]
                 if not content:
@@ -572,6 +578,13 @@ class _Reader:
             column = s.column or ""
             if self.parent and column == self.tm.label:
                 column, self.parent = self.parent, None  # "enheterna under KLK"
+            if self.cmp and column == self.tm.label and self.values.get(column):
+                # "är köp av tjänster större än övriga kostnader", "hur mycket mer får X än Y":
+                # both rows and the difference, not a filter that may leave nothing
+                self.values[column].append(s.value)
+                self.value_at.setdefault(s.value, i)
+                p.aggregate, self.cmp = "versus", None
+                return
             if self.cmp and column == self.tm.label:
                 p.filters.append(
                     Filter(self.numeric or p.measure or "", "row", (s.value,), cmp=self.cmp, pos=i)
@@ -648,7 +661,7 @@ class _Reader:
             if item.text in ("mer", "högre", "större", "fler", "lägre", "mindre", "färre"):
                 self.cmp = ">" if arg == "desc" else "<"
                 return
-            p.rank = str(arg)
+            p.rank = "both" if p.rank and p.rank != arg else str(arg)
         elif kind == "not":
             self.negate = True
         elif kind == "agg":
@@ -663,7 +676,11 @@ class _Reader:
             p.aggregate = "change"
             if re.match(r"^(minsk|sänk|lägr|mindr)", item.text):
                 self.decrease = True
-        elif kind in ("from", "to", "to_sum", "after") and not self._year_next(i):
+        elif (
+            kind in ("from", "to", "to_sum", "after")
+            and not self._year_next(i)
+            and not (kind == "to" and self._year_word_next(i))
+        ):
             return  # "anslaget från kommunen till KS": a preposition, not a span
         elif kind in ("to_sum", "after"):
             self.cumulative = self.cumulative or kind == "to_sum"  # "fram till 2029": a total
@@ -685,7 +702,13 @@ class _Reader:
                     break
         elif kind == "year_rel":
             if self.model.budget_year is not None:
-                self.years.append(self.model.budget_year + int(arg))
+                year = self.model.budget_year + int(arg)
+                if self.pending == "to":  # "från 2025 till nästa år"
+                    self.span[1], self.pending = year, None
+                    if self.span[0] is None and self.years:
+                        self.span[0] = self.years.pop()
+                else:
+                    self.years.append(year)
         elif kind == "only":
             nxt = self.items[i + 1] if i + 1 < len(self.items) else None
             if " " in item.text or item.text == "enda" or (nxt is not None and nxt.number):
@@ -768,6 +791,10 @@ class _Reader:
         )
         self.cmp, self.negate = None, False
 
+    def _year_word_next(self, i: int) -> bool:
+        nxt = self.items[i + 1] if i + 1 < len(self.items) else None
+        return nxt is not None and any(s.column == "year_rel" for s in nxt.senses)
+
     def _year_next(self, i: int) -> bool:
         nxt = self.items[i + 1] if i + 1 < len(self.items) else None
         return nxt is not None and _is_year(nxt)
@@ -847,6 +874,25 @@ class _Reader:
                 return Decline("jämförelsen behöver två år", (), tm.name)
         else:
             p.years = tuple(dict.fromkeys(years))
+        for f in [f for f in p.filters if f.op == "in" and f.default and f.pos >= 0]:
+            rows_named = self.values.get(tm.label or "", [])
+            members = tm.kind_rows.get(str(f.values[0]), [])
+            if not rows_named or not members or any(v in members for v in rows_named):
+                continue
+            if p.aggregate == "share":
+                continue  # "andel av kostnaderna": the category is the whole
+            mine = [v for v in rows_named if tm.parent]
+            if tm.parent and mine:
+                # "hur många enheter har kansli- och HR-avdelningen": the rows under it
+                p.filters.append(Filter(tm.parent, "in", tuple(mine), pos=f.pos))
+                del self.values[tm.label or ""]
+                continue
+            parents = {tuple(tm.parents.get(m, ())) for m in members}
+            if len(parents) == 1 and len(next(iter(parents))) == 1:
+                # "intäkter och kostnader": the row that sums the category's rows
+                p.filters.remove(f)
+                rows_named.append(next(iter(parents))[0])
+                self.value_at.setdefault(rows_named[-1], f.pos)
         # a row and the row it belongs to ("reinvesteringar i fastigheter"): the narrower one
         label_values = self.values.get(tm.label or "", [])
         if len(label_values) > 1:
@@ -862,8 +908,12 @@ class _Reader:
         if p.aggregate == "share" and self.share_pos is not None:
             for column, vals in self.values.items():
                 if len(vals) == 2 and column == tm.label:
-                    after = [v for v in vals if self.value_at[v] > self.share_pos]
-                    whole = after[0] if len(after) == 1 else vals[1]
+                    after = sorted(
+                        (v for v in vals if self.value_at.get(v, -1) > self.share_pos),
+                        key=lambda v: self.value_at.get(v, -1),
+                    )
+                    containers = [v for v in vals if any(v in tm.parents.get(o, ()) for o in vals)]
+                    whole = containers[0] if containers else (after[0] if after else vals[1])
                     vals.remove(whole)
                     p.whole = (column, whole)
         for column, vals in self.values.items():
@@ -877,8 +927,19 @@ class _Reader:
             ):
                 p.filters.insert(0, Filter(column, "in", (value,), pos=-1, default=True))
                 p.defaults += (f"{column} = {value}",)
+        if (
+            p.when
+            and tm.time
+            and not p.rank
+            and (p.aggregate in (None, "sum") and any(f.op == "cmp" for f in p.filters))
+        ):
+            # "vilka år ligger investeringarna över 140 miljoner": the years whose rows pass
+            p.aggregate, p.when = None, False
         if p.when and tm.time and not p.aggregate:
             p.aggregate = "first"
+        one_row = len(self.values.get(tm.label or "", [])) == 1
+        if self.how_much and one_row and (self.span[0] or self.span[1]) and not p.aggregate:
+            self.cumulative = True  # "hur mycket läggs på Bälinge under planperioden"
         if self.cumulative and not p.aggregate and not p.rank and not p.group and tm.measure:
             p.aggregate = "sum"
         if p.aggregate == "avg" and p.group == (tm.time,):
@@ -970,6 +1031,8 @@ def _level(p: Plan, tm: TableModel) -> str | None:
         return None if p.whole else order[-1]
     dims = [g for g in p.group if g != tm.time]
     if dims:
+        if p.aggregate == "count":
+            return order[0]  # "hur många objekt per kategori": count the objects
         return str((tm.levels.get("by") or {}).get(dims[0], order[0]))
     if any(f.op == "in" and f.column != tm.label for f in p.filters if f.column in tm.dimensions):
         return order[0]
@@ -998,6 +1061,7 @@ _AGG_WORDS = {
     "first": "första året med belopp för",
     "setdiff": "det som har belopp det första året men inte det andra i",
     "compare": "jämförelse av",
+    "versus": "skillnaden mellan",
 }
 
 
@@ -1010,7 +1074,7 @@ def explain(p: Plan, model: Model) -> str:
         head = f"de {p.limit}" if p.limit and p.limit > 1 else "den"
         return f"{head} {' och '.join(p.group)} med {many} {tm.noun}"
     if p.rank:
-        word = "största" if p.rank == "desc" else "minsta"
+        word = {"desc": "största", "asc": "minsta"}.get(p.rank, "största och minsta")
         if p.decrease:
             word = "största minskningen" if p.rank == "desc" else "minsta minskningen"
         parts.append(f"de {p.limit} {word}" if p.limit and p.limit > 1 else f"den {word}")

@@ -231,6 +231,26 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
         cond = where(base, level=False)
         if cond is not None:
             q = q.where(cond)
+    elif agg == "versus" and measure is not None and label is not None:
+        # two named rows side by side and their difference ("hur mycket mer får X än Y")
+        named = next(f for f in p.filters if f.op == "in" and f.column == tm.label)
+        first, second = named.values[0], named.values[1]
+        value = exp.func("abs", measure.copy()) if tm.signed else measure.copy()
+
+        def one(v: Any) -> exp.Expression:
+            return exp.Filter(
+                this=exp.Sum(this=value.copy()),
+                expression=exp.Where(this=label.copy().eq(bind(v, tm.label or "värde"))),
+            )
+
+        q = exp.select(
+            _alias(one(first), "första"),
+            _alias(one(second), "andra"),
+            _alias(exp.Paren(this=exp.Sub(this=one(first), expression=one(second))), "skillnad"),
+        ).from_(table)
+        cond = where(p.filters)
+        if cond is not None:
+            q = q.where(cond)
     elif agg in ("change", "setdiff", "compare") and time is not None and measure is not None:
         years = p.years
         cols = [_col(c) for c in (p.group or shown)]
@@ -342,13 +362,17 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
 
 
 def _ranked(q: exp.Select, key: exp.Expression, p: Plan) -> exp.Select:
-    """Order by `key` and keep the first `limit` rows, ties included."""
-    order = exp.Ordered(this=key.copy(), desc=p.rank == "desc")
-    window = exp.Window(
-        this=exp.RowNumber() if False else exp.Anonymous(this="rank"),
-        order=exp.Order(expressions=[order.copy()]),
-    )
-    q = q.order_by(order)
+    """Order by `key` and keep the first `limit` rows, ties included; with rank "both" the
+    first rows from either end ("högsta och lägsta")."""
+
+    def top(desc: bool) -> exp.Expression:
+        order = exp.Ordered(this=key.copy(), desc=desc)
+        window = exp.Window(this=exp.Anonymous(this="rank"), order=exp.Order(expressions=[order]))
+        return exp.LTE(this=window, expression=exp.Literal.number(p.limit or 1))
+
+    q = q.order_by(exp.Ordered(this=key.copy(), desc=p.rank != "asc"))
+    if p.rank == "both":
+        return q.qualify(exp.or_(top(True), top(False)))
     if p.limit:
-        q = q.qualify(exp.LTE(this=window, expression=exp.Literal.number(p.limit)))
+        q = q.qualify(top(p.rank == "desc"))
     return q

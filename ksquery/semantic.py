@@ -57,6 +57,7 @@ class TableModel:
     year: str | None = None  # the one year a table without a time column is about ("budget_year")
     parents: dict[str, list[str]] = field(default_factory=dict)  # row -> the rows it sums into
     leaves: tuple[str, ...] = ()  # rows that are no sum of other rows
+    kind_rows: dict[str, list[str]] = field(default_factory=dict)  # category -> its rows
     separators: dict[str, str] = field(default_factory=dict)
     years: tuple[int, ...] = ()  # the years the table holds, read from the data
 
@@ -96,7 +97,7 @@ def tokens(text: str) -> list[str]:
 
 
 # Bump when the model's layout or the way the lexicon is built changes.
-MODEL_VERSION = "2"
+MODEL_VERSION = "3"
 
 
 def load(catalog: Catalog, grammar_words: Iterable[str] = ()) -> Model:
@@ -245,6 +246,13 @@ def _build(catalog: Catalog) -> Model:
             kind = "number" if numeric and not column.name.endswith("_id") else "dimension"
             for w in {column.name, column.name.replace("_", " "), *parts[:1]}:
                 add(w, Sense(kind, name, column.name))
+        if kinds and tm.label:
+            column = kinds["column"]
+            for kind, row in _rows(
+                catalog, f'SELECT DISTINCT "{column}", "{tm.label}" FROM "{name}"'
+            ):
+                if kind is not None and row is not None:
+                    tm.kind_rows.setdefault(str(kind), []).append(str(row))
         sums = table.sums or {}
         if tm.label and sums.get("parent") and sums.get("row") == tm.label:
             pairs = _rows(

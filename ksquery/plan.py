@@ -106,6 +106,8 @@ _op("and", None, "och", "samt", "plus", "respektive och", "&", "o", "resp", "res
 _op("agg", "sum", "ihop", "sammanlagt", "totalbelopp")
 _op("unit", 1000, "miljoner", "miljon", "mnkr", "mkr", "milj")
 _op("but", None, "men", "däremot", "fast")
+_op("same", None, "samma", "lika", "likadant")
+_op("whole", None, "hela", "alla år", "under hela")
 _op("only", None, "bara", "endast", "enbart", "just", "enda", "en enda", "bara en", "endast en")
 _op("than", None, "än", "jämfört med än")
 _op("year_word", None, "år", "året", "åren", "årsvis", "årligen", "per år", "budgetår", "årtal")
@@ -476,6 +478,7 @@ class _Reader:
         self.parent: str | None = None
         self.how_much = False
         self.cumulative = False
+        self.top_level = False
         self.decrease = False
         self.share_pos: int | None = None
 
@@ -523,8 +526,9 @@ class _Reader:
                 if dim is None and self.pending == "per":
                     dim = next((s for s in senses if s.kind in ("number", "measure")), None)
                 yw = any(s.kind == "op" and s.column == "year_word" for s in senses)
+                level_column = (self.tm.levels or {}).get("column")
                 for s in senses:
-                    if s.kind == "category":
+                    if s.kind == "category" and s.column != level_column:
                         self.apply(s, item, i)
                 if dim or yw:
                     column = dim.column if dim else self.tm.time
@@ -592,6 +596,19 @@ class _Reader:
                 self.cmp = None
                 return
             if self.negate:
+                if column == self.tm.label and self._contains(s.value):
+                    other = next(
+                        (
+                            o.column
+                            for o in item.senses
+                            if o.kind == "value"
+                            and o.value == s.value
+                            and o.table == self.tm.name
+                            and o.column != column
+                        ),
+                        None,
+                    )
+                    column = other or column  # "som inte är expansionsinvesteringar": the category
                 p.filters.append(Filter(column, "in", (s.value,), negate=True, pos=i))
                 self.negate = False
             else:
@@ -709,6 +726,11 @@ class _Reader:
                         self.span[0] = self.years.pop()
                 else:
                     self.years.append(year)
+        elif kind == "same":
+            if self._compares(i):
+                self.cmp = "="
+        elif kind == "whole":
+            self.cumulative = True
         elif kind == "only":
             nxt = self.items[i + 1] if i + 1 < len(self.items) else None
             if " " in item.text or item.text == "enda" or (nxt is not None and nxt.number):
@@ -790,6 +812,10 @@ class _Reader:
             Filter(column, "cmp", (n,), cmp=self.cmp or "=", negate=self.negate, pos=i)
         )
         self.cmp, self.negate = None, False
+
+    def _contains(self, value: Any) -> bool:
+        """Whether other rows sum into this one (a category, a total)."""
+        return any(value in parents for parents in self.tm.parents.values())
 
     def _year_word_next(self, i: int) -> bool:
         nxt = self.items[i + 1] if i + 1 < len(self.items) else None
@@ -893,6 +919,14 @@ class _Reader:
                 p.filters.remove(f)
                 rows_named.append(next(iter(parents))[0])
                 self.value_at.setdefault(rows_named[-1], f.pos)
+        rows = self.values.get(tm.label or "", [])
+        row_cmp = [f for f in p.filters if f.op == "row"]
+        if len(rows) == 1 and len(row_cmp) == 1 and tm.measure:
+            # "hur mycket mer får Stadsskogen än Bälinge": both, and the difference
+            p.filters.remove(row_cmp[0])
+            rows.append(row_cmp[0].values[0])
+            self.value_at.setdefault(rows[-1], row_cmp[0].pos)
+            p.aggregate = "versus"
         # a row and the row it belongs to ("reinvesteringar i fastigheter"): the narrower one
         label_values = self.values.get(tm.label or "", [])
         if len(label_values) > 1:
@@ -934,12 +968,16 @@ class _Reader:
             and (p.aggregate in (None, "sum") and any(f.op == "cmp" for f in p.filters))
         ):
             # "vilka år ligger investeringarna över 140 miljoner": the years whose rows pass
+            self.top_level = p.aggregate == "sum"
             p.aggregate, p.when = None, False
         if p.when and tm.time and not p.aggregate:
             p.aggregate = "first"
         one_row = len(self.values.get(tm.label or "", [])) == 1
         if self.how_much and one_row and (self.span[0] or self.span[1]) and not p.aggregate:
             self.cumulative = True  # "hur mycket läggs på Bälinge under planperioden"
+        spans = self.span[0] is not None or self.span[1] is not None or len(years) > 1
+        if self.cumulative and not spans:
+            self.cumulative = False  # "hela organisationen": no years to add up
         if self.cumulative and not p.aggregate and not p.rank and not p.group and tm.measure:
             p.aggregate = "sum"
         if p.aggregate == "avg" and p.group == (tm.time,):
@@ -967,7 +1005,7 @@ class _Reader:
                 p.aggregate = None
         if p.answer and p.answer != tm.label and p.rank and not p.group:
             if not (tm.time and p.measure) and self.numeric is None:
-                if not p.aggregate:
+                if p.aggregate in (None, "count"):
                     p.aggregate, p.group = "count", (p.answer,)
             elif tm.time and p.measure and p.aggregate in (None, "sum", "avg", "change"):
                 p.group = (p.answer,)
@@ -1012,6 +1050,8 @@ class _Reader:
             p.aggregate = None
         p.by = self.numeric or p.measure
         p.level = _level(p, tm)
+        if self.top_level and tm.levels and p.level:
+            p.level = str(list(tm.levels.get("order") or [p.level])[-1])
         return p
 
 

@@ -31,10 +31,24 @@ def documents(catalog: Catalog) -> list[tuple[str, str, str, int | None, Counter
             where = section_role if table.column(section_role) else None
             section_sql = f'"{where}"' if where else "NULL"
             line_sql = f'"{line}"' if line else "NULL"
+            # a paragraph that ends in a colon goes on in the bullet points after it: they are
+            # one answer ("Detta förklaras framför allt av:" and its list)
+            bullet = str(roles.get("bullet") or "\0")
+            bullet_sql = f'"{bullet}"' if table.column(bullet) else "false"
+            order = f" ORDER BY {line_sql}" if line else ""
             sql = (
-                f"SELECT concat_ws(' — ', {cols}), {section_sql}, {line_sql} FROM \"{table.name}\""
+                f"SELECT concat_ws(' — ', {cols}), {section_sql}, {line_sql}, {bullet_sql} "
+                f'FROM "{table.name}"{order}'
             )
-            for body, section, source_line in engine.execute(catalog.con, sql, {}, timeout=10).rows:
+            rows = engine.execute(catalog.con, sql, {}, timeout=10).rows
+            for i, (body, section, source_line, _) in enumerate(rows):
+                if body.rstrip().endswith(":"):
+                    follows = []
+                    for later, _, _, is_bullet in rows[i + 1 :]:
+                        if not is_bullet:
+                            break
+                        follows.append(later.split(" — ")[-1])
+                    body = " ".join([body, *follows])
                 docs.append(
                     (table.name, section or table.source, body, source_line, Counter(stems(body)))
                 )

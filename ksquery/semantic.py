@@ -97,7 +97,7 @@ def tokens(text: str) -> list[str]:
 
 
 # Bump when the model's layout or the way the lexicon is built changes.
-MODEL_VERSION = "3"
+MODEL_VERSION = "4"
 
 
 def load(catalog: Catalog, grammar_words: Iterable[str] = ()) -> Model:
@@ -241,6 +241,8 @@ def _build(catalog: Catalog) -> Model:
             for w in (col, *words):
                 add(w, Sense("dimension", name, col))
         for column in table.columns:  # every column may be asked for by name ("vilken metod")
+            if column.name == tm.time:
+                continue  # "år" is read as time, not as a column to show
             parts = [w for w in column.name.split("_") if len(w) > 3 and not w.isdigit()]
             numeric = column.type.startswith(_NUMERIC) and column.name not in (tm.time, tm.order)
             kind = "number" if numeric and not column.name.endswith("_id") else "dimension"

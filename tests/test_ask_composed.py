@@ -22,13 +22,19 @@ from ksquery import ask, questions
 from ksquery.errors import KsqueryError
 
 HERE = Path(__file__).parent
-SETS = {"dev": HERE / "eval_composed_dev.toml", "holdout": HERE / "eval_composed_holdout.toml"}
+SETS = {
+    name: HERE / f"eval_composed_{name}.toml" for name in ("dev", "holdout", "holdout2", "holdout3")
+}
 # Floors against regression (right overall, right on composed, most answered-but-wrong, least
-# declined when unanswerable). The held-out set's first run (README) gave 71.3 %, 62.5 %, 11.9 %
-# and 85.7 %; its floor sits at that first run, not at the goals, which it does not meet.
+# declined when unanswerable), set a little under where each set stands now. Each held-out set
+# was run once before any work on its misses; those first-run figures (README) are the honest
+# ones: holdout 71,3 % / 62,5 % / 11,9 % / 85,7 %, holdout2 60,2 % / 56,2 % / 16,4 % / 94,7 %,
+# holdout3 78,8 % / 75,0 % / 10,3 % / 95,7 %. Since each first run, the set is development data.
 GOALS = {
-    "dev": (0.90, 0.85, 0.05, 0.95),
-    "holdout": (0.70, 0.60, 0.13, 0.85),
+    "dev": (0.95, 0.95, 0.02, 0.95),
+    "holdout": (0.82, 0.82, 0.03, 0.95),
+    "holdout2": (0.80, 0.82, 0.03, 0.95),
+    "holdout3": (0.82, 0.82, 0.04, 0.95),
 }
 
 
@@ -127,7 +133,7 @@ def test_sets_are_well_formed():
     texts = set()
     for name in SETS:
         cases = load(name)
-        assert len(cases) >= (100 if name == "dev" else 60)
+        assert len(cases) >= (100 if name == "dev" else 60), name
         for case in cases:
             assert case["category"] in {"lookup", "composed", "text", "unanswerable"}
             assert case.get("decline") or case["expect"], case["text"]

@@ -217,14 +217,7 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
             num = exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=part_cond))
             den = exp.Count(this=exp.Star())
             names = ("antal", "av")
-        pct = exp.func(
-            "round",
-            exp.Div(
-                this=exp.Mul(this=exp.Literal.number("100.0"), expression=num.copy()),
-                expression=exp.func("nullif", den.copy(), exp.Literal.number(0)),
-            ),
-            exp.Literal.number(1),
-        )
+        pct = _percent(num, den)
         q = exp.select(
             _alias(num, names[0]), _alias(den, names[1]), _alias(pct, "andel_procent")
         ).from_(table)
@@ -263,15 +256,8 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
         if agg == "change":
             a, b = year_sum(years[0]), year_sum(years[-1])
             diff = exp.Paren(this=exp.Sub(this=b.copy(), expression=a.copy()))
-            pct = exp.func(
-                "round",
-                exp.Div(
-                    this=exp.Mul(this=exp.Literal.number("100.0"), expression=diff.copy()),
-                    # relative to the first year with its sign: a cost that grows grows by +x %
-                    expression=exp.func("nullif", a.copy(), exp.Literal.number(0)),
-                ),
-                exp.Literal.number(1),
-            )
+            # relative to the first year with its sign: a cost that grows grows by +x %
+            pct = _percent(diff, a)
             q = q.select(_alias(diff, "förändring"), _alias(pct, "förändring_procent"))
             if p.rank:
                 key: exp.Expression = (
@@ -359,6 +345,18 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
                 if order:
                     q = q.order_by(*order)
     return q.sql(dialect="duckdb"), bind.values
+
+
+def _percent(part: exp.Expression, whole: exp.Expression) -> exp.Expression:
+    """round(100 * part / whole, 1), NULL where the whole is zero."""
+    return exp.func(
+        "round",
+        exp.Div(
+            this=exp.Mul(this=exp.Literal.number("100.0"), expression=part.copy()),
+            expression=exp.func("nullif", whole.copy(), exp.Literal.number(0)),
+        ),
+        exp.Literal.number(1),
+    )
 
 
 def _ranked(q: exp.Select, key: exp.Expression, p: Plan) -> exp.Select:

@@ -9,6 +9,7 @@ import re
 import shutil
 import stat
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -268,12 +269,16 @@ def open_catalog(data: str | os.PathLike | None = None) -> Catalog:
     """
     data_dir = resolve_data_dir(data)
     dictionary = load_dictionary(data_dir)
-    fingerprint = _fingerprint(dictionary)
+    fingerprint, remember = _fingerprint(dictionary)
     name = f"data-{fingerprint}"
     db_path = cache.path(f"{name}.duckdb")
     if _intact(db_path, name):
         try:
-            return Catalog(dictionary, _connect_locked(db_path, dictionary), db_path, fingerprint)
+            catalog = Catalog(
+                dictionary, _connect_locked(db_path, dictionary), db_path, fingerprint
+            )
+            remember()
+            return catalog
         except _Unreadable:
             pass  # damaged in a way its size does not show: build it again
     db_path, private = _build(dictionary, name)
@@ -283,6 +288,7 @@ def open_catalog(data: str | os.PathLike | None = None) -> Catalog:
         if private:
             # The open connection keeps the file; nothing is left behind in the temporary dir.
             shutil.rmtree(db_path.parent, ignore_errors=True)
+    remember()  # only data that proved valid leaves its file hashes behind
     return Catalog(dictionary, con, db_path, fingerprint)
 
 
@@ -373,7 +379,7 @@ def _prune(keep: str, data_dir: Path) -> None:
             cache.forget(name)
 
 
-def _fingerprint(dictionary: Dictionary) -> str:
+def _fingerprint(dictionary: Dictionary) -> tuple[str, Callable[[], None]]:
     """Hash the dictionary and each data file: its content when small, else its file identity.
 
     Size and mtime alone are not enough: an edit that keeps the size and restores the mtime
@@ -381,25 +387,44 @@ def _fingerprint(dictionary: Dictionary) -> str:
     """
     h = hashlib.sha256(f"{COMPILE_VERSION}|{duckdb.__version__}|{dictionary.data_dir}".encode())
     h.update((dictionary.data_dir / DICTIONARY).read_bytes())
+    # Content hashes are remembered per file identity: a file is read again only when its
+    # size, mtime, ctime or inode moved (ctime cannot be set back, so no rewrite slips through).
+    memo_key = "filehashes-" + hashlib.sha256(str(dictionary.data_dir).encode()).hexdigest()[:16]
+    stored = cache.load(memo_key)
+    memo: dict = stored if isinstance(stored, dict) else {}
+    changed = False
     for table in dictionary.tables.values():
         path = dictionary.data_dir / table.file
         try:
-            h.update(f"{table.file}|{_file_identity(path)}".encode())
+            identity, known = _file_identity(path, memo.get(table.file))
         except FileNotFoundError:
             raise DataError(f"{path}: filen saknas (tabell {table.name} i {DICTIONARY})") from None
         except OSError as err:
             raise DataError(f"{path}: kan inte läsas ({os_reason(err)})") from None
-    return h.hexdigest()[:24]
+        if known is not None and memo.get(table.file) != known:
+            memo[table.file], changed = known, True
+        h.update(f"{table.file}|{identity}".encode())
+
+    def remember() -> None:
+        if changed:
+            cache.store(memo_key, memo)
+
+    return h.hexdigest()[:24], remember
 
 
-def _file_identity(path: Path) -> str:
-    """The file's sha256 when it is a regular file of at most HASH_LIMIT bytes; else its size,
-    mtime, ctime and inode (ctime cannot be set back by a user, so a rewrite still shows)."""
+def _file_identity(path: Path, remembered: object = None) -> tuple[str, list | None]:
+    """The file's sha256 when it is a regular file of at most HASH_LIMIT bytes (taken from
+    `remembered` [stat, hash] while the file's stat is unchanged); else its size, mtime, ctime
+    and inode. Returns the identity and the [stat, hash] pair to remember (None for big files)."""
     st = path.stat()
+    stamp = f"{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}|{st.st_ino}"
     if stat.S_ISREG(st.st_mode) and st.st_size <= HASH_LIMIT:  # never open a FIFO or a device
+        if isinstance(remembered, list) and len(remembered) == 2 and remembered[0] == stamp:
+            return str(remembered[1]), remembered
         with path.open("rb") as f:
-            return "sha256:" + hashlib.file_digest(f, "sha256").hexdigest()
-    return f"stat:{st.st_size}|{st.st_mtime_ns}|{st.st_ctime_ns}|{st.st_ino}"
+            identity = "sha256:" + hashlib.file_digest(f, "sha256").hexdigest()
+        return identity, [stamp, identity]
+    return f"stat:{stamp}", None
 
 
 def _quote(name: str) -> str:

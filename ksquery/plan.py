@@ -51,7 +51,11 @@ def grammar() -> _Grammar:
 
 def grammar_words() -> list[str]:
     """Every operator and filler word as written (their stems go into the model's cache)."""
-    return [p for _, _, phrases in _OP_WORDS for p in phrases] + _FILLER_WORDS.split()
+    return (
+        [p for _, _, phrases in _OP_WORDS for p in phrases]
+        + _FILLER_WORDS.split()
+        + list(NUMBER_WORDS)
+    )
 
 
 _op("rank", "desc", "störst", "största", "högst", "högsta", "mest", "dyrast", "dyraste", "flest")

@@ -97,7 +97,7 @@ def tokens(text: str) -> list[str]:
 
 
 # Bump when the model's layout or the way the lexicon is built changes.
-MODEL_VERSION = "4"
+MODEL_VERSION = "5"
 
 
 def load(catalog: Catalog, grammar_words: Iterable[str] = ()) -> Model:
@@ -116,8 +116,8 @@ def load(catalog: Catalog, grammar_words: Iterable[str] = ()) -> Model:
         if model is None:
             model = _build(catalog)
             for phrase in grammar_words:  # their stems go into the cache too
-                for word in tokens(phrase):
-                    stem(word)
+                for word in phrase.split():
+                    norm(word)
             cache.store(key, _to_json(model))
         catalog.memo["semantic"] = model
     return model

@@ -12,6 +12,7 @@ import difflib
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -428,7 +429,7 @@ def _topic_words(text: str, entity_stems: set[str], vocabulary: set[str]) -> lis
     return out
 
 
-def _vocabulary(named: dict[str, questions.Question]) -> set[str]:
+def _vocabulary(named: Mapping[str, questions.Question]) -> set[str]:
     return {w for q in named.values() for phrase in _phrases(q) for w in phrase.split()}
 
 
@@ -448,7 +449,10 @@ def _score_text(core: str, q: questions.Question) -> float:
 
 
 def interpret(
-    catalog: Catalog, named: dict[str, questions.Question], text: str, context: dict | None = None
+    catalog: Catalog,
+    named: Mapping[str, questions.Question],
+    text: str,
+    context: dict | None = None,
 ) -> list[Reading]:
     """Readings of `text`, best first (scores 0–100+)."""
     catalog.memo.setdefault("named", named)  # the index is keyed by these questions' words
@@ -516,7 +520,7 @@ def _follow_up(
 
 def answer(
     catalog: Catalog,
-    named: dict[str, questions.Question],
+    named: Mapping[str, questions.Question],
     text: str,
     given: dict[str, Any],
     *,

@@ -393,14 +393,15 @@ def _ask(catalog: Catalog, args: argparse.Namespace) -> int:
     else:
         from ksquery import ask
 
-        named = questions.load_all()
-        known = {p.name for q in named.values() for p in q.params}
-        unknown = sorted(set(given) - known)
-        if unknown:
-            raise ParamError(
-                f"ingen fråga har parametern '{safe(unknown[0])}'",
-                "parametrar: " + ", ".join(sorted(known)),
-            )
+        named = questions.Catalogue()  # read only if the composer cannot answer alone
+        if given:
+            known = {p.name for q in named.values() for p in q.params}
+            unknown = sorted(set(given) - known)
+            if unknown:
+                raise ParamError(
+                    f"ingen fråga har parametern '{safe(unknown[0])}'",
+                    "parametrar: " + ", ".join(sorted(known)),
+                )
         result = ask.answer(catalog, named, text, given, timeout=args.timeout)
         for note in result.notes:  # how the question was read: a message, not data
             print(safe(note), file=sys.stderr)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import difflib
 import os
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ksquery import cache as cache_store
 from ksquery import engine
 from ksquery.catalog import Catalog
 from ksquery.errors import ParamError, QuestionError
@@ -119,6 +121,29 @@ def load_all(directory: Path | None = None) -> dict[str, Question]:
     if not directory.is_dir():
         return {}
     return {q.id: q for q in (parse_file(p) for p in sorted(directory.glob("*.sql")))}
+
+
+class Catalogue(Mapping[str, Question]):
+    """The named questions, parsed on first use: a Swedish question the composer answers never
+    needs the 32 files read (load_all's result, when asked for)."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self._directory = directory
+        self._loaded: dict[str, Question] | None = None
+
+    def _all(self) -> dict[str, Question]:
+        if self._loaded is None:
+            self._loaded = load_all(self._directory)
+        return self._loaded
+
+    def __getitem__(self, key: str) -> Question:
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
 def parse_file(path: Path) -> Question:
@@ -361,14 +386,33 @@ def choices_for(catalog: Catalog, param: Param) -> list[str] | None:
         return list(param.choices)
     if not param.choices_sql:
         return None
-    cache = catalog.memo.setdefault("choices", {})
+    cache = _derived(catalog)["choices"]
     if param.choices_sql not in cache:
         engine.check_cached(catalog, param.choices_sql)
         result = engine.run(catalog, param.choices_sql, validated=True)
         values = [str(r[0]) for r in result.rows if r[0] is not None]
         numeric = all(re.fullmatch(r"-?\d+", v) for v in values)
         cache[param.choices_sql] = sorted(values, key=int if numeric else str.casefold)
-    return cache[param.choices_sql]
+        _keep_derived(catalog)
+    return list(cache[param.choices_sql])
+
+
+def _derived(catalog: Catalog) -> dict[str, dict]:
+    """Values the named questions derive from the data (computed defaults, allowed values),
+    kept on disk per data set: a one-shot question then runs no query to learn them."""
+    derived: Any = catalog.memo.get("derived")
+    if derived is None:
+        stored = cache_store.load(f"derived-{catalog.fingerprint}")
+        ok = isinstance(stored, dict) and all(
+            isinstance(stored.get(k), dict) for k in ("computed", "choices")
+        )
+        derived = catalog.memo["derived"] = stored if ok else {"computed": {}, "choices": {}}
+    assert isinstance(derived, dict)
+    return derived
+
+
+def _keep_derived(catalog: Catalog) -> None:
+    cache_store.store(f"derived-{catalog.fingerprint}", _derived(catalog))
 
 
 def bind(catalog: Catalog, question: Question, given: dict[str, Any]) -> dict[str, Any]:
@@ -440,7 +484,7 @@ def evaluate(catalog: Catalog, expr: str) -> Any:
     Table and column are looked up in the catalog and quoted from its own names, so nothing
     from the file reaches the SQL text unchecked; raise QuestionError when they do not exist.
     """
-    cache = catalog.memo.setdefault("computed", {})
+    cache = _derived(catalog)["computed"]
     if expr in cache:
         return cache[expr]
     match = _EXPR.match(expr.strip())
@@ -477,6 +521,7 @@ def evaluate(catalog: Catalog, expr: str) -> Any:
         step = int(match.group("offset"))
         value = value + step if match.group("sign") == "+" else value - step
     cache[expr] = value
+    _keep_derived(catalog)
     return value
 
 

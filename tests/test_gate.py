@@ -283,7 +283,10 @@ def test_runaway_parameter_is_refused_in_a_limited_child():
 
 def test_memory_limit_holds_in_a_limited_child():
     # Accepted (each value small) but the aggregate grows: DuckDB's memory limit stops it.
+    # A generous time limit, so that on a loaded machine the memory limit is what stops it.
     done = _ksquery(
+        "--timeout",
+        "60",
         "sql",
         "SELECT length(string_agg(repeat('x', 1000), '')) FROM range(1000000) a, range(10) b",
     )

@@ -314,19 +314,9 @@ def _emit(
     if fmt == "xlsx" and not out:
         raise KsqueryError("xlsx kräver --out FIL.xlsx")
     if out:
-        if catalog is None:
-            raise TypeError("an export needs the catalog to know what it must not overwrite")
-        from ksquery.exports import safe_target
+        from ksquery.commands import export  # the same export as the REPL's .export
 
-        path = safe_target(out, catalog, force)
-        try:
-            if fmt == "xlsx":
-                output.write_xlsx(result, path)
-            else:
-                text = output.render(result, fmt, width=_width(), max_rows=None)
-                path.write_text(text + ("" if text.endswith("\n") else "\n"), encoding="utf-8")
-        except OSError as err:
-            raise KsqueryError(f"kunde inte skriva {safe(out)}: {os_reason(err)}") from None
+        export(result, Path(out), fmt, force, catalog)
         print(f"skrev {safe(out)}", file=sys.stderr)
     else:
         _print_rendered(output.render(result, fmt, width=_width(), max_rows=None), fmt)

@@ -657,6 +657,8 @@ _MEANINGFUL_OPS = {
     "first",
     "compare",
     "per",
+    "who_is",
+    "only",
 }
 _PASSIVE = {"filler", "op"}
 _COMPOSED_OPS = {"rank", "agg", "share", "change", "first", "compare"}

@@ -31,9 +31,13 @@ class _Grammar:
 
     def __init__(self) -> None:
         self.ops: dict[str, tuple[str, Any]] = {}
+        self.longest: dict[str, int] = {}  # a one-word operator's longest written form
         for kind, arg, phrases in _OP_WORDS:
             for p in phrases:
-                self.ops[" ".join(norm(w) for w in p.split())] = (kind, arg)
+                key = " ".join(norm(w) for w in p.split())
+                self.ops[key] = (kind, arg)
+                if " " not in p:
+                    self.longest[key] = max(self.longest.get(key, 0), len(p))
         self.filler = frozenset(norm(w) for w in _FILLER_WORDS.split()) | frozenset(
             norm(w) for w in NUMBER_WORDS if NUMBER_WORDS[w] > 1
         )
@@ -106,10 +110,11 @@ _op("compare", None, "jämför", "jämfört med", "jämförelse", "mot", "vs", "
 _op("compare", None, "jämfört", "jämföra", "gentemot", "i förhållande till")
 _op("which", None, "vilken", "vilka", "vilket", "vilkas", "vilken av", "vilka av")
 _op("who", None, "vem", "vems", "vilka personer", "vem är det som", "vilken roll")
+_op("who_is", None, "vem är", "vad heter")
 _op("and", None, "och", "samt", "plus", "respektive och", "&", "o", "resp", "respektive", "eller")
 _op("agg", "sum", "ihop", "sammanlagt", "totalbelopp")
 _op("unit", 1000, "miljoner", "miljon", "mnkr", "mkr", "milj")
-_op("but", None, "men", "däremot", "fast")
+_op("but", None, "men", "däremot")
 _op("same", None, "samma", "lika", "likadant")
 _op("whole", None, "hela", "alla år", "under hela")
 _op("only", None, "bara", "endast", "enbart", "just", "enda", "en enda", "bara en", "endast en")
@@ -272,6 +277,8 @@ def items(model: Model, text: str) -> list[_Item]:
             key = tuple(keys[i : i + n])
             senses = list(model.senses(key))
             op = grammar().ops.get(" ".join(key))
+            if op and n == 1 and len(toks[i]) > grammar().longest.get(key[0], 99) + 3:
+                op = None  # a longer word is no inflection: fastigheter is not fast
             if op:
                 senses.insert(0, Sense("op", column=op[0], value=op[1]))
             if n == 1 and key[0] in grammar().filler and all(s.kind == "partial" for s in senses):
@@ -480,6 +487,7 @@ class _Reader:
         self.problems: list[str] = []
         self.dims_named: list[str] = []
         self.parent: str | None = None
+        self.ask_parent: str | None = None
         self.how_much = False
         self.cumulative = False
         self.top_level = False
@@ -551,6 +559,14 @@ class _Reader:
             if parent is not None and self._names_row(i + 1):
                 self.parent = parent.column
                 continue
+            nxt = self.items[i + 1] if i + 1 < len(self.items) else None
+            if (
+                parent is not None
+                and nxt is not None
+                and any(s.column == "which" for s in nxt.senses)
+            ):
+                self.ask_parent = parent.column  # "X ligger under vilken avdelning"
+                continue
             if any(s.kind == "parent" for s in senses) and len(senses) > 1:
                 item = _Item(item.text, [s for s in item.senses if s.kind != "parent"])
             elif parent is not None:
@@ -592,6 +608,10 @@ class _Reader:
                 self.values[column].append(s.value)
                 self.value_at.setdefault(s.value, i)
                 p.aggregate, self.cmp = "versus", None
+                return
+            if self.cmp and column == self.tm.label and not (self.numeric or p.measure):
+                self.problems.append(item.text)  # nothing to compare the rows by
+                self.cmp = None
                 return
             if self.cmp and column == self.tm.label:
                 p.filters.append(
@@ -684,7 +704,16 @@ class _Reader:
                 return
             p.rank = "both" if p.rank and p.rank != arg else str(arg)
         elif kind == "not":
-            self.negate = True
+            last = p.filters[-1] if p.filters else None
+            if (
+                last is not None
+                and last.pos == i - 1
+                and last.op in ("flag", "exists")
+                and not (self._negatable(i + 1))
+            ):
+                last.negate = not last.negate  # "accepteras inte": the word before
+            else:
+                self.negate = True
         elif kind == "agg":
             if arg == "count" or p.aggregate in (None, "sum"):
                 p.aggregate = str(arg) if p.aggregate not in ("share", "change") else p.aggregate
@@ -700,7 +729,7 @@ class _Reader:
         elif (
             kind in ("from", "to", "to_sum", "after")
             and not self._year_next(i)
-            and not (kind == "to" and self._year_word_next(i))
+            and not (kind in ("to", "from") and self._year_word_next(i))
         ):
             return  # "anslaget från kommunen till KS": a preposition, not a span
         elif kind in ("to_sum", "after"):
@@ -728,6 +757,8 @@ class _Reader:
                     self.span[1], self.pending = year, None
                     if self.span[0] is None and self.years:
                         self.span[0] = self.years.pop()
+                elif self.pending == "from":  # "från och med nästa år"
+                    self.span[0], self.pending = year, None
                 else:
                     self.years.append(year)
         elif kind == "same":
@@ -739,6 +770,16 @@ class _Reader:
             nxt = self.items[i + 1] if i + 1 < len(self.items) else None
             if " " in item.text or item.text == "enda" or (nxt is not None and nxt.number):
                 self.problems.append(item.text)  # "bara en utredning": a count we cannot filter
+        elif kind == "who_is":
+            nxt = self.items[i + 1] if i + 1 < len(self.items) else None
+            if nxt is not None and any(
+                x.kind == "dimension" and x.column == self.tm.who for x in nxt.senses
+            ):
+                p.answer = self.tm.who  # "vem är ansvarig för …"
+            elif nxt is not None and any(x.kind == "table" for x in nxt.senses):
+                self.pending = "which"  # "vilka är riskerna …"
+            else:
+                self.problems.append(item.text)  # "vem är kommundirektör": a person's name
         elif kind == "who":
             if self.tm.who:
                 p.answer = self.tm.who
@@ -817,6 +858,15 @@ class _Reader:
         )
         self.cmp, self.negate = None, False
 
+    def _negatable(self, i: int) -> bool:
+        if i >= len(self.items):
+            return False
+        return any(
+            s.kind in ("flag", "relation", "value", "partial", "category", "level")
+            and s.table in (None, self.tm.name)
+            for s in self.items[i].senses
+        )
+
     def _contains(self, value: Any) -> bool:
         """Whether other rows sum into this one (a category, a total)."""
         return any(value in parents for parents in self.tm.parents.values())
@@ -831,8 +881,13 @@ class _Reader:
 
     def _compares(self, i: int) -> bool:
         """Whether something to compare with follows: a number or a named row or level."""
-        for it in self.items[i + 1 : i + 4]:
+        for k, it in enumerate(self.items[i + 1 : i + 4], i + 1):
+            if any(s.kind == "time" for s in it.senses):
+                return False  # "under planperioden"
             if it.number is not None and not _is_year(it):
+                after = self.items[k + 1] if k + 1 < len(self.items) else None
+                if after is not None and any(s.column == "year_word" for s in after.senses):
+                    return False  # "över alla fyra åren"
                 return True
             if any(s.kind in ("value", "partial", "level") for s in it.senses):
                 return True
@@ -897,6 +952,15 @@ class _Reader:
                 tuple(str(y) for y in outside),
                 tm.name,
             )
+        for f in p.filters:
+            scale = tm.scales.get(f.column)
+            levels = [lv for (sc, lv) in self.model.scale_words if sc == scale]
+            if f.op == "cmp" and levels and f.cmp == "=" and f.values[0] not in levels:
+                return Decline(
+                    f"{f.column} har nivåerna {min(levels)}–{max(levels)}",
+                    (str(f.values[0]),),
+                    tm.name,
+                )
         if self.excluded_years:
             p.aggregate = "setdiff"
             p.years = tuple(years[:1]) + tuple(self.excluded_years[:1])
@@ -904,6 +968,10 @@ class _Reader:
                 return Decline("jämförelsen behöver två år", (), tm.name)
         else:
             p.years = tuple(dict.fromkeys(years))
+        if self.ask_parent and self.values.get(tm.label or ""):
+            # the row's parent is the answer: its own category filter would leave nothing
+            p.filters = [f for f in p.filters if not (f.op == "in" and f.default and f.pos >= 0)]
+            p.show += (self.ask_parent,)
         for f in [f for f in p.filters if f.op == "in" and f.default and f.pos >= 0]:
             rows_named = self.values.get(tm.label or "", [])
             members = tm.kind_rows.get(str(f.values[0]), [])
@@ -930,6 +998,7 @@ class _Reader:
             p.filters.remove(row_cmp[0])
             rows.append(row_cmp[0].values[0])
             self.value_at.setdefault(rows[-1], row_cmp[0].pos)
+            rows.sort(key=lambda v: self.value_at.get(v, 0))  # "mer får X än Y": X first
             p.aggregate = "versus"
         # a row and the row it belongs to ("reinvesteringar i fastigheter"): the narrower one
         label_values = self.values.get(tm.label or "", [])
@@ -980,6 +1049,14 @@ class _Reader:
         if self.how_much and one_row and (self.span[0] or self.span[1]) and not p.aggregate:
             self.cumulative = True  # "hur mycket läggs på Bälinge under planperioden"
         spans = self.span[0] is not None or self.span[1] is not None or len(years) > 1
+        if (
+            p.aggregate == "share"
+            and not p.whole
+            and self.span[0] is not None
+            and self.span[1] is not None
+            and len(self.values.get(tm.label or "", [])) == 1
+        ):
+            p.aggregate = "change"  # a share between two years is the change in percent
         if self.cumulative and not spans:
             self.cumulative = False  # "hela organisationen": no years to add up
         if self.cumulative and not p.aggregate and not p.rank and not p.group and tm.measure:

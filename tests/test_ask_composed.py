@@ -23,18 +23,21 @@ from ksquery.errors import KsqueryError
 
 HERE = Path(__file__).parent
 SETS = {
-    name: HERE / f"eval_composed_{name}.toml" for name in ("dev", "holdout", "holdout2", "holdout3")
+    name: HERE / f"eval_composed_{name}.toml"
+    for name in ("dev", "holdout", "holdout2", "holdout3", "holdout4")
 }
 # Floors against regression (right overall, right on composed, most answered-but-wrong, least
 # declined when unanswerable), set a little under where each set stands now. Each held-out set
 # was run once before any work on its misses; those first-run figures (README) are the honest
 # ones: holdout 71,3 % / 62,5 % / 11,9 % / 85,7 %, holdout2 60,2 % / 56,2 % / 16,4 % / 94,7 %,
-# holdout3 78,8 % / 75,0 % / 10,3 % / 95,7 %. Since each first run, the set is development data.
+# holdout3 78,8 % / 75,0 % / 10,3 % / 95,7 %, holdout4 (written after all the others' fixes)
+# 62,8 % / 61,7 % / 7,7 % / 91,3 %. Since each first run, the set is development data.
 GOALS = {
     "dev": (0.95, 0.95, 0.02, 0.95),
     "holdout": (0.82, 0.82, 0.03, 0.95),
     "holdout2": (0.80, 0.82, 0.03, 0.95),
     "holdout3": (0.82, 0.82, 0.04, 0.95),
+    "holdout4": (0.65, 0.64, 0.04, 0.95),
 }
 
 

@@ -243,13 +243,7 @@ def execute(
         worker.submit(work)
     # Wait on an Event, not Thread.join: on Python 3.11 a join interrupted by Ctrl-C marks the
     # thread as stopped while it still runs (bpo-45274), and DuckDB would never be interrupted.
-    try:
-        done = finished.wait(timeout)
-    except KeyboardInterrupt:
-        _stop(cursor, finished)
-        raise Cancelled("frågan avbröts (Ctrl-C)") from None
-    if not done:
-        _stop(cursor, finished)
+    if not _wait(cursor, finished, timeout):
         if "first" in box and max_rows is not None:
             desc, rows = box["first"]
             return _result(desc, rows, None, sql, params, started).with_meta(
@@ -325,13 +319,7 @@ def _on_worker(worker: Worker, cursor, call, deadline: float | None, timeout: fl
 
     worker.submit(work)
     left = None if deadline is None else max(0.0, deadline - time.monotonic())
-    try:
-        done = finished.wait(left)
-    except KeyboardInterrupt:
-        _stop(cursor, finished)
-        raise Cancelled("frågan avbröts (Ctrl-C)") from None
-    if not done:
-        _stop(cursor, finished)
+    if not _wait(cursor, finished, left):
         raise Cancelled(
             f"frågan avbröts efter tidsgränsen {timeout:g} s",
             "höj gränsen med --timeout SEKUNDER eller .timeout SEKUNDER",
@@ -391,6 +379,21 @@ def _result(desc, rows, total, sql, params, started) -> Result:
         elapsed=time.perf_counter() - started,
         total_rows=total,
     )
+
+
+def _wait(
+    cursor: duckdb.DuckDBPyConnection, finished: threading.Event, seconds: float | None
+) -> bool:
+    """Wait for the query thread; on Ctrl-C or at the time limit interrupt the cursor until it
+    stopped. True when the query finished in time; raise Cancelled on Ctrl-C."""
+    try:
+        done = finished.wait(seconds)
+    except KeyboardInterrupt:
+        _stop(cursor, finished)
+        raise Cancelled("frågan avbröts (Ctrl-C)") from None
+    if not done:
+        _stop(cursor, finished)
+    return done
 
 
 def _stop(cursor: duckdb.DuckDBPyConnection, finished: threading.Event) -> None:

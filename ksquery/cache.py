@@ -10,6 +10,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -133,27 +134,20 @@ def private_dir() -> Path:
 
 def sweep() -> list[Path]:
     """Remove temporary files left by writers that no longer run; return what was removed."""
-    removed: list[Path] = []
     try:
         entries = list(directory().iterdir())
     except OSError:
-        return removed
-    for entry in entries:
-        m = _TEMPORARY.search(entry.name)
-        if m is None or _alive(int(m.group(1))):
-            continue
-        try:
-            entry.unlink()
-            removed.append(entry)
-        except OSError:
-            pass
-    return removed
+        return []
+    return _unlink(
+        entry
+        for entry in entries
+        if (m := _TEMPORARY.search(entry.name)) is not None and not _alive(int(m.group(1)))
+    )
 
 
 def prune(keep: int = 8, spare: tuple[str, ...] = ()) -> list[Path]:
     """Keep the `keep` most recently written values of each kind (`dictionary-…`, `ask-index-…`
     …) except the kinds in `spare`; older versions only fill the disk. Return what was removed."""
-    removed: list[Path] = []
     try:
         files = [p for p in directory().glob("*.json") if _VERSIONED.fullmatch(p.name)]
         groups: dict[str, list[tuple[float, Path]]] = {}
@@ -161,16 +155,24 @@ def prune(keep: int = 8, spare: tuple[str, ...] = ()) -> list[Path]:
             kind = _VERSIONED.fullmatch(entry.name).group(1)  # type: ignore[union-attr]
             groups.setdefault(kind, []).append((entry.stat().st_mtime, entry))
     except OSError:
-        return removed
-    for kind, entries in groups.items():
-        if kind in spare:
-            continue
-        for _, entry in sorted(entries, reverse=True)[keep:]:
-            try:
-                entry.unlink()
-                removed.append(entry)
-            except OSError:
-                pass
+        return []
+    return _unlink(
+        entry
+        for kind, entries in groups.items()
+        if kind not in spare
+        for _, entry in sorted(entries, reverse=True)[keep:]
+    )
+
+
+def _unlink(paths: Iterable[Path]) -> list[Path]:
+    """Remove each path that can be removed; return those removed."""
+    removed: list[Path] = []
+    for path in paths:
+        try:
+            path.unlink()
+            removed.append(path)
+        except OSError:
+            pass
     return removed
 
 

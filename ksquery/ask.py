@@ -46,19 +46,6 @@ CHANGE_WORDS = {
     "ändras",
     "växer",
 }
-SEARCH_TRIGGERS = (
-    "när ",
-    "vad står det om",
-    "vad säger",
-    "står det något om",
-    "vad skrivs om",
-    "sök ",
-    "berätta om",
-    "vad ska göras",
-    "vad görs",
-    "text om",
-    "nämns",
-)
 MONEY = re.compile(r"\bhur mycket\b|\bkostar\b|\bbelopp\b|\btkr\b|\bmnkr\b|\bkronor\b|\bpengar\b")
 CHART_WORDS = ("diagram", "graf", "rita", "chart")
 THRESHOLD = 62.0

@@ -186,7 +186,6 @@ class Plan:
     limit: int | None = None
     answer: str | None = None  # the column a "vilken nämnd" question asks for
     level: str | None = None  # the level of a hierarchy the rows come from
-    percent: bool = False
     defaults: tuple[str, ...] = ()
     when: bool = False  # "när": the years something has money
     by: str | None = None  # the numeric column a ranking or comparison uses
@@ -718,7 +717,6 @@ class _Reader:
             if arg == "count" or p.aggregate in (None, "sum"):
                 p.aggregate = str(arg) if p.aggregate not in ("share", "change") else p.aggregate
         elif kind == "share":
-            p.percent = True
             self.share_pos = i
             if p.aggregate != "change":
                 p.aggregate = "share"
@@ -1157,10 +1155,8 @@ def _level(p: Plan, tm: TableModel) -> str | None:
         return str((tm.levels.get("by") or {}).get(dims[0], order[0]))
     if any(f.op == "in" and f.column != tm.label for f in p.filters if f.column in tm.dimensions):
         return order[0]
-    if p.group == (tm.time,) and not p.rank:
-        return order[-1]
-    if p.rank and p.group == (tm.time,):
-        return order[-1]
+    if p.group == (tm.time,):
+        return order[-1]  # per year: each year's total
     if p.rank or p.aggregate in ("count", "first", "setdiff", "compare", None):
         return order[0]
     return order[-1]

@@ -25,6 +25,7 @@ from ksquery.swedish import (
     NUMBER_WORDS,
     known_stems,
     remember_stems,
+    spell_out,
     stem,
     stems,
     words,
@@ -517,6 +518,7 @@ def answer(
     """Answer a Swedish question with a composed plan, a named question or the document's text;
     raise NoAnswer naming what was not understood."""
     engine.check_question(text)  # matching grows with the text: bounded before it starts
+    text = spell_out(text)
     token = text.strip()
     if re.fullmatch(r"\w+_\w+", token) and token not in named:
         # a question id with a typo ("risker_utan_kontrol"): run the id it is closest to

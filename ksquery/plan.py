@@ -66,6 +66,15 @@ _op("rank", "desc", "störst", "största", "högst", "högsta", "mest", "dyrast"
 _op("rank", "desc", "topp", "tyngst", "tyngsta", "mesta", "värst", "allvarligast")
 _op("rank", "asc", "minst", "minsta", "lägst", "lägsta", "billigast", "billigaste", "färst")
 _op("rank", "asc", "minst av")
+# ordering every row, not picking the first: "rangordna", "från störst till minst"
+_op("order", "desc", "rangordna", "rangordnat", "rangordning", "rangordnade", "sortera", "sorterat")
+_op(
+    "order", "desc", "sorterade", "störst först", "högst först", "dyrast först", "i storleksordning"
+)
+_op("order", "desc", "från störst till minst", "från högst till lägst", "störst till minst")
+_op("order", "desc", "från dyrast till billigast", "högst till lägst", "fallande")
+_op("order", "asc", "minst först", "lägst först", "billigast först", "från minst till störst")
+_op("order", "asc", "från lägst till högst", "minst till störst", "stigande")
 _op("not", None, "inte", "ej", "utan", "saknar", "saknas", "icke", "inga", "ingen", "inget")
 _op("not", None, "aldrig", "inte har", "som saknar")
 _op("agg", "sum", "totalt", "sammanlagt", "summa", "summan", "tillsammans", "sammanräknat")
@@ -84,6 +93,7 @@ _op(
 _op("change", None, "sjunker", "sjunka", "tappar", "tappa", "går upp", "går ner", "går ned")
 _op("change", None, "ökade", "minskade", "utveckling", "utvecklingen", "förändringar", "öka")
 _op("change", None, "minska", "förändra", "förändrades", "höjning", "sänkning")
+_op("change", None, "ändring", "ändringen", "utvecklats", "utvecklas")
 _op("per", None, "per", "varje", "för varje", "fördelat på", "uppdelat på", "fördelade på")
 _op("per", None, "fördelning", "fördelningen", "uppdelning", "uppdelat", "fördelat", "vardera")
 _op("per", None, "fördelas", "fördelade", "fördelar", "fördelas på", "fördelat per")
@@ -133,7 +143,11 @@ _TEXT = re.compile(
     r"vad gör|vad ingår|hur hanteras|vad orsakar|vad beror|vad förklarar|vad tänker|hur ofta|"
     r"vad ska \w+ använda)\b|\b(syfte|syftet|motivering|beror|förklarar|"
     r"motiveringen|anledning|anledningen|användas till|används till|beror på|orsaken|orsakar|"
-    r"varför|fokusera|fokuserar|hanteras)\b"
+    r"varför|fokusera|fokuserar|hanteras)\b|"
+    # what the text says about something: "vad nämns om X", "står det något om Y", "vad sysslar
+    # X med", "vad ligger bakom"
+    r"\b(vad (?:står|nämns|sägs|skrivs)|står det|nämns det|sägs det|skrivs det|sysslar|jobbar|"
+    r"vad hände|vad händer|grundar (?:sig|den|det)|ligger bakom)\b"
 )
 _FILLER_WORDS = """vad vilka hur mycket många är var finns det den de dem som med för på i om av
     till att har hade ska skall kan visa ge lista mig oss en ett står säger jag vi man läggs
@@ -149,7 +163,8 @@ _FILLER_WORDS = """vad vilka hur mycket många är var finns det den de dem som 
     handlar rör berör avser ser ut helt kom finns fått mkt upp ingick ingår ingått används
     använder användes bedöms bedömts bedömd hos själv själva kort kortfattat samma räknar
     räknas låg köper kollar håller sköter följa följer granska granskar göra gör utgör utgörs
-    består egna ändå heller sig års sista väger"""
+    består egna ändå heller sig års sista väger kallas kallad kallade motsvarar motsvara
+    motsvaras bland stycken cirka i sin tur andra annan annat"""
 _DIGITS = re.compile(r"^\d+$")
 _GROUPED = re.compile(r"(?<![\d,.])(\d{1,3})[ \u00a0\u202f](\d{3})(?![\d,])")
 _POSSESSIVE = re.compile(r"(\w):s\b")  # "expl:s kostnader"
@@ -192,6 +207,7 @@ class Plan:
     whole: tuple[str, str] | None = None  # a share's whole when it is a named row
     decrease: bool = False  # "minskar mest": the most negative change first
     show: tuple[str, ...] = ()  # columns the question names, shown beside the usual ones
+    change_filter: tuple[str, int, bool] | None = None  # (cmp, bound, in percent) on a change
 
     def as_dict(self) -> dict[str, Any]:
         """The plan for --format json."""
@@ -215,6 +231,7 @@ class Plan:
             "gräns": self.limit,
             "nivå": self.level,
             "standardval": list(self.defaults),
+            "förändringsvillkor": list(self.change_filter) if self.change_filter else None,
         }
 
 
@@ -327,6 +344,11 @@ def _fuzzy(model: Model, key: str, word: str) -> tuple[list[Sense], tuple]:
         for i in range(len(key) - 1, max(4, len(key) - 4), -1):  # 'lönekostnadern'
             if (key[:i],) in model.lexicon:
                 return list(model.senses((key[:i],))), ()
+    if len(key) >= 5:  # a word cut short ('utredn.'): the words it begins, if one meaning
+        begun = [v for k, v in model.lexicon.items() if len(k) == 1 and k[0].startswith(key)]
+        meanings = {tuple((s.kind, s.table, s.column, str(s.value)) for s in v) for v in begun}
+        if len(meanings) == 1:
+            return list(begun[0]), ()
     return [], ()
 
 
@@ -492,6 +514,9 @@ class _Reader:
         self.top_level = False
         self.decrease = False
         self.share_pos: int | None = None
+        self.share_word = ""
+        self.sort_all = False  # "rangordna": every row in order, no limit
+        self.change_cmp: tuple[str, int, bool] | None = None  # "ökar mer än 5 procent"
 
     def sense(self, item: _Item) -> Sense:
         senses = [s for s in item.senses if _admissible(s, self.tm.name)]
@@ -702,6 +727,8 @@ class _Reader:
                 self.cmp = ">" if arg == "desc" else "<"
                 return
             p.rank = "both" if p.rank and p.rank != arg else str(arg)
+        elif kind == "order":
+            p.rank, self.sort_all = str(arg), True
         elif kind == "not":
             last = p.filters[-1] if p.filters else None
             if (
@@ -717,7 +744,11 @@ class _Reader:
             if arg == "count" or p.aggregate in (None, "sum"):
                 p.aggregate = str(arg) if p.aggregate not in ("share", "change") else p.aggregate
         elif kind == "share":
-            self.share_pos = i
+            if self.change_cmp is not None or (
+                p.aggregate == "change" and i > 0 and self.items[i - 1].number is not None
+            ):
+                return  # "ökar mer än 5 procent": the unit of a change, not a share
+            self.share_pos, self.share_word = i, item.text
             if p.aggregate != "change":
                 p.aggregate = "share"
         elif kind == "change":
@@ -845,8 +876,21 @@ class _Reader:
         ):
             self.limit = n
             return
+        if nxt is not None and any(s.column == "year_word" for s in nxt.senses):
+            # "över alla fyra åren": how many years, the whole table's when it holds that many
+            if n == len(self.tm.years):
+                self.cumulative = True
+            else:
+                self.problems.append(f"{item.text} {nxt.text}")
+            return
         if unit and self.tm.unit:
             n *= {"tkr": 1000, "kr": 1_000_000}.get(self.tm.unit, 1)
+        if self.plan.aggregate == "change" and self.cmp is not None:
+            # "ökar mer än 5 procent", "minskar med mer än 1 000 tkr": a bound on the change
+            percent = nxt is not None and any(s.column == "share" for s in nxt.senses)
+            self.change_cmp = (self.cmp, n, percent)
+            self.cmp, self.negate = None, False
+            return
         column = self.numeric or self._next_numeric(i) or self.plan.measure
         if column is None:
             self.problems.append(item.text)
@@ -966,6 +1010,18 @@ class _Reader:
                 return Decline("jämförelsen behöver två år", (), tm.name)
         else:
             p.years = tuple(dict.fromkeys(years))
+        merged: dict[str, Filter] = {}
+        for f in list(p.filters):
+            if f.op != "in" or f.negate or f.column in tm.separators:
+                continue
+            if f.column in merged:
+                # "avdelning eller enhet": values of one column are alternatives, never all at once
+                first = merged[f.column]
+                first.values += tuple(v for v in f.values if v not in first.values)
+                first.default = first.default and f.default
+                p.filters.remove(f)
+            else:
+                merged[f.column] = f
         if self.ask_parent and self.values.get(tm.label or ""):
             # the row's parent is the answer: its own category filter would leave nothing
             p.filters = [f for f in p.filters if not (f.op == "in" and f.default and f.pos >= 0)]
@@ -1023,6 +1079,14 @@ class _Reader:
                     p.whole = (column, whole)
         for column, vals in self.values.items():
             p.filters.insert(0, Filter(column, "in", tuple(vals), pos=self.value_pos[column]))
+        for f in [f for f in p.filters if f.op == "flag" and not f.negate]:
+            both = [g for g in p.filters if g.op == "flag" and g.column == f.column and g.negate]
+            if both:
+                # "hur många accepteras respektive accepteras inte": one count per answer
+                p.filters = [g for g in p.filters if not (g.op == "flag" and g.column == f.column)]
+                p.group += (f.column,)
+                if p.aggregate is None:
+                    p.aggregate = "count"
         named = set(self.values)
         for column, value in tm.defaults.items():
             if (
@@ -1050,11 +1114,13 @@ class _Reader:
         if (
             p.aggregate == "share"
             and not p.whole
+            and self.share_word.startswith("procentuell")
+            and not self.cumulative
             and self.span[0] is not None
             and self.span[1] is not None
             and len(self.values.get(tm.label or "", [])) == 1
         ):
-            p.aggregate = "change"  # a share between two years is the change in percent
+            p.aggregate = "change"  # "X procentuellt 2025 till 2026": the change in percent
         if self.cumulative and not spans:
             self.cumulative = False  # "hela organisationen": no years to add up
         if self.cumulative and not p.aggregate and not p.rank and not p.group and tm.measure:
@@ -1103,7 +1169,10 @@ class _Reader:
         ):
             # a ranking among the rows that are no sum of others ("vad kostade mest")
             p.filters.append(Filter(tm.label or "", "in", tm.leaves, pos=-2, default=True))
-        if p.rank and p.limit is None:
+        named_rows = self.values.get(tm.label or "", [])
+        if p.rank and p.limit is None and (self.sort_all or len(named_rows) > 1):
+            p.limit = self.limit  # "rangordna", "vilken är störst av X och Y": all of them, ordered
+        elif p.rank and p.limit is None:
             p.limit = self.limit or 1
         elif self.limit is not None and not p.rank:
             p.rank, p.limit = "desc", self.limit
@@ -1120,6 +1189,10 @@ class _Reader:
                 return Decline("förändringen behöver två år", (), tm.name)
         if p.aggregate == "change" and len(p.years) >= 2:
             p.years = (min(p.years), max(p.years))
+        if self.change_cmp is not None:
+            if p.aggregate != "change":
+                return Decline("jämförelsen gäller en förändring men frågan har ingen", (), tm.name)
+            p.change_filter = self.change_cmp
         if p.aggregate in ("sum", "avg", "change", "share", "first", "setdiff", "compare") and (
             not p.measure and p.aggregate != "share"
         ):
@@ -1190,7 +1263,9 @@ def explain(p: Plan, model: Model) -> str:
         many = "flest" if p.rank == "desc" else "färst"
         head = f"de {p.limit}" if p.limit and p.limit > 1 else "den"
         return f"{head} {' och '.join(p.group)} med {many} {tm.noun}"
-    if p.rank:
+    if p.rank and p.limit is None:
+        parts.append("sorterat från " + ("minsta" if p.rank == "asc" else "största") + ":")
+    elif p.rank:
         word = {"desc": "största", "asc": "minsta"}.get(p.rank, "största och minsta")
         if p.decrease:
             word = "största minskningen" if p.rank == "desc" else "minsta minskningen"
@@ -1224,6 +1299,10 @@ def explain(p: Plan, model: Model) -> str:
             conds.append(f"{f.column} {neg}{_CMP_WORDS[f.cmp]} {f.values[0]}")
         elif f.op == "row":
             conds.append(f"{f.column} {_CMP_WORDS[f.cmp]} värdet för {f.values[0]}")
+    if p.change_filter:
+        cmp, bound, percent = p.change_filter
+        way = "minskningen" if p.decrease else "ökningen"
+        conds.append(f"{way} är {_CMP_WORDS[cmp]} {bound}{' %' if percent else ' ' + tm.unit}")
     if conds:
         parts.append("där " + " och ".join(conds))
     if p.whole:

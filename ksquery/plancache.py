@@ -17,7 +17,7 @@ from ksquery.plan import Plan
 from ksquery.semantic import Model
 
 # Bump when the SQL a plan compiles to changes, so that cached shapes expire.
-SHAPE_VERSION = "7"
+SHAPE_VERSION = "8"
 
 
 def compile_plan(p: Plan, model: Model, fingerprint: str = "") -> tuple[str, dict[str, Any]]:
@@ -59,7 +59,10 @@ def _masked(p: Plan) -> tuple[Plan, dict[str, Any]]:
         for f in p.filters
     ]
     whole = (p.whole[0], mask(p.whole[1])) if p.whole else None
-    return replace(p, filters=filters, whole=whole), real
+    bound = p.change_filter
+    if bound is not None:
+        bound = (bound[0], mask(bound[1]), bound[2])
+    return replace(p, filters=filters, whole=whole, change_filter=bound), real
 
 
 def _shape(p: Plan) -> str:

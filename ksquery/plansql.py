@@ -228,18 +228,20 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
         # two named rows side by side and their difference ("hur mycket mer får X än Y")
         named = next(f for f in p.filters if f.op == "in" and f.column == tm.label)
         first, second = named.values[0], named.values[1]
-        value = exp.func("abs", measure.copy()) if tm.signed else measure.copy()
 
-        def one(v: Any) -> exp.Expression:
+        def one(v: Any, size: bool = False) -> exp.Expression:
+            # shown as the data has it; compared by size where costs carry a minus sign
+            value = exp.func("abs", measure.copy()) if size and tm.signed else measure.copy()
             return exp.Filter(
-                this=exp.Sum(this=value.copy()),
+                this=exp.Sum(this=value),
                 expression=exp.Where(this=label.copy().eq(bind(v, tm.label or "värde"))),
             )
 
+        difference = exp.Sub(this=one(first, True), expression=one(second, True))
         q = exp.select(
             _alias(one(first), "första"),
             _alias(one(second), "andra"),
-            _alias(exp.Paren(this=exp.Sub(this=one(first), expression=one(second))), "skillnad"),
+            _alias(exp.Paren(this=difference), "skillnad"),
         ).from_(table)
         cond = where(p.filters)
         if cond is not None:
@@ -259,18 +261,25 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
             # relative to the first year with its sign: a cost that grows grows by +x %
             pct = _percent(diff, a)
             q = q.select(_alias(diff, "förändring"), _alias(pct, "förändring_procent"))
-            if p.rank:
-                key: exp.Expression = (
-                    exp.Paren(
-                        this=exp.Sub(
-                            this=exp.func("abs", b.copy()), expression=exp.func("abs", a.copy())
-                        )
+            # growth by size: a cost that grows (more negative) grows
+            key: exp.Expression = (
+                exp.Paren(
+                    this=exp.Sub(
+                        this=exp.func("abs", b.copy()), expression=exp.func("abs", a.copy())
                     )
-                    if tm.signed
-                    else diff.copy()
                 )
-                if p.decrease:
-                    key = exp.Neg(this=key)
+                if tm.signed
+                else diff.copy()
+            )
+            if p.decrease:
+                key = exp.Neg(this=key)
+            if p.change_filter:
+                # "ökar mer än 5 procent", "minskar med mer än 1 000 tkr"
+                cmp, bound, percent = p.change_filter
+                size = exp.Neg(this=pct.copy()) if percent and p.decrease else pct.copy()
+                compared = size if percent else key.copy()
+                q = q.having(_CMP[cmp](this=compared, expression=bind(bound, "gräns")))
+            if p.rank:
                 q = _ranked(q, key, p)
         elif agg == "setdiff":
             zero = exp.Literal.number(0)

@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 
 from ksquery import engine
 from ksquery.catalog import Catalog
-from ksquery.swedish import stems
+from ksquery.swedish import ASKING, REASONS, stem, stems, words
 
 
 def documents(catalog: Catalog) -> list[tuple[str, str, str, int | None, Counter]]:
@@ -56,36 +56,35 @@ def documents(catalog: Catalog) -> list[tuple[str, str, str, int | None, Counter
     return cache["documents"]
 
 
+def _term(word: str, vocab: set[str]) -> str | None:
+    """The document's stem a question's stem stands for: itself, a near spelling or a longer
+    compound it begins."""
+    if word in vocab:
+        return word
+    match = process.extractOne(word, vocab, scorer=fuzz.ratio, score_cutoff=85)
+    if match:
+        return match[0]
+    prefixed = [t for t in vocab if t.startswith(word) or (len(t) >= 5 and word.startswith(t))]
+    return max(prefixed, key=len) if prefixed else None
+
+
 def search(catalog: Catalog, text: str, limit: int = 5) -> engine.Result | None:
     """BM25 over the document's paragraphs and text columns; None when nothing matches."""
-    query = [s for s in stems(text) if len(s) > 2]
-    for trigger in ("står", "säger", "göras", "gör", "skrivs", "nämn", "berätt"):
-        query = [q for q in query if not q.startswith(trigger)]
+    query = [s for s in stems(" ".join(w for w in words(text) if w not in ASKING)) if len(s) > 2]
     docs = documents(catalog)
     if not query or not docs:
         return None
     n = len(docs)
     avg = sum(sum(d[4].values()) for d in docs) / n
     vocab = {t for d in docs for t in d[4]}
-    expanded = {}
-    for q in query:
-        if q in vocab:
-            expanded[q] = q
-        else:
-            match = process.extractOne(q, vocab, scorer=fuzz.ratio, score_cutoff=85)
-            if match:
-                expanded[q] = match[0]
-            else:
-                prefixed = [
-                    t for t in vocab if t.startswith(q) or (len(t) >= 5 and q.startswith(t))
-                ]
-                if prefixed:
-                    expanded[q] = max(prefixed, key=len)
+    expanded = {q: t for q in query if (t := _term(q, vocab))}
     terms = list(dict.fromkeys(expanded.values()))
+    optional = {stem(w) for w in REASONS}
     missing = [
         q
         for q in query
         if q not in expanded
+        and q not in optional
         and len(q) >= 6
         # "pkv-uppräkningen": a compound counts as mentioned when one of its parts is
         and not any(part in vocab for part in stems(q.replace("-", " ")) if len(part) >= 3)
@@ -109,7 +108,7 @@ def search(catalog: Catalog, text: str, limit: int = 5) -> engine.Result | None:
     if not scored:
         return None
     scored.sort(key=lambda s: -s[0])
-    rows = [(section, body, line, table) for score, table, section, body, line in scored[:limit]]
+    rows = [(section, body, line, table) for _, table, section, body, line in scored[:limit]]
     roles = catalog.dictionary.meta.get("roles") or {}
     return engine.Result(
         (str(roles.get("section") or "del"), "text", str(roles.get("line") or "rad"), "tabell"),

@@ -35,6 +35,56 @@ SYNONYMS = {
     "åtgärder": "kontroller",
     "kostnad": "kostnader",
 }
+# Words that ask about the document's text rather than name what it is about ("vad sysslar
+# X med", "varför ökar Y", "står det något om Z"): a text search leaves them out, and a question
+# the tables cannot read may still be about the text when they are all it adds.
+ASKING = frozenset(
+    """varför när vem vems vad hur vilken vilket vilka står stod säger sägs nämns nämner
+nämnt skrivs skriver berätta berättar beskriv beskrivs beskriver förklara förklaras förklarar
+förklaring innebär innebar betyder handlar sysslar jobbar arbetar hände händer hänt grundar
+grundas bygger byggs tänkt tänker tänkta planerar bakom gör görs göra göras gjort ska skall
+kommer behöver behövs framöver något nåt några om kring angående gällande""".split()
+)
+# Words for a reason or a purpose: the paragraph that answers may use them ("Syftet med … är"),
+# so they rank it, but a document that never uses them still answers.
+REASONS = frozenset(
+    """syfte syftet syftar orsak orsaken orsaker anledning anledningen anledningar motivering
+motiveringen motiv skäl skälet""".split()
+)
+# What people type in a hurry for everyday words ("vad e", "jämfört m 2025", "fr 2024 till"):
+# spelled out before anything else reads the question; whole tokens only ("e" in "e-arkiv" stays).
+SHORTHAND = {
+    "e": "är",
+    "é": "är",
+    "m": "med",
+    "fr": "från",
+    "el": "eller",
+    "dom": "de",
+    "vrf": "varför",
+    "nåt": "något",
+    "nån": "någon",
+    "ngt": "något",
+    "ngn": "någon",
+    "enl": "enligt",
+    "bitr": "biträdande",
+    "resp": "respektive",
+    "st": "stycken",
+    "tot": "totalt",
+    "inkl": "inklusive",
+    "exkl": "exklusive",
+    "ca": "cirka",
+    "org": "organisationen",
+    "ang": "angående",
+    "mkt": "mycket",
+}
+_SHORT = re.compile(r"(?<![\w.-])(" + "|".join(map(re.escape, SHORTHAND)) + r")\.?(?![\w-])", re.I)
+
+
+def spell_out(text: str) -> str:
+    """The text with everyday shorthand written out ("vad e" -> "vad är")."""
+    return _SHORT.sub(lambda m: SHORTHAND[m.group(1).lower()], text)
+
+
 _STEMS: dict[str, str] = {}  # word -> stem, preloaded from the on-disk index
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ksquery import ask, questions
+from ksquery import ask, questions, swedish
 from ksquery.errors import NoAnswer
 
 NAMED = questions.load_all()
@@ -75,3 +75,40 @@ def test_other_names_for_the_same_unit(catalog):
     assert answer(catalog, "Vilka utredningar samordnar IT-avdelningen?").question == (
         "utredningar_for_samordnare"
     )
+
+
+@pytest.mark.parametrize(
+    "text, phrase",
+    [
+        # asking what the text says about something the tables only name
+        ("vad sysslar överförmyndarsamverkan med", "gode män"),
+        ("står det något om hög personalomsättning", "personalomsättning"),
+        # a question word that no paragraph uses ("varför") does not hide the paragraph
+        ("varför flyttar man tillväxtavdelningen till samhällsbyggnad, vad är syftet", "enklare"),
+    ],
+)
+def test_questions_about_the_text_get_the_paragraph(catalog, text, phrase):
+    result = answer(catalog, text)
+    assert result.source == "sökning i dokumentets text"
+    assert phrase in " ".join(str(row[1]) for row in result.rows)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "vad tjänar kommundirektören",  # the document never gives a salary
+        "tekniska nämndens driftbudget 2026",  # another nämnd's amounts
+        "vad har socialnämnden för budget 2025",
+    ],
+)
+def test_amounts_the_document_lacks_get_no_paragraph(catalog, text):
+    with pytest.raises(NoAnswer):
+        answer(catalog, text)
+
+
+def test_everyday_shorthand_is_read(catalog):
+    # "e" for "är", "m" for "med", "fr" for "från"; an "e-" prefix is left alone
+    assert -119110 in values(answer(catalog, "vad e personalkostnaderna för ks 2026?"))
+    change = answer(catalog, "hur mycket % ökar ks kommunbidrag 2026 jämfört m 2025")
+    assert "förändring_procent" in change.columns
+    assert swedish.spell_out("e-arkivet el. växeln") == "e-arkivet eller växeln"

@@ -47,6 +47,23 @@ READINGS = [
     ("investeringar under planperioden", {"years": tuple(range(2025, 2030))}),
     ("kommunbidrag nästa år", {"years": (2026,)}),
     ("vilket objekt minskar mest 2027 till 2028", {"decrease": True, "rank": "desc"}),
+    # ordering every row, not picking one
+    ("rangordna investeringarna 2026", {"rank": "desc", "limit": None}),
+    ("ks kostnader 2026 från minst till störst", {"rank": "asc", "limit": None}),
+    # a ranking among the rows named shows them all, the largest first
+    ("vilken är störst 2026, stadsskogen eller bälinge", {"rank": "desc", "limit": None}),
+    # a bound on the change itself, not on the amounts
+    (
+        "vilka kostnadsposter ökar mer än 5 procent mellan 2025 och 2026",
+        {"aggregate": "change", "change_filter": (">", 5, True)},
+    ),
+    ("vilka objekt minskar med mer än 1000 tkr 2026 till 2027", {"decrease": True}),
+    # a flag asked both ways is a grouping, never a filter that leaves nothing
+    ("hur många risker accepteras respektive accepteras inte", {"group": ("accepteras",)}),
+    # the number of years, not an amount of 4 tkr
+    ("genomsnitt köp av tjänster för expl över alla fyra åren", {"aggregate": "avg", "years": ()}),
+    # "andra" (other) is no change ("ändra")
+    ("hur stor andel av ks kostnader 2025 är andra personalkostnader", {"aggregate": "share"}),
 ]
 
 
@@ -153,13 +170,25 @@ def _reference(p: plan_mod.Plan, tm: semantic.TableModel, rows: list[dict]) -> A
                 out[r[tm.label]][0] += r[tm.measure]
             elif r[tm.time] == b:
                 out[r[tm.label]][1] += r[tm.measure]
-        return {k: v[1] - v[0] for k, v in out.items()}
+        changes = {k: v[1] - v[0] for k, v in out.items()}
+        if p.change_filter:
+            cmp, bound, percent = p.change_filter
+            test = {">": float.__gt__, "<": float.__lt__}[cmp]
+
+            def growth(k: str) -> float:
+                old, new = out[k]
+                if percent:  # relative to the first year with its sign, as shown
+                    return round(100.0 * (new - old) / old, 1) if old else float("nan")
+                return float(abs(new) - abs(old) if tm.signed else new - old)
+
+            changes = {k: v for k, v in changes.items() if test(growth(k), float(bound))}
+        return changes
     # a plain listing of one year, ranked
     values = sorted(
         (r[tm.measure] for r in chosen if r[tm.time] == p.years[0]),
         key=lambda v: -abs(v) if tm.signed else -v,
     )
-    return values[: p.limit] if p.limit else sorted(values)
+    return values[: p.limit] if p.limit else values
 
 
 def _plans(catalog):
@@ -175,15 +204,22 @@ def _plans(catalog):
         p.filters.append(plan_mod.Filter(tm.label, "in", tuple(picked)))
         for column, value in tm.defaults.items():
             p.filters.append(plan_mod.Filter(column, "in", (value,), default=True))
-        kind = draw(st.sampled_from(["sum", "change", "rank"]))
+        kind = draw(st.sampled_from(["sum", "change", "bounded change", "rank", "order"]))
         years = draw(st.lists(st.sampled_from(tm.years), min_size=2, max_size=4, unique=True))
         if kind == "sum":
             p.aggregate, p.years = "sum", tuple(sorted(years))
-        elif kind == "change":
+        elif kind in ("change", "bounded change"):
             p.aggregate, p.years = "change", (min(years), max(years))
+            if kind == "bounded change":  # "ökar mer än 5 procent", "minskar under 1 000 tkr"
+                p.change_filter = (
+                    draw(st.sampled_from([">", "<"])),
+                    draw(st.integers(-20, 2000)),
+                    draw(st.booleans()),
+                )
         else:
             p.filters = p.filters[1:]  # rank all rows of one year
-            p.rank, p.limit, p.years = "desc", draw(st.integers(1, 4)), (years[0],)
+            p.rank, p.years = "desc", (years[0],)
+            p.limit = draw(st.integers(1, 4)) if kind == "rank" else None  # "rangordna": all
             p.level = tm.levels["order"][0] if tm.levels else None
         return tm, p
 
@@ -213,8 +249,11 @@ def test_compiled_plans_equal_the_reference(request, which):
             assert got == want
         else:
             got = [r[result.columns.index(tm.measure)] for r in result.rows]
-            # ties at the cut are all kept ("de 3 största" with two equal third places)
-            assert got[: len(want)] == want and set(got[len(want) :]) <= {want[-1]}
+            if p.limit is None:
+                assert got == want
+            else:
+                # ties at the cut are all kept ("de 3 största" with two equal third places)
+                assert got[: len(want)] == want and set(got[len(want) :]) <= {want[-1]}
 
     check()
 

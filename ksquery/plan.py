@@ -63,7 +63,7 @@ def grammar_words() -> list[str]:
 
 
 _op("rank", "desc", "störst", "största", "högst", "högsta", "mest", "dyrast", "dyraste", "flest")
-_op("rank", "desc", "topp", "tyngst", "tyngsta", "mesta", "värst", "allvarligast")
+_op("rank", "desc", "topp", "top", "tyngst", "tyngsta", "mesta", "värst", "allvarligast")
 _op("rank", "asc", "minst", "minsta", "lägst", "lägsta", "billigast", "billigaste", "färst")
 _op("rank", "asc", "minst av")
 # ordering every row, not picking the first: "rangordna", "från störst till minst"
@@ -77,6 +77,7 @@ _op("order", "asc", "minst först", "lägst först", "billigast först", "från 
 _op("order", "asc", "från lägst till högst", "minst till störst", "stigande")
 _op("not", None, "inte", "ej", "utan", "saknar", "saknas", "icke", "inga", "ingen", "inget")
 _op("not", None, "aldrig", "inte har", "som saknar")
+_op("neither", None, "varken")  # "varken accepteras eller kontrolleras": neither one
 _op("agg", "sum", "totalt", "sammanlagt", "summa", "summan", "tillsammans", "sammanräknat")
 _op("agg", "sum", "sammantaget", "totala", "total", "summerat", "summerade", "sammanlagda")
 _op("agg", "sum", "i summa", "i hela", "sammanlagd", "totalsumma", "totalsumman", "totalen")
@@ -117,7 +118,7 @@ _op("year_rel", 0, "i år", "innevarande år", "budgetåret", "detta år", "åre
 _op("year_rel", -1, "förra året", "föregående år", "fjolåret", "i fjol", "förra årets")
 _op("first", None, "först", "första gången", "för första gången", "börjar", "tidigast")
 _op("compare", None, "jämför", "jämfört med", "jämförelse", "mot", "vs", "sida vid sida")
-_op("compare", None, "jämfört", "jämföra", "gentemot", "i förhållande till")
+_op("compare", None, "jämfört", "jämföra", "gentemot", "i förhållande till", "bredvid")
 _op("which", None, "vilken", "vilka", "vilket", "vilkas", "vilken av", "vilka av")
 _op("who", None, "vem", "vems", "vilka personer", "vem är det som", "vilken roll")
 _op("who_is", None, "vem är", "vad heter")
@@ -147,7 +148,7 @@ _TEXT = re.compile(
     # what the text says about something: "vad nämns om X", "står det något om Y", "vad sysslar
     # X med", "vad ligger bakom"
     r"\b(vad (?:står|nämns|sägs|skrivs)|står det|nämns det|sägs det|skrivs det|sysslar|jobbar|"
-    r"vad hände|vad händer|grundar (?:sig|den|det)|ligger bakom)\b"
+    r"vad hände|vad händer|grundar (?:sig|den|det)|ligger bakom|förklaras)\b"
 )
 _FILLER_WORDS = """vad vilka hur mycket många är var finns det den de dem som med för på i om av
     till att har hade ska skall kan visa ge lista mig oss en ett står säger jag vi man läggs
@@ -164,7 +165,8 @@ _FILLER_WORDS = """vad vilka hur mycket många är var finns det den de dem som 
     använder användes bedöms bedömts bedömd hos själv själva kort kortfattat samma räknar
     räknas låg köper kollar håller sköter följa följer granska granskar göra gör utgör utgörs
     består egna ändå heller sig års sista väger kallas kallad kallade motsvarar motsvara
-    motsvaras bland stycken cirka i sin tur andra annan annat"""
+    motsvaras bland st cirka i sin tur andra annan annat hör närmast valt valda väljer mäter
+    mäts"""
 _DIGITS = re.compile(r"^\d+$")
 _GROUPED = re.compile(r"(?<![\d,.])(\d{1,3})[ \u00a0\u202f](\d{3})(?![\d,])")
 _POSSESSIVE = re.compile(r"(\w):s\b")  # "expl:s kostnader"
@@ -208,6 +210,7 @@ class Plan:
     decrease: bool = False  # "minskar mest": the most negative change first
     show: tuple[str, ...] = ()  # columns the question names, shown beside the usual ones
     change_filter: tuple[str, int, bool] | None = None  # (cmp, bound, in percent) on a change
+    answer_only: bool = False  # "vilken kategori hör X till": the answer, not X's amounts
 
     def as_dict(self) -> dict[str, Any]:
         """The plan for --format json."""
@@ -232,6 +235,7 @@ class Plan:
             "nivå": self.level,
             "standardval": list(self.defaults),
             "förändringsvillkor": list(self.change_filter) if self.change_filter else None,
+            "bara_svaret": self.answer_only,
         }
 
 
@@ -345,7 +349,11 @@ def _fuzzy(model: Model, key: str, word: str) -> tuple[list[Sense], tuple]:
             if (key[:i],) in model.lexicon:
                 return list(model.senses((key[:i],))), ()
     if len(key) >= 5:  # a word cut short ('utredn.'): the words it begins, if one meaning
-        begun = [v for k, v in model.lexicon.items() if len(k) == 1 and k[0].startswith(key)]
+        begun = [
+            v
+            for k, v in model.lexicon.items()
+            if len(k) == 1 and k[0].startswith(key) and "_" not in k[0]  # no column names
+        ]
         meanings = {tuple((s.kind, s.table, s.column, str(s.value)) for s in v) for v in begun}
         if len(meanings) == 1:
             return list(begun[0]), ()
@@ -515,6 +523,8 @@ class _Reader:
         self.decrease = False
         self.share_pos: int | None = None
         self.share_word = ""
+        self.neither = False  # "varken A eller B": both negated
+        self.time_phrase = False  # "under planperioden"
         self.sort_all = False  # "rangordna": every row in order, no limit
         self.change_cmp: tuple[str, int, bool] | None = None  # "ökar mer än 5 procent"
 
@@ -600,6 +610,10 @@ class _Reader:
             ):
                 self.problems.append(item.text)  # 'energikostnader': half of it is unknown here
                 continue
+            grouping = self._grouping_compound(item)
+            if grouping is not None:
+                self.apply(grouping, item, i)  # 'reinvesteringsobjekten': the rows in a category
+                continue
             if item.compound and any(s.kind == "op" for s in senses):
                 content = [s for s in senses if s.kind != "op"]
                 if not content:
@@ -611,6 +625,23 @@ class _Reader:
                 item = _Item(item.text, content)
             self.apply(self.sense(item), item, i)
         return self.finish()
+
+    def _grouping_compound(self, item: _Item) -> Sense | None:
+        """'reinvesteringsobjekten': a category's name joined to a word for the rows is the
+        rows in that category, not the category's own sum row."""
+        if not (item.compound and len(item.parts) == 2):
+            return None
+        left, right = item.parts
+        if not any(s.kind in ("table", "dimension") and s.table == self.tm.name for s in right):
+            return None
+        return next(
+            (
+                s
+                for s in left
+                if s.kind == "value" and s.table == self.tm.name and s.column != self.tm.label
+            ),
+            None,
+        )
 
     def _names_row(self, i: int) -> bool:
         if i >= len(self.items):
@@ -706,6 +737,7 @@ class _Reader:
                     p.show += (s.column,)  # "riskvärde välfärdsbrottslighet": show what is named
         elif s.kind == "time":
             spec = self.model.time_phrases[int(s.value)]
+            self.time_phrase = True
             self.span = [self._year_ref(spec.get("from")), self._year_ref(spec.get("to"))]
         elif s.kind == "op":
             self.op(str(s.column), s.value, item, i)
@@ -719,7 +751,7 @@ class _Reader:
                 and nxt.number is not None
                 and not _is_year(nxt)
                 and not (i > 0 and any(s.column == "rank" for s in self.items[i - 1].senses))
-                and item.text not in ("topp",)
+                and item.text not in ("topp", "top")
             ):
                 self.cmp = ">=" if arg == "asc" else "<="  # "minst 6" is a bound, not a rank
                 return
@@ -729,6 +761,10 @@ class _Reader:
             p.rank = "both" if p.rank and p.rank != arg else str(arg)
         elif kind == "order":
             p.rank, self.sort_all = str(arg), True
+        elif kind == "neither":
+            self.neither = self.negate = True
+        elif kind == "and" and self.neither:
+            self.negate = True  # "… eller B" after "varken A": not B either
         elif kind == "not":
             last = p.filters[-1] if p.filters else None
             if (
@@ -1114,13 +1150,14 @@ class _Reader:
         if (
             p.aggregate == "share"
             and not p.whole
-            and self.share_word.startswith("procentuell")
-            and not self.cumulative
+            and "procent" in self.share_word
+            and "andel" not in self.share_word
+            and not (self.cumulative or self.time_phrase)
             and self.span[0] is not None
             and self.span[1] is not None
             and len(self.values.get(tm.label or "", [])) == 1
         ):
-            p.aggregate = "change"  # "X procentuellt 2025 till 2026": the change in percent
+            p.aggregate = "change"  # "hur många procent 2025 till 2026": the change in percent
         if self.cumulative and not spans:
             self.cumulative = False  # "hela organisationen": no years to add up
         if self.cumulative and not p.aggregate and not p.rank and not p.group and tm.measure:
@@ -1200,6 +1237,12 @@ class _Reader:
                 return Decline(f"{tm.noun} har inget belopp att räkna med", (), tm.name)
         if p.aggregate == "compare" and len(p.years) < 2:
             p.aggregate = None
+        p.answer_only = bool(
+            p.answer
+            and p.answer not in (tm.label, tm.time)
+            and self.values.get(tm.label or "")
+            and not (p.aggregate or p.rank or p.group or p.years or self.how_much or self.numeric)
+        )
         p.by = self.numeric or p.measure
         p.level = _level(p, tm)
         if self.top_level and tm.levels and p.level:

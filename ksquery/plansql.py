@@ -309,6 +309,13 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
         if p.years:
             q = q.having(exp.EQ(this=first.copy(), expression=bind(p.years[0], "första_år")))
         q = q.order_by(exp.column("första_år", quoted=True))
+    elif p.answer_only and p.answer and label is not None:
+        # "vilken kategori hör Tjänstekatalog till": each named row and its answer, once
+        q = exp.select(_col(p.answer), label.copy()).distinct().from_(table)
+        cond = where(p.filters)
+        if cond is not None:
+            q = q.where(cond)
+        q = q.order_by(label.copy())
     else:
         cols = [_col(c) for c in shown]
         multi_year = time is not None and len(p.years) != 1

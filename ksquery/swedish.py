@@ -68,7 +68,6 @@ SHORTHAND = {
     "enl": "enligt",
     "bitr": "biträdande",
     "resp": "respektive",
-    "st": "stycken",
     "tot": "totalt",
     "inkl": "inklusive",
     "exkl": "exklusive",
@@ -76,13 +75,17 @@ SHORTHAND = {
     "org": "organisationen",
     "ang": "angående",
     "mkt": "mycket",
+    "ar": "år",
 }
-_SHORT = re.compile(r"(?<![\w.-])(" + "|".join(map(re.escape, SHORTHAND)) + r")\.?(?![\w-])", re.I)
+_SHORT = re.compile(
+    r"(?<![\w.-])(" + "|".join(map(re.escape, SHORTHAND)) + r")(?:\.(?!\w))?(?![\w.-])", re.I
+)
+_GLUED = re.compile(r"(?<=[^\W\d_]{3})\.(?=[^\W\d_]{3})")  # "invest.utgifterna"
 
 
 def spell_out(text: str) -> str:
     """The text with everyday shorthand written out ("vad e" -> "vad är")."""
-    return _SHORT.sub(lambda m: SHORTHAND[m.group(1).lower()], text)
+    return _SHORT.sub(lambda m: SHORTHAND[m.group(1).lower()], _GLUED.sub(". ", text))
 
 
 _STEMS: dict[str, str] = {}  # word -> stem, preloaded from the on-disk index

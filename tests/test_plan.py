@@ -62,6 +62,16 @@ READINGS = [
     ("hur många risker accepteras respektive accepteras inte", {"group": ("accepteras",)}),
     # the number of years, not an amount of 4 tkr
     ("genomsnitt köp av tjänster för expl över alla fyra åren", {"aggregate": "avg", "years": ()}),
+    # "varken A eller B": neither
+    (
+        "hur många risker varken accepteras eller har kontroll",
+        {"aggregate": "count", "filters": "negated twice"},
+    ),
+    ("top 3 investeringsobjekt 2026", {"rank": "desc", "limit": 3}),
+    # a category's name joined to a word for the rows: the rows in that category
+    ("rangordna reinvesteringsobjekten 2026", {"level": "objekt", "limit": None}),
+    # which category a named row belongs to: the answer, not the row's amounts
+    ("vilken kategori hör tjänstekatalogen till", {"answer": "kategori", "answer_only": True}),
     # "andra" (other) is no change ("ändra")
     ("hur stor andel av ks kostnader 2025 är andra personalkostnader", {"aggregate": "share"}),
 ]
@@ -72,6 +82,9 @@ def test_readings(model, text, fields):
     read = plan_mod.parse(model, text)
     assert isinstance(read, plan_mod.Plan), read
     for name, value in fields.items():
+        if value == "negated twice":
+            assert [f.negate for f in read.filters] == [True, True], read
+            continue
         assert getattr(read, name) == value, (name, read)
 
 

@@ -4,6 +4,7 @@ word forms matched through their stems (DuckDB's fts extension cannot be install
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 
 from rapidfuzz import fuzz, process
@@ -49,11 +50,23 @@ def documents(catalog: Catalog) -> list[tuple[str, str, str, int | None, Counter
                             break
                         follows.append(later.split(" — ")[-1])
                     body = " ".join([body, *follows])
-                docs.append(
-                    (table.name, section or table.source, body, source_line, Counter(stems(body)))
-                )
+                docs.append((table.name, section or table.source, body, source_line, _counts(body)))
+        # a claim ([meta.roles] claims) quotes its paragraph: where the paragraph is searched
+        # too, the quote would only push other answers down
+        claims = str((roles.get("claims") or {}).get("table") or "\0")
+        bodies = [d[2] for d in docs if d[0] != claims]
+        docs = [d for d in docs if d[0] != claims or not any(d[2].strip() in b for b in bodies)]
         cache["documents"] = docs
     return cache["documents"]
+
+
+# "(exkl. exploateringsenheten)": what a text says it leaves out is not what it is about
+_EXCLUDED = re.compile(r"\((?:exkl\.?|exklusive|utom|ej|inte)\s[^)]*\)", re.I)
+
+
+def _counts(body: str) -> Counter:
+    """Stem counts of a row's text, leaving out what it says it excludes."""
+    return Counter(stems(_EXCLUDED.sub(" ", body)))
 
 
 def _term(word: str, vocab: set[str]) -> str | None:
@@ -68,6 +81,10 @@ def _term(word: str, vocab: set[str]) -> str | None:
     return max(prefixed, key=len) if prefixed else None
 
 
+WEAK_WEIGHT = 0.3
+COVERAGE_POWER = 1
+
+
 def search(catalog: Catalog, text: str, limit: int = 5) -> engine.Result | None:
     """BM25 over the document's paragraphs and text columns; None when nothing matches."""
     query = [s for s in stems(" ".join(w for w in words(text) if w not in ASKING)) if len(s) > 2]
@@ -77,19 +94,20 @@ def search(catalog: Catalog, text: str, limit: int = 5) -> engine.Result | None:
     n = len(docs)
     avg = sum(sum(d[4].values()) for d in docs) / n
     vocab = {t for d in docs for t in d[4]}
-    expanded = {q: t for q in query if (t := _term(q, vocab))}
-    terms = list(dict.fromkeys(expanded.values()))
-    optional = {stem(w) for w in REASONS}
+    weak = {stem(w) for w in REASONS}
+    expanded = {q: t for q in query if (t := q if q in weak else _term(q, vocab))}
+    terms = [t for t in dict.fromkeys(expanded.values()) if t in vocab]
     missing = [
         q
         for q in query
         if q not in expanded
-        and q not in optional
+        and q not in weak
         and len(q) >= 6
         # "pkv-uppräkningen": a compound counts as mentioned when one of its parts is
         and not any(part in vocab for part in stems(q.replace("-", " ")) if len(part) >= 3)
     ]
-    if not terms or missing:
+    content = [t for t in terms if t not in weak]
+    if not content or missing:
         # "nya simhallen": the document never mentions the thing asked about, so paragraphs
         # matching only the other words would be an answer to a different question
         return None
@@ -102,7 +120,11 @@ def search(catalog: Catalog, text: str, limit: int = 5) -> engine.Result | None:
             tf = counts.get(t, 0)
             if tf:
                 idf = math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
-                score += idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / avg))
+                weight = WEAK_WEIGHT if t in weak else 1.0
+                score += weight * idf * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / avg))
+        # a paragraph about every thing asked about before one about some of them
+        covered = sum(1 for t in content if counts.get(t))
+        score *= (covered / len(content)) ** COVERAGE_POWER
         if score > 0:
             scored.append((score, table, section, body, line))
     if not scored:

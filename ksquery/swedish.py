@@ -45,11 +45,13 @@ förklaring innebär innebar betyder handlar sysslar jobbar arbetar hände händ
 grundas bygger byggs tänkt tänker tänkta planerar bakom gör görs göra göras gjort ska skall
 kommer behöver behövs framöver något nåt några om kring angående gällande""".split()
 )
-# Words for a reason or a purpose: the paragraph that answers may use them ("Syftet med … är"),
-# so they rank it, but a document that never uses them still answers.
+# Words for a reason, a purpose or a way of handling: the paragraph that answers may use them
+# ("Syftet med … är", "hanteras genom"), so they rank it a little, but a paragraph without them
+# still answers, and they never stand for a longer word ("beror" is no "beroendeställning").
 REASONS = frozenset(
-    """syfte syftet syftar orsak orsaken orsaker anledning anledningen anledningar motivering
-motiveringen motiv skäl skälet""".split()
+    """syfte syftet syftar orsak orsaken orsaker orsakar orsakas anledning anledningen
+anledningar motivering motiveringen motiveras motiv skäl skälet beror beroende förklaras
+förklarar hanteras hanterar hantera motverka motverkas""".split()
 )
 # What people type in a hurry for everyday words ("vad e", "jämfört m 2025", "fr 2024 till"):
 # spelled out before anything else reads the question; whole tokens only ("e" in "e-arkiv" stays).

@@ -84,13 +84,15 @@ def test_other_names_for_the_same_unit(catalog):
         ("vad sysslar överförmyndarsamverkan med", "gode män"),
         ("står det något om hög personalomsättning", "personalomsättning"),
         # a question word that no paragraph uses ("varför") does not hide the paragraph
-        ("varför flyttar man tillväxtavdelningen till samhällsbyggnad, vad är syftet", "enklare"),
+        ("varför får överförmyndarsamverkan mer intäkter", "Ale kommuns"),
+        # a word for handling ("hanteras") ranks, but never outranks the thing asked about
+        ("hur hanteras cyberhot", "Cyberhot"),
     ],
 )
 def test_questions_about_the_text_get_the_paragraph(catalog, text, phrase):
     result = answer(catalog, text)
     assert result.source == "sökning i dokumentets text"
-    assert phrase in " ".join(str(row[1]) for row in result.rows)
+    assert phrase in " ".join(str(row[1]) for row in result.rows[:2])
 
 
 @pytest.mark.parametrize(

@@ -366,9 +366,18 @@ def _content(senses: list[Sense]) -> list[Sense]:
     return [s for s in senses if s.kind not in _NOT_IN_COMPOUNDS]
 
 
+_DEFINITE = ("en", "n", "na", "et", "t")  # 'nivån', 'objekten': endings the stemmer keeps
+
+
 def _word_senses(model: Model, word: str) -> list[Sense]:
     key = norm(word)
     senses = list(model.senses((key,))) + _op_senses(key)
+    for ending in _DEFINITE:
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            base = norm(word[: -len(ending)])
+            if base != key:
+                senses += [s for s in model.senses((base,)) if s not in senses]
+            break
     if not senses and len(key) >= 5:
         senses = [
             s for k, v in model.lexicon.items() if len(k) == 1 and k[0].startswith(key) for s in v
@@ -1306,7 +1315,10 @@ def explain(p: Plan, model: Model) -> str:
         many = "flest" if p.rank == "desc" else "färst"
         head = f"de {p.limit}" if p.limit and p.limit > 1 else "den"
         return f"{head} {' och '.join(p.group)} med {many} {tm.noun}"
-    if p.rank and p.limit is None:
+    by_year = p.rank in ("desc", "asc") and p.limit == 1 and p.group == (tm.time,)
+    if by_year:  # "vilket år är investeringarna högst"
+        parts.append("året med de " + ("största" if p.rank == "desc" else "minsta"))
+    elif p.rank and p.limit is None:
         parts.append("sorterat från " + ("minsta" if p.rank == "asc" else "största") + ":")
     elif p.rank:
         word = {"desc": "största", "asc": "minsta"}.get(p.rank, "största och minsta")
@@ -1357,7 +1369,7 @@ def explain(p: Plan, model: Model) -> str:
             )
         else:
             parts.append(f"åren {p.years[0]}–{p.years[-1]}")
-    if p.group:
+    if p.group and not by_year:
         parts.append("per " + " och ".join(p.group))
     if p.rank and p.by:
         parts.append(f"efter {p.by}")

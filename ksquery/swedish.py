@@ -85,9 +85,14 @@ _SHORT = re.compile(
 _GLUED = re.compile(r"(?<=[^\W\d_]{3})\.(?=[^\W\d_]{3})")  # "invest.utgifterna"
 
 
+# "vad står X för" asks what X means, not what the text says ("vad står det om X")
+_STANDS_FOR = re.compile(r"\bvad står (?!det\b)((?:\S+\s+){0,4}?\S+) för\b", re.I)
+
+
 def spell_out(text: str) -> str:
     """The text with everyday shorthand written out ("vad e" -> "vad är")."""
-    return _SHORT.sub(lambda m: SHORTHAND[m.group(1).lower()], _GLUED.sub(". ", text))
+    text = _SHORT.sub(lambda m: SHORTHAND[m.group(1).lower()], _GLUED.sub(". ", text))
+    return _STANDS_FOR.sub(r"vad betyder \1", text)
 
 
 _STEMS: dict[str, str] = {}  # word -> stem, preloaded from the on-disk index

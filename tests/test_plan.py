@@ -72,6 +72,8 @@ READINGS = [
     ("rangordna reinvesteringsobjekten 2026", {"level": "objekt", "limit": None}),
     # which category a named row belongs to: the answer, not the row's amounts
     ("vilken kategori hör tjänstekatalogen till", {"answer": "kategori", "answer_only": True}),
+    # a definite form the stemmer keeps ('nivån') still names the measure in a compound
+    ("vilket år är investeringsnivån som högst", {"rank": "desc", "group": ("år",)}),
     # "andra" (other) is no change ("ändra")
     ("hur stor andel av ks kostnader 2025 är andra personalkostnader", {"aggregate": "share"}),
 ]

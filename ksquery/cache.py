@@ -9,10 +9,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
 
 # Bump when the layout of any cached value changes: older entries are then ignored.
 VERSION = "1"
@@ -129,6 +131,8 @@ def writable() -> bool:
 
 def private_dir() -> Path:
     """A new private temporary directory, for a compile when the cache is read-only."""
+    import tempfile
+
     return Path(tempfile.mkdtemp(prefix="ksquery-"))
 
 

@@ -4,21 +4,30 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib
 import os
 import re
 import shutil
 import stat
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-import duckdb
-
 from ksquery import cache
 from ksquery.cache import user_dir
 from ksquery.errors import DataError, os_reason
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
+
+    import duckdb
+
+# DuckDB is imported where it is used, so that the CLI can start opening the database (from
+# DuckDB's C++ extension alone) while DuckDB's Python layer is still being imported.
 
 __all__ = ["user_dir"]  # re-exported: the state directory's one seam lives in cache.py
 
@@ -261,35 +270,99 @@ def _line_of(text: str, name: str, type_: str) -> int | str:
     return "?"
 
 
-def open_catalog(data: str | os.PathLike | None = None) -> Catalog:
+def open_catalog(data: str | os.PathLike | None = None, early: EarlyOpen | None = None) -> Catalog:
     """Load the data set (compiling it once into a cached DuckDB file) and open it read-only.
 
     A damaged compiled file (truncated, garbage, foreign) is built again; a read-only cache
     only costs speed: the data set is then compiled into a private temporary directory.
+    `early` (the CLI's start-up) is used only if it opened this very file with these settings.
     """
     data_dir = resolve_data_dir(data)
     dictionary = load_dictionary(data_dir)
+    settings = _settings(dictionary)
     fingerprint, remember = _fingerprint(dictionary)
     name = f"data-{fingerprint}"
     db_path = cache.path(f"{name}.duckdb")
+    # Taken (or closed) before any other connect: DuckDB shares one instance per file.
+    con = early.take(db_path, settings) if early is not None else None
     if _intact(db_path, name):
         try:
-            catalog = Catalog(
-                dictionary, _connect_locked(db_path, dictionary), db_path, fingerprint
-            )
+            if con is None:
+                con = _connect_locked(db_path, settings)
+                if early is not None:  # the next start opens this file ahead
+                    cache.store(_opened_key(data_dir), {"db": name, "settings": list(settings)})
+            catalog = Catalog(dictionary, con, db_path, fingerprint)
             remember()
             return catalog
         except _Unreadable:
             pass  # damaged in a way its size does not show: build it again
+    elif con is not None:
+        con.close()
     db_path, private = _build(dictionary, name)
     try:
-        con = _connect_locked(db_path, dictionary)
+        con = _connect_locked(db_path, settings)
     finally:
         if private:
             # The open connection keeps the file; nothing is left behind in the temporary dir.
             shutil.rmtree(db_path.parent, ignore_errors=True)
     remember()  # only data that proved valid leaves its file hashes behind
+    if early is not None and not private:
+        cache.store(_opened_key(data_dir), {"db": name, "settings": list(settings)})
     return Catalog(dictionary, con, db_path, fingerprint)
+
+
+def _opened_key(data_dir: Path) -> str:
+    return "opened-" + hashlib.sha256(str(data_dir).encode()).hexdigest()[:16]
+
+
+class EarlyOpen:
+    """The compiled database that a data directory opened last time, opened on a helper thread
+    at start-up: DuckDB starts in ~20 ms without holding the GIL, while the command's own imports
+    and arguments are dealt with. open_catalog checks the data set as always and takes the
+    connection only for the very file and settings it would open itself; otherwise it is closed.
+    """
+
+    def __init__(self, data: str | os.PathLike | None = None) -> None:
+        self._done = threading.Event()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._want: tuple[Path, tuple[str, str, str]] | None = None
+        try:
+            record = cache.load(_opened_key(resolve_data_dir(data)))
+            if not isinstance(record, dict):
+                raise TypeError(record)
+            db_path = cache.path(f"{record['db']}.duckdb")
+            collation, limit, allowed = (str(v) for v in record["settings"])
+            settings = (collation, limit, allowed)
+            _check_settings(settings)
+        except (DataError, TypeError, KeyError, ValueError):
+            self._done.set()  # nothing opened before (or a damaged record): open as usual
+            return
+        self._want = (db_path, settings)
+        threading.Thread(target=self._open, name="ksquery-open", daemon=True).start()
+
+    def _open(self) -> None:
+        try:
+            try:  # DuckDB's C++ extension, which `duckdb` re-exports
+                backend = importlib.import_module("_duckdb")
+            except ImportError:
+                backend = importlib.import_module("duckdb")
+            assert self._want is not None
+            self._con = _connect_locked(*self._want, backend=backend)
+        except BaseException:  # noqa: BLE001 - open_catalog then opens as usual
+            self._con = None
+        finally:
+            self._done.set()
+
+    def take(
+        self, db_path: Path, settings: tuple[str, str, str]
+    ) -> duckdb.DuckDBPyConnection | None:
+        """The connection if it opened `db_path` with `settings`; else None (and it is closed)."""
+        self._done.wait()
+        con, self._con = self._con, None
+        if con is not None and self._want != (db_path, settings):
+            con.close()
+            return None
+        return con
 
 
 class _Unreadable(DataError):
@@ -385,6 +458,8 @@ def _fingerprint(dictionary: Dictionary) -> tuple[str, Callable[[], None]]:
     Size and mtime alone are not enough: an edit that keeps the size and restores the mtime
     (an editor, `touch -r`, a copy with `cp -p`) was served stale.
     """
+    import duckdb
+
     h = hashlib.sha256(f"{COMPILE_VERSION}|{duckdb.__version__}|{dictionary.data_dir}".encode())
     h.update((dictionary.data_dir / DICTIONARY).read_bytes())
     # Content hashes are remembered per file identity: a file is read again only when its
@@ -437,6 +512,8 @@ class _NoRoom(DataError):
 
 def _compile(dictionary: Dictionary, db_path: Path) -> None:
     """Build the database under a temporary name and rename it; nothing is left on failure."""
+    import duckdb
+
     tmp = cache.temporary_name(db_path)
     leftovers = (tmp, Path(str(tmp) + ".wal"))
     try:
@@ -480,6 +557,8 @@ def _compile(dictionary: Dictionary, db_path: Path) -> None:
 
 def _storage_failure(err: Exception) -> bool:
     """Whether DuckDB failed writing its own file rather than reading the data."""
+    import duckdb
+
     return isinstance(err, (duckdb.IOException, duckdb.FatalException)) or (
         "No space left" in str(err)
     )
@@ -539,15 +618,41 @@ def _check_parquet(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -> 
             )
 
 
-def _connect_locked(db_path: Path, dictionary: Dictionary) -> duckdb.DuckDBPyConnection:
-    """Open read-only, allow file reads only inside the data dir, then lock the configuration."""
+def _settings(dictionary: Dictionary) -> tuple[str, str, str]:
+    """The connection's settings from the dictionary: collation ('' for none), memory limit and
+    the one directory files may be read from; raise DataError on a bad value."""
+    settings = (
+        str(dictionary.meta.get("collation") or ""),
+        str(dictionary.meta.get("memory_limit", DEFAULT_MEMORY_LIMIT)),
+        str(dictionary.data_dir) + os.sep,
+    )
+    _check_settings(settings)
+    return settings
+
+
+def _check_settings(settings: tuple[str, str, str]) -> None:
+    collation, limit, _ = settings
+    if collation and not re.fullmatch(r"[A-Za-z_]{1,20}", collation):
+        raise DataError(f"{DICTIONARY}: ogiltig collation '{collation}'")
+    if not re.fullmatch(r"\d{1,5}(?:\.\d+)?\s?(?:MB|GB|MiB|GiB)", limit):
+        raise DataError(f"{DICTIONARY}: ogiltig memory_limit '{limit}' (t.ex. \"2GB\")")
+
+
+def _connect_locked(
+    db_path: Path, settings: tuple[str, str, str], backend: Any = None
+) -> duckdb.DuckDBPyConnection:
+    """Open read-only, allow file reads only inside the data dir, then lock the configuration.
+    `backend`: the module whose connect is used (duckdb, or the C++ extension it re-exports)."""
+    if backend is None:
+        import duckdb as backend
+    _check_settings(settings)
     try:
-        con = duckdb.connect(
+        con = backend.connect(
             str(db_path),
             read_only=True,
             config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
         )
-    except duckdb.Error as err:
+    except backend.Error as err:
         raise _Unreadable(f"kunde inte öppna {db_path}: {_first_line(err)}") from None
     locked = con.execute("SELECT current_setting('lock_configuration')").fetchone()
     if locked and locked[0]:
@@ -557,21 +662,17 @@ def _connect_locked(db_path: Path, dictionary: Dictionary) -> duckdb.DuckDBPyCon
             con.close()
             raise DataError(f"{db_path}: databasen är redan öppen utan skydd")
         return con
-    collation = dictionary.meta.get("collation")
-    if collation:
-        # Text sorts in the data set's language by default: Å, Ä, Ö after Z with "sv".
-        if not re.fullmatch(r"[A-Za-z_]{1,20}", str(collation)):
-            raise DataError(f"{DICTIONARY}: ogiltig collation '{collation}'")
-        con.execute(f"SET default_collation = '{collation}'")
-    # A value built from many small ones (string_agg over a large range) is stopped here rather
-    # than by the machine running out of memory.
-    limit = str(dictionary.meta.get("memory_limit", DEFAULT_MEMORY_LIMIT))
-    if not re.fullmatch(r"\d{1,5}(?:\.\d+)?\s?(?:MB|GB|MiB|GiB)", limit):
-        raise DataError(f"{DICTIONARY}: ogiltig memory_limit '{limit}' (t.ex. \"2GB\")")
-    con.execute(f"SET memory_limit = '{limit}'")
-    con.execute("SET allowed_directories = $d", {"d": [str(dictionary.data_dir) + os.sep]})
-    con.execute("SET enable_external_access = false")
-    con.execute("SET lock_configuration = true")
+    collation, limit, allowed = settings
+    # One statement list, one call: on a helper thread each call back into Python waits for the
+    # GIL. Text sorts in the data set's language by default (Å, Ä, Ö after Z with "sv"); a value
+    # built from many small ones (string_agg over a large range) is stopped by the memory limit
+    # rather than by the machine running out of memory; files are read from the data dir only.
+    con.execute(
+        (f"SET default_collation = '{collation}'; " if collation else "")
+        + f"SET memory_limit = '{limit}'; "
+        + f"SET allowed_directories = [{_sql_string(allowed)}]; "
+        + "SET enable_external_access = false; SET lock_configuration = true"
+    )
     return con
 
 

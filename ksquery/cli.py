@@ -15,13 +15,19 @@ import stat
 import sys
 import threading
 from pathlib import Path
-from typing import Any, NoReturn
 
-from ksquery import __version__, engine, output
-from ksquery.catalog import Catalog, open_catalog
-from ksquery.engine import TIMEOUT_RANGE, parse_timeout  # noqa: F401 - also the CLI's names
+from ksquery import __version__
+from ksquery.catalog import EarlyOpen, open_catalog
 from ksquery.errors import KsqueryError, ParamError, QuestionError, os_reason
-from ksquery.output import safe
+
+# DuckDB (imported by engine and output) is imported only once entry() has started opening the
+# database: DuckDB's C++ extension opens it on a helper thread while its Python layer imports.
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
+
+    from ksquery.catalog import Catalog
+    from ksquery.engine import Result
 
 EXIT_OK, EXIT_NO_ANSWER, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 MAX_QUERY_BYTES = 1_000_000  # a query file or SQL on stdin; more is not a query
@@ -62,7 +68,17 @@ def _swedish_argparse() -> None:
     argparse._ = swedish  # type: ignore[attr-defined]
 
 
+def __getattr__(name: str) -> object:
+    if name in ("TIMEOUT_RANGE", "parse_timeout"):  # also the CLI's names
+        from ksquery import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module 'ksquery.cli' has no attribute {name!r}")
+
+
 def _timeout_arg(text: str) -> float:
+    from ksquery.engine import parse_timeout
+
     try:
         return parse_timeout(text)
     except KsqueryError as err:
@@ -76,6 +92,8 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
+    from ksquery import engine, output
+
     _swedish_argparse()
 
     def options(suppress: bool) -> _Parser:
@@ -177,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse_params(items: list[str]) -> dict[str, str]:
     """Turn ['år=2026', 'min_värde=8'] into a dict; raise ParamError on a malformed item."""
+    from ksquery.output import safe
+
     params: dict[str, str] = {}
     for item in items:
         name, sep, value = item.partition("=")
@@ -186,16 +206,19 @@ def parse_params(items: list[str]) -> dict[str, str]:
     return params
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script; returns the exit code."""
+def main(argv: list[str] | None = None, early: EarlyOpen | None = None) -> int:
+    """Entry point of the console script; returns the exit code. `early`: the database being
+    opened ahead (see entry)."""
     argv = sys.argv[1:] if argv is None else argv
+    from ksquery.output import safe
+
     try:
         args = build_parser().parse_args(argv)
         if args.command in (None, "repl"):
             from ksquery.shell import start  # the only place prompt_toolkit is imported
 
-            return start(data=args.data, timeout=args.timeout, fmt=args.format)
-        return _dispatch(args)
+            return start(data=args.data, timeout=args.timeout, fmt=args.format, early=early)
+        return _dispatch(args, early)
     except KsqueryError as err:
         _error(err)
         return err.exit_code
@@ -219,7 +242,8 @@ def entry(argv: list[str] | None = None) -> None:
     Tearing down DuckDB, sqlglot and their modules costs ~30 ms on exit, a fifth of a one-shot
     answer. Everything ksquery writes (output, exports, caches) is complete and closed by now.
     """
-    code = main(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    code = main(argv, _open_early(argv))
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
@@ -228,7 +252,28 @@ def entry(argv: list[str] | None = None) -> None:
     os._exit(code)
 
 
+def _open_early(argv: list[str]) -> EarlyOpen | None:
+    """Start opening the database the data directory used last time, while the rest starts up;
+    `--data` is read here in its plain spellings only (open_catalog checks what it gets)."""
+    if any(a in ("-h", "--help", "--version", "questions") for a in argv):
+        return None  # nothing to open
+    data = None
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--data" and i + 1 < len(argv):
+            data = argv[i + 1]
+        elif arg.startswith("--data="):
+            data = arg.removeprefix("--data=")
+    try:
+        return EarlyOpen(data)
+    except Exception:  # noqa: BLE001 - only speed is at stake: open as usual
+        return None
+
+
 def _error(err: KsqueryError) -> None:
+    from ksquery.output import safe
+
     print(f"fel: {safe(str(err))}", file=sys.stderr)
     if err.hint:
         print(f"tips: {safe(err.hint)}", file=sys.stderr)
@@ -270,7 +315,9 @@ def _named_file(text: str) -> Path | None:
         return None
 
 
-def _dispatch(args: argparse.Namespace) -> int:
+def _dispatch(args: argparse.Namespace, early: EarlyOpen | None = None) -> int:
+    from ksquery import engine
+
     if args.command == "ask":
         named_id = _named_file(" ".join(args.text).strip()) is not None
         prefetch("ksquery.questions", *(() if named_id else ("ksquery.ask",)))
@@ -288,7 +335,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         "describe": _describe,
         "check": _check,
     }
-    return handlers[args.command](open_catalog(args.data), args)
+    return handlers[args.command](open_catalog(args.data, early), args)
 
 
 def _width() -> int:
@@ -298,19 +345,24 @@ def _width() -> int:
 def _print_rendered(text: str, fmt: str) -> None:
     """Print rendered output. What reaches a terminal is made printable; csv piped to another
     program keeps its raw values (json is escaped losslessly either way)."""
+    from ksquery import output
+
     if fmt not in ("csv", "excel-csv") or sys.stdout.isatty():
         text = output.terminal_text(text, fmt)
     print(text)
 
 
 def _emit(
-    result: engine.Result,
+    result: Result,
     fmt: str,
     chart: bool = False,
     out: str | None = None,
     catalog: Catalog | None = None,
     force: bool = False,
 ) -> None:
+    from ksquery import output
+    from ksquery.output import safe
+
     if fmt == "xlsx" and not out:
         raise KsqueryError("xlsx kräver --out FIL.xlsx")
     if out:
@@ -353,6 +405,8 @@ def _query_file(name: str) -> Path:
 
 
 def _sql(catalog: Catalog, args: argparse.Namespace) -> int:
+    from ksquery import engine
+
     text = _read_limited(sys.stdin, "SQL från stdin") if args.query == "-" else args.query
     # sqlglot validates every statement new to this catalog; a verdict on disk for the very same
     # text and catalog spares a repeated one-shot query the validator's import.
@@ -366,6 +420,7 @@ def _sql(catalog: Catalog, args: argparse.Namespace) -> int:
 
 def _ask(catalog: Catalog, args: argparse.Namespace) -> int:
     from ksquery import questions
+    from ksquery.output import safe
 
     text = " ".join(args.text).strip()
     if not text:
@@ -400,11 +455,12 @@ def _ask(catalog: Catalog, args: argparse.Namespace) -> int:
 
 
 def _run(catalog: Catalog, args: argparse.Namespace) -> int:
-    from ksquery import commands, questions
+    from ksquery import commands, output, questions
+    from ksquery.output import safe
 
     given = parse_params(args.param)
     out_dir = Path(args.out) if args.out else None
-    book: list[tuple[str, engine.Result]] | None = None
+    book: list[tuple[str, Result]] | None = None
     if out_dir and out_dir.suffix.lower() == ".xlsx":  # one workbook, one sheet per query
         book, out_dir = [], None
     if args.format == "xlsx" and out_dir is None and book is None:
@@ -485,6 +541,9 @@ def _run(catalog: Catalog, args: argparse.Namespace) -> int:
 
 def _show(item: Any, fmt: str) -> None:
     """Print an operation's answer from commands.py: a Result in the chosen format, or text."""
+    from ksquery import engine, output
+    from ksquery.output import safe
+
     if isinstance(item, engine.Result):
         _print_rendered(output.render(item, fmt, width=_width(), max_rows=None), fmt)
     else:

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from ksquery import engine, questions
-from ksquery.catalog import open_catalog, user_dir
+from ksquery.catalog import EarlyOpen, open_catalog, user_dir
 from ksquery.commands import (
     COMMANDS,
     Reply,
@@ -224,12 +224,13 @@ def start(
     timeout: float = engine.DEFAULT_TIMEOUT,
     fmt: str = "table",
     interactive: bool | None = None,
+    early: EarlyOpen | None = None,
 ) -> int:
     """Open the REPL (or run piped input when stdin is not a terminal); return the exit code."""
     if interactive is None:
         interactive = sys.stdin.isatty()
     if not interactive:
-        state = State(open_catalog(data), questions.load_all(), fmt=fmt, timeout=timeout)
+        state = State(open_catalog(data, early), questions.load_all(), fmt=fmt, timeout=timeout)
         return run_script(state, sys.stdin.read())
     # prompt_toolkit and pygments import on a helper thread while DuckDB opens the database (it
     # releases the GIL); the imports below then find them loaded, or wait for them.
@@ -241,7 +242,7 @@ def start(
         "pygments.lexers.sql",
         "prompt_toolkit.key_binding",
     )
-    catalog = open_catalog(data)
+    catalog = open_catalog(data, early)
     from prompt_toolkit import PromptSession, search
     from prompt_toolkit.filters import is_searching
     from prompt_toolkit.formatted_text import FormattedText

@@ -133,6 +133,9 @@ _op("than", None, "än", "jämfört med än")
 _op("year_word", None, "år", "året", "åren", "årsvis", "årligen", "per år", "budgetår", "årtal")
 _op("when", None, "när", "vilket år", "vilka år", "under vilket år", "vilket årtal")
 _op("howmuch", None, "hur mycket", "hur mycket pengar", "hur stor summa")
+# "vilka objekt får pengar 2029": the rows with an amount, not those at zero
+_op("nonzero", None, "får pengar", "har pengar", "får medel", "har medel", "tilldelas pengar")
+_op("nonzero", None, "får budget", "har budget", "får något", "med pengar", "har belopp")
 _op("than_row", None, "som", "som för", "som risken")
 # Questions about reasons, purposes and decisions are answered from the document's text.
 _TEXT = re.compile(
@@ -424,7 +427,7 @@ def _admissible(sense: Sense, table: str) -> bool:
     return sense.table in (None, table) or sense.kind == "parent"
 
 
-_WEIGHT = {"dimension": 1, "partial": 1, "parent": 1}
+_WEIGHT = {"dimension": 1, "partial": 1, "parent": 1, "number": 1}  # else 2
 
 
 def choose_table(model: Model, items: list[_Item]) -> tuple[str | None, list[str]]:
@@ -441,7 +444,7 @@ def choose_table(model: Model, items: list[_Item]) -> tuple[str | None, list[str
         ]
         # how firmly the words name this table: a value, measure or flag more than a column name
         own = sum(
-            max((_WEIGHT.get(s.kind, 1) for s in it.senses if s.table == table), default=0)
+            max((_WEIGHT.get(s.kind, 2) for s in it.senses if s.table == table), default=0)
             for it in items
         )
         named = [
@@ -533,6 +536,7 @@ class _Reader:
         self.share_pos: int | None = None
         self.share_word = ""
         self.neither = False  # "varken A eller B": both negated
+        self.nonzero = False  # "får pengar"
         self.time_phrase = False  # "under planperioden"
         self.sort_all = False  # "rangordna": every row in order, no limit
         self.change_cmp: tuple[str, int, bool] | None = None  # "ökar mer än 5 procent"
@@ -770,6 +774,8 @@ class _Reader:
             p.rank = "both" if p.rank and p.rank != arg else str(arg)
         elif kind == "order":
             p.rank, self.sort_all = str(arg), True
+        elif kind == "nonzero":
+            self.nonzero = True
         elif kind == "neither":
             self.neither = self.negate = True
         elif kind == "and" and self.neither:
@@ -1246,6 +1252,8 @@ class _Reader:
                 return Decline(f"{tm.noun} har inget belopp att räkna med", (), tm.name)
         if p.aggregate == "compare" and len(p.years) < 2:
             p.aggregate = None
+        if self.nonzero and p.measure and p.aggregate is None and not p.answer:
+            p.filters.append(Filter(p.measure, "cmp", (0,), cmp="!=", pos=-3))
         p.answer_only = bool(
             p.answer
             and p.answer not in (tm.label, tm.time)
@@ -1293,7 +1301,14 @@ class NoPlan(Exception):
 
 # --- plan -> Swedish ------------------------------------------------------------------------
 
-_CMP_WORDS = {">": "över", ">=": "minst", "<": "under", "<=": "högst", "=": "lika med"}
+_CMP_WORDS = {
+    ">": "över",
+    ">=": "minst",
+    "<": "under",
+    "<=": "högst",
+    "=": "lika med",
+    "!=": "skilt från",
+}
 _AGG_WORDS = {
     "sum": "summan av",
     "count": "antalet",

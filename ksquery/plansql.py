@@ -48,6 +48,7 @@ _CMP = {
     "<": exp.LT,
     "<=": exp.LTE,
     "=": exp.EQ,
+    "!=": exp.NEQ,
 }
 
 

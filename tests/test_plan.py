@@ -74,6 +74,10 @@ READINGS = [
     ("vilken kategori hör tjänstekatalogen till", {"answer": "kategori", "answer_only": True}),
     # a definite form the stemmer keeps ('nivån') still names the measure in a compound
     ("vilket år är investeringsnivån som högst", {"rank": "desc", "group": ("år",)}),
+    # "får pengar": the rows with an amount, not those at zero
+    ("vilka investeringsobjekt får pengar 2029", {"filters": "one nonzero"}),
+    # a table's own measure before another table's number column of the same name
+    ("genomsnittligt riskvärde", {"table": "risker", "aggregate": "avg"}),
     # "andra" (other) is no change ("ändra")
     ("hur stor andel av ks kostnader 2025 är andra personalkostnader", {"aggregate": "share"}),
 ]
@@ -84,6 +88,9 @@ def test_readings(model, text, fields):
     read = plan_mod.parse(model, text)
     assert isinstance(read, plan_mod.Plan), read
     for name, value in fields.items():
+        if value == "one nonzero":
+            assert [(f.cmp, f.values) for f in read.filters if f.op == "cmp"] == [("!=", (0,))]
+            continue
         if value == "negated twice":
             assert [f.negate for f in read.filters] == [True, True], read
             continue

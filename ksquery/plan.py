@@ -537,6 +537,8 @@ class _Reader:
         self.share_word = ""
         self.neither = False  # "varken A eller B": both negated
         self.nonzero = False  # "får pengar"
+        self.which = False  # "vilka …": the rows are the answer
+        self.increase = False
         self.time_phrase = False  # "under planperioden"
         self.sort_all = False  # "rangordna": every row in order, no limit
         self.change_cmp: tuple[str, int, bool] | None = None  # "ökar mer än 5 procent"
@@ -638,6 +640,19 @@ class _Reader:
                 item = _Item(item.text, content)
             self.apply(self.sense(item), item, i)
         return self.finish()
+
+    def _listed(self, column: str, at: int) -> bool:
+        """Whether the value at `at` is listed with another value of the column ('avdelning
+        eller enhet'): only 'och', 'eller' (and filler) between them."""
+        for other, it in enumerate(self.items):
+            if other == at or not any(s.column == column for s in it.senses):
+                continue
+            between = self.items[min(at, other) + 1 : max(at, other)]
+            if any(any(s.column == "and" for s in b.senses) for b in between) and all(
+                any(s.column == "and" or s.kind == "filler" for s in b.senses) for b in between
+            ):
+                return True
+        return False
 
     def _grouping_compound(self, item: _Item) -> Sense | None:
         """'reinvesteringsobjekten': a category's name joined to a word for the rows is the
@@ -804,8 +819,10 @@ class _Reader:
                 p.aggregate = "share"
         elif kind == "change":
             p.aggregate = "change"
-            if re.match(r"^(minsk|sänk|lägr|mindr)", item.text):
+            if re.match(r"^(minsk|sänk|lägr|mindr|sjunk|tapp|går ne)", item.text):
                 self.decrease = True
+            elif re.match(r"^(ök|stig|väx|höj|går upp)", item.text):
+                self.increase = True
         elif (
             kind in ("from", "to", "to_sum", "after")
             and not self._year_next(i)
@@ -817,6 +834,7 @@ class _Reader:
             self.pending = "to" if kind == "to_sum" else "after"
         elif kind in ("per", "which", "between", "from", "to", "first", "when"):
             self.pending = kind
+            self.which = self.which or kind == "which"
             if kind == "when":
                 p.when = True
             if kind == "first":
@@ -946,6 +964,10 @@ class _Reader:
         if column is None:
             self.problems.append(item.text)
             return
+        if self.pending == "between":  # "riskvärde mellan 6 och 9": both ends included
+            self.cmp, self.pending = ">=", "between_to"
+        elif self.pending == "between_to":
+            self.cmp, self.pending = "<=", None
         self.plan.filters.append(
             Filter(column, "cmp", (n,), cmp=self.cmp or "=", negate=self.negate, pos=i)
         )
@@ -1066,8 +1088,15 @@ class _Reader:
             if f.op != "in" or f.negate or f.column in tm.separators:
                 continue
             if f.column in merged:
-                # "avdelning eller enhet": values of one column are alternatives, never all at once
                 first = merged[f.column]
+                if not self._listed(f.column, f.pos):
+                    # "vilken avdelning har flest enheter": two roles of one column, not a filter
+                    return Decline(
+                        f"{f.column} kan inte vara både {first.values[0]} och {f.values[0]}",
+                        (str(f.values[0]),),
+                        tm.name,
+                    )
+                # "avdelning eller enhet": values of one column are alternatives, never all at once
                 first.values += tuple(v for v in f.values if v not in first.values)
                 first.default = first.default and f.default
                 p.filters.remove(f)
@@ -1241,6 +1270,16 @@ class _Reader:
                 return Decline("förändringen behöver två år", (), tm.name)
         if p.aggregate == "change" and len(p.years) >= 2:
             p.years = (min(p.years), max(p.years))
+        if (
+            p.aggregate == "change"
+            and self.which
+            and self.change_cmp is None
+            and not p.rank
+            and not self.values.get(tm.label or "")
+            and (self.increase or self.decrease)
+        ):
+            # "vilka investeringar minskar 2026 till 2027": the rows that do, not the total
+            self.change_cmp = (">", 0, False)
         if self.change_cmp is not None:
             if p.aggregate != "change":
                 return Decline("jämförelsen gäller en förändring men frågan har ingen", (), tm.name)
@@ -1290,8 +1329,8 @@ def _level(p: Plan, tm: TableModel) -> str | None:
         return order[0]
     if p.group == (tm.time,):
         return order[-1]  # per year: each year's total
-    if p.rank or p.aggregate in ("count", "first", "setdiff", "compare", None):
-        return order[0]
+    if p.rank or p.change_filter or p.aggregate in ("count", "first", "setdiff", "compare", None):
+        return order[0]  # rows compared with each other or with a bound: the finest level
     return order[-1]
 
 

@@ -78,6 +78,13 @@ READINGS = [
     ("vilka investeringsobjekt får pengar 2029", {"filters": "one nonzero"}),
     # a table's own measure before another table's number column of the same name
     ("genomsnittligt riskvärde", {"table": "risker", "aggregate": "avg"}),
+    # numbers between two bounds, both included
+    ("vilka risker har riskvärde mellan 6 och 9", {"filters": "between 6 and 9"}),
+    # "vilka … minskar": the rows that decrease, at the finest level, not the total
+    (
+        "vilka investeringar minskar mellan 2026 och 2027",
+        {"change_filter": (">", 0, False), "decrease": True, "level": "objekt"},
+    ),
     # "andra" (other) is no change ("ändra")
     ("hur stor andel av ks kostnader 2025 är andra personalkostnader", {"aggregate": "share"}),
 ]
@@ -91,6 +98,10 @@ def test_readings(model, text, fields):
         if value == "one nonzero":
             assert [(f.cmp, f.values) for f in read.filters if f.op == "cmp"] == [("!=", (0,))]
             continue
+        if value == "between 6 and 9":
+            bounds = [(f.cmp, f.values) for f in read.filters if f.op == "cmp"]
+            assert bounds == [(">=", (6,)), ("<=", (9,))], read
+            continue
         if value == "negated twice":
             assert [f.negate for f in read.filters] == [True, True], read
             continue
@@ -103,6 +114,9 @@ def test_readings(model, text, fields):
         ("tekniska nämndens driftbudget 2026", {"tekniska"}),
         ("vad tjänar kommundirektören", {"tjänar"}),
         ("kommunbidrag 2023", {"2023"}),
+        # one column in two roles (what is ranked, what is counted): no filter that leaves
+        # nothing, and no list of both
+        ("vilken avdelning har flest enheter", {"enhet"}),
     ],
 )
 def test_declines_name_what_was_not_understood(model, text, words):

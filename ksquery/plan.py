@@ -116,6 +116,8 @@ _op("to_sum", None, "fram till", "fram till och med", "fram t.o.m", "fram tom", 
 _op("year_rel", 1, "nästa år", "kommande år", "nästkommande år", "nästa års")
 _op("year_rel", 0, "i år", "innevarande år", "budgetåret", "detta år", "årets budget")
 _op("year_rel", -1, "förra året", "föregående år", "fjolåret", "i fjol", "förra årets")
+_op("year_rel", "last", "sista året", "sista planåret", "sista år", "sista budgetåret")
+_op("year_rel", "last", "sista året i planen", "planperiodens sista år", "sista planår")
 _op("first", None, "först", "första gången", "för första gången", "börjar", "tidigast")
 _op("compare", None, "jämför", "jämfört med", "jämförelse", "mot", "vs", "sida vid sida")
 _op("compare", None, "jämfört", "jämföra", "gentemot", "i förhållande till", "bredvid")
@@ -539,6 +541,7 @@ class _Reader:
         self.nonzero = False  # "får pengar"
         self.which = False  # "vilka …": the rows are the answer
         self.increase = False
+        self.between_rows = False
         self.time_phrase = False  # "under planperioden"
         self.sort_all = False  # "rangordna": every row in order, no limit
         self.change_cmp: tuple[str, int, bool] | None = None  # "ökar mer än 5 procent"
@@ -832,6 +835,8 @@ class _Reader:
         elif kind in ("to_sum", "after"):
             self.cumulative = self.cumulative or kind == "to_sum"  # "fram till 2029": a total
             self.pending = "to" if kind == "to_sum" else "after"
+        elif kind == "between" and self._names_row(i + 1):
+            self.between_rows = True  # "skillnaden mellan Bälinge och Stadsskogen 2026"
         elif kind in ("per", "which", "between", "from", "to", "first", "when"):
             self.pending = kind
             self.which = self.which or kind == "which"
@@ -849,7 +854,9 @@ class _Reader:
                     f.cmp = str(arg)
                     break
         elif kind == "year_rel":
-            if self.model.budget_year is not None:
+            if arg == "last" and self.tm.years:  # "sista året": the table's last year
+                self.years.append(self.tm.years[-1])
+            elif self.model.budget_year is not None and arg != "last":
                 year = self.model.budget_year + int(arg)
                 if self.pending == "to":  # "från 2025 till nästa år"
                     self.span[1], self.pending = year, None
@@ -1126,6 +1133,13 @@ class _Reader:
                 rows_named.append(next(iter(parents))[0])
                 self.value_at.setdefault(rows_named[-1], f.pos)
         rows = self.values.get(tm.label or "", [])
+        if p.aggregate == "change" and self.between_rows and len(rows) == 2 and tm.measure:
+            # "skillnaden mellan X och Y 2026": two rows side by side, not a change over years
+            if len(set(years)) != 1:
+                return Decline(
+                    "skillnaden mellan två rader gäller ett år: ange vilket", (), tm.name
+                )
+            p.aggregate = "versus"
         row_cmp = [f for f in p.filters if f.op == "row"]
         if len(rows) == 1 and len(row_cmp) == 1 and tm.measure:
             # "hur mycket mer får Stadsskogen än Bälinge": both, and the difference

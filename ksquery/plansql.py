@@ -239,10 +239,13 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
             )
 
         difference = exp.Sub(this=one(first, True), expression=one(second, True))
+        unit = f"_{tm.unit}" if tm.unit else ""
         q = exp.select(
-            _alias(one(first), "första"),
-            _alias(one(second), "andra"),
-            _alias(exp.Paren(this=difference), "skillnad"),
+            _alias(bind(first, tm.label or "värde"), "första"),  # which row is which
+            _alias(one(first), f"första{unit}"),
+            _alias(bind(second, tm.label or "värde"), "andra"),
+            _alias(one(second), f"andra{unit}"),
+            _alias(exp.Paren(this=difference), f"skillnad{unit}"),
         ).from_(table)
         cond = where(p.filters)
         if cond is not None:

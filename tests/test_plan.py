@@ -85,6 +85,11 @@ READINGS = [
         "vilka investeringar minskar mellan 2026 och 2027",
         {"change_filter": (">", 0, False), "decrease": True, "level": "objekt"},
     ),
+    # "skillnaden mellan X och Y 2026": two rows side by side, not a change over the years
+    ("skillnaden mellan bälinge och stadsskogen 2026", {"aggregate": "versus", "years": (2026,)}),
+    # "sista året": the table's last year
+    ("investeringar sista året", {"years": (2029,)}),
+    ("lokalhyror ks sista planåret", {"years": (2027,)}),
     # "andra" (other) is no change ("ändra")
     ("hur stor andel av ks kostnader 2025 är andra personalkostnader", {"aggregate": "share"}),
 ]

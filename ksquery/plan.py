@@ -474,7 +474,33 @@ def parse(model: Model, text: str) -> Plan | Decline:
     left = [w for w in left if w] + [w for w in unknown if w not in left]
     if left:
         return Decline("orden passar inte i någon läsning", tuple(dict.fromkeys(left)), table)
+    loose = _only_loose_words(found, table)
+    if loose:
+        return Decline("ett enstaka ord ur ett längre namn räcker inte", loose, table)
     return _Reader(model, model.tables[table], found).read()
+
+
+_SUPPORT = ("filler", "op", "owner", "parent", "number", "time")
+
+
+def _only_loose_words(found: list[_Item], table: str) -> tuple[str, ...]:
+    """The words that tie the question to the table when they are only single words out of
+    long names ('anställda' of "Anställdas missbruk upptäcks inte") and nothing else in the
+    question names the table: "hur många anställda har KS" is not about that risk."""
+    loose = []
+    for it in found:
+        senses = [s for s in it.senses if s.table == table and s.kind not in _SUPPORT]
+        if not senses:
+            continue
+        if any(s.kind != "partial" for s in senses):
+            return ()  # a table word, a column, a whole name: the table is named
+        names = {str(s.value) for s in senses}
+        if any(
+            len(tokens(it.text)) * 2 >= len([w for w in tokens(n) if len(w) > 2]) for n in names
+        ):
+            return ()  # most of a name ('energibristen' of "Energibrist/effektbrist")
+        loose.append(it.text)
+    return tuple(loose)
 
 
 def merge_follow_up(model: Model, previous: str, addition: str) -> str:
@@ -1437,6 +1463,8 @@ def explain(p: Plan, model: Model) -> str:
             )
         else:
             parts.append(f"åren {p.years[0]}–{p.years[-1]}")
+    elif tm.time and tm.years and p.aggregate in ("sum", "avg") and tm.time not in p.group:
+        parts.append(f"alla år {tm.years[0]}–{tm.years[-1]}")  # say so: no year was named
     if p.group and not by_year:
         parts.append("per " + " och ".join(p.group))
     if p.rank and p.by:

@@ -14,7 +14,7 @@ import os
 import re
 import shlex
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -49,7 +49,7 @@ class State:
     """One session: the catalog, the settings the special commands change, the last answer."""
 
     catalog: Catalog
-    named: dict[str, questions.Question]
+    named: Mapping[str, questions.Question]  # a questions.Catalogue: read at first use
     fmt: str = "table"
     timeout: float = engine.DEFAULT_TIMEOUT
     width: int = 100
@@ -344,7 +344,7 @@ def _special(state: State, text: str) -> list[engine.Result | Reply]:
 # --- operations both front ends use ----------------------------------------------------------
 
 
-def questions_reply(named: dict[str, questions.Question], fmt: str, word: str = "") -> Any:
+def questions_reply(named: Mapping[str, questions.Question], fmt: str, word: str = "") -> Any:
     """The catalogue of named questions: JSON with every detail, or a Result for the others."""
     if fmt == "json":
         return Reply(
@@ -365,7 +365,7 @@ def questions_reply(named: dict[str, questions.Question], fmt: str, word: str = 
                 ensure_ascii=False,
             ),
         )
-    return inventory.question_list(named, word)
+    return inventory.question_list(dict(named), word)
 
 
 def check_reply(catalog: Catalog, fmt: str) -> tuple[Any, bool]:

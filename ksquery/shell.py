@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from ksquery import engine, questions
 from ksquery.catalog import EarlyOpen, open_catalog, user_dir
@@ -219,6 +220,35 @@ def _edit(text: str) -> str:
         return path.read_text(encoding="utf-8").strip()
 
 
+class _Colouring:
+    """SQL colouring that is built once the first prompt is on the screen: pygments and its SQL
+    lexer cost ~13 ms, and the prompt needs no colours before anything is typed."""
+
+    def __init__(self) -> None:
+        self._lexer: Any = None
+        self._started = False
+
+    def lexer(self):
+        return self._lexer
+
+    def start(self, app) -> None:
+        """after_render handler: build the lexer in the event loop, once, then redraw. (It stays
+        registered: removing a handler while the event fires would skip the next one.)"""
+        if self._started:
+            return
+        self._started = True
+        import asyncio
+
+        asyncio.get_running_loop().call_soon(self._build, app)
+
+    def _build(self, app) -> None:
+        from prompt_toolkit.lexers import PygmentsLexer
+        from pygments.lexers.sql import SqlLexer
+
+        self._lexer = PygmentsLexer(SqlLexer)
+        app.invalidate()
+
+
 def start(
     data: str | None = None,
     timeout: float = engine.DEFAULT_TIMEOUT,
@@ -230,18 +260,9 @@ def start(
     if interactive is None:
         interactive = sys.stdin.isatty()
     if not interactive:
-        state = State(open_catalog(data, early), questions.load_all(), fmt=fmt, timeout=timeout)
+        state = State(open_catalog(data, early), questions.Catalogue(), fmt=fmt, timeout=timeout)
         return run_script(state, sys.stdin.read())
-    # prompt_toolkit and pygments import on a helper thread while DuckDB opens the database (it
-    # releases the GIL); the imports below then find them loaded, or wait for them.
-    from ksquery.cli import prefetch
-
-    prefetch(
-        "prompt_toolkit.shortcuts",
-        "prompt_toolkit.lexers",
-        "pygments.lexers.sql",
-        "prompt_toolkit.key_binding",
-    )
+    # The database is being opened on a helper thread (see cli.entry) while prompt_toolkit imports.
     catalog = open_catalog(data, early)
     from prompt_toolkit import PromptSession, search
     from prompt_toolkit.filters import is_searching
@@ -249,11 +270,11 @@ def start(
     from prompt_toolkit.history import FileHistory
     from prompt_toolkit.key_binding import KeyBindings
     from prompt_toolkit.keys import Keys
-    from prompt_toolkit.lexers import PygmentsLexer
+    from prompt_toolkit.lexers import DynamicLexer
     from prompt_toolkit.shortcuts import print_formatted_text
-    from pygments.lexers.sql import SqlLexer
 
-    state = State(catalog, questions.load_all(), timeout=timeout, pager=sys.stdout.isatty())
+    # The named questions are read at their first use (an input, Tab, \\?), not before the prompt.
+    state = State(catalog, questions.Catalogue(), timeout=timeout, pager=sys.stdout.isatty())
     notes = apply_config(state)
     if fmt != "table":  # the command line wins over the settings file
         state.fmt = fmt if fmt != "xlsx" else "table"
@@ -304,9 +325,10 @@ def start(
             " · \\? hjälp · Ctrl-D avslutar"
         )
 
+    colouring = _Colouring()
     session: PromptSession[str] = PromptSession(
         history=FileHistory(str(history_path)),
-        lexer=PygmentsLexer(SqlLexer) if state.colours else None,
+        lexer=DynamicLexer(colouring.lexer) if state.colours else None,
         completer=_completer(state),
         complete_while_typing=False,
         key_bindings=bindings,
@@ -324,6 +346,8 @@ def start(
     )
     for note in notes:
         _show(state, note, interactive=True)
+    if state.colours:
+        session.app.after_render += colouring.start
     default = ""
     while not state.done:
         try:

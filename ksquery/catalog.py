@@ -22,12 +22,39 @@ from ksquery.errors import DataError, os_reason
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
-    from typing import Any
+    from types import ModuleType
 
     import duckdb
 
-# DuckDB is imported where it is used, so that the CLI can start opening the database (from
-# DuckDB's C++ extension alone) while DuckDB's Python layer is still being imported.
+# Everything ksquery asks of DuckDB (connect, execute, fetch, cursors and interrupts, the parser's
+# statements and tokens, the error types) is DuckDB's C++ extension `_duckdb`, which the `duckdb`
+# package re-exports along with ~35 ms of Python (its relational and expression APIs) that
+# ksquery never uses; the extension is loaded where it is first needed (see duckdb_module).
+_DUCKDB_NAMES = (
+    "__version__",
+    "connect",
+    "DuckDBPyConnection",
+    "Error",
+    "FatalException",
+    "InterruptException",
+    "IOException",
+    "OutOfMemoryException",
+    "StatementType",
+    "token_type",
+    "tokenize",
+)
+
+
+def duckdb_module() -> ModuleType:
+    """DuckDB's C++ extension when it offers all that ksquery uses, else the duckdb package."""
+    try:
+        module = importlib.import_module("_duckdb")
+    except ImportError:
+        return importlib.import_module("duckdb")
+    if all(hasattr(module, name) for name in _DUCKDB_NAMES):
+        return module
+    return importlib.import_module("duckdb")
+
 
 __all__ = ["user_dir"]  # re-exported: the state directory's one seam lives in cache.py
 
@@ -342,12 +369,8 @@ class EarlyOpen:
 
     def _open(self) -> None:
         try:
-            try:  # DuckDB's C++ extension, which `duckdb` re-exports
-                backend = importlib.import_module("_duckdb")
-            except ImportError:
-                backend = importlib.import_module("duckdb")
             assert self._want is not None
-            self._con = _connect_locked(*self._want, backend=backend)
+            self._con = _connect_locked(*self._want)
         except BaseException:  # noqa: BLE001 - open_catalog then opens as usual
             self._con = None
         finally:
@@ -458,7 +481,7 @@ def _fingerprint(dictionary: Dictionary) -> tuple[str, Callable[[], None]]:
     Size and mtime alone are not enough: an edit that keeps the size and restores the mtime
     (an editor, `touch -r`, a copy with `cp -p`) was served stale.
     """
-    import duckdb
+    duckdb = duckdb_module()
 
     h = hashlib.sha256(f"{COMPILE_VERSION}|{duckdb.__version__}|{dictionary.data_dir}".encode())
     h.update((dictionary.data_dir / DICTIONARY).read_bytes())
@@ -512,7 +535,7 @@ class _NoRoom(DataError):
 
 def _compile(dictionary: Dictionary, db_path: Path) -> None:
     """Build the database under a temporary name and rename it; nothing is left on failure."""
-    import duckdb
+    duckdb = duckdb_module()
 
     tmp = cache.temporary_name(db_path)
     leftovers = (tmp, Path(str(tmp) + ".wal"))
@@ -557,7 +580,7 @@ def _compile(dictionary: Dictionary, db_path: Path) -> None:
 
 def _storage_failure(err: Exception) -> bool:
     """Whether DuckDB failed writing its own file rather than reading the data."""
-    import duckdb
+    duckdb = duckdb_module()
 
     return isinstance(err, (duckdb.IOException, duckdb.FatalException)) or (
         "No space left" in str(err)
@@ -638,21 +661,17 @@ def _check_settings(settings: tuple[str, str, str]) -> None:
         raise DataError(f"{DICTIONARY}: ogiltig memory_limit '{limit}' (t.ex. \"2GB\")")
 
 
-def _connect_locked(
-    db_path: Path, settings: tuple[str, str, str], backend: Any = None
-) -> duckdb.DuckDBPyConnection:
-    """Open read-only, allow file reads only inside the data dir, then lock the configuration.
-    `backend`: the module whose connect is used (duckdb, or the C++ extension it re-exports)."""
-    if backend is None:
-        import duckdb as backend
+def _connect_locked(db_path: Path, settings: tuple[str, str, str]) -> duckdb.DuckDBPyConnection:
+    """Open read-only, allow file reads only inside the data dir, then lock the configuration."""
+    duckdb = duckdb_module()
     _check_settings(settings)
     try:
-        con = backend.connect(
+        con = duckdb.connect(
             str(db_path),
             read_only=True,
             config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
         )
-    except backend.Error as err:
+    except duckdb.Error as err:
         raise _Unreadable(f"kunde inte öppna {db_path}: {_first_line(err)}") from None
     locked = con.execute("SELECT current_setting('lock_configuration')").fetchone()
     if locked and locked[0]:

@@ -11,11 +11,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import duckdb
-
 from ksquery import cache
-from ksquery.catalog import Catalog, storage_reason
+from ksquery.catalog import Catalog, duckdb_module, storage_reason
 from ksquery.errors import Cancelled, KsqueryError, ParamError, QueryFailed, Rejected
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    import duckdb
+else:
+    duckdb = duckdb_module()  # DuckDB's C++ extension (see catalog.py)
 
 DEFAULT_TIMEOUT = 5.0
 TIMEOUT_RANGE = (0.1, 3600.0)  # seconds, for --timeout and the REPL's .timeout

@@ -17,15 +17,20 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import duckdb
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.optimizer.scope import traverse_scope
 from sqlglot.tokens import TokenType
 
-from ksquery.catalog import Schema
+from ksquery.catalog import Schema, duckdb_module
 from ksquery.errors import Rejected
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    import duckdb
+else:
+    duckdb = duckdb_module()  # DuckDB's C++ extension (see catalog.py)
 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 

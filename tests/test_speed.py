@@ -103,3 +103,38 @@ def test_a_damaged_record_opens_nothing_ahead(data_copy, record):
         _locked_down(cat.con)
     finally:
         cat.close()
+
+
+def test_duckdb_is_its_cpp_extension_with_everything_ksquery_uses():
+    import duckdb
+
+    module = catalog.duckdb_module()
+    assert module.__version__ == duckdb.__version__  # the compiled files' fingerprint uses it
+    for name in catalog._DUCKDB_NAMES[1:]:
+        assert getattr(module, name) is getattr(duckdb, name)  # the very objects duckdb exports
+
+
+def test_duckdb_falls_back_to_the_package_when_the_extension_lacks_something(monkeypatch):
+    import sys
+    import types
+
+    import duckdb
+
+    monkeypatch.setitem(sys.modules, "_duckdb", types.ModuleType("_duckdb"))
+    assert catalog.duckdb_module() is duckdb
+
+
+def test_one_shot_answers_without_duckdbs_python_layer():
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    code = (
+        "import sys; from ksquery import cli; "
+        "cli.main(['ask','investeringar_per_ar','--format','csv']);"
+        "cli.main(['sql','SELECT count(*) AS n FROM risker','--format','csv']);"
+        "print('RELATION', 'duckdb._relation' in sys.modules)"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert "RELATION False" in p.stdout and "n\n33" in p.stdout, p.stdout + p.stderr

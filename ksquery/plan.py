@@ -216,6 +216,7 @@ class Plan:
     show: tuple[str, ...] = ()  # columns the question names, shown beside the usual ones
     change_filter: tuple[str, int, bool] | None = None  # (cmp, bound, in percent) on a change
     answer_only: bool = False  # "vilken kategori hör X till": the answer, not X's amounts
+    latest: bool = False  # with aggregate "first": the last year with an amount instead
 
     def as_dict(self) -> dict[str, Any]:
         """The plan for --format json."""
@@ -241,6 +242,7 @@ class Plan:
             "standardval": list(self.defaults),
             "förändringsvillkor": list(self.change_filter) if self.change_filter else None,
             "bara_svaret": self.answer_only,
+            "sista": self.latest,
         }
 
 
@@ -562,12 +564,15 @@ class _Reader:
         self.top_level = False
         self.decrease = False
         self.share_pos: int | None = None
-        self.share_word = ""
+        self.share_words: list[str] = []
         self.neither = False  # "varken A eller B": both negated
         self.nonzero = False  # "får pengar"
         self.which = False  # "vilka …": the rows are the answer
         self.increase = False
         self.between_rows = False
+        self.zero = False  # "saknar budget"
+        self.versus_cmp: str | None = None  # "X större än Y"
+        self.skip: set[int] = set()  # items already read with the one before
         self.time_phrase = False  # "under planperioden"
         self.sort_all = False  # "rangordna": every row in order, no limit
         self.change_cmp: tuple[str, int, bool] | None = None  # "ökar mer än 5 procent"
@@ -592,6 +597,8 @@ class _Reader:
     def read(self) -> Plan | Decline:
         items = self.items
         for i, item in enumerate(items):
+            if i in self.skip:
+                continue
             if item.number is not None or item.senses == [Sense("number")]:
                 self.number(i, item)
                 continue
@@ -635,7 +642,12 @@ class _Reader:
             if parent is None and senses and all(s.kind == "parent" for s in senses):
                 continue  # another table's parent word: a preposition here
             if parent is not None and self._names_row(i + 1):
-                self.parent = parent.column
+                asked_kind = self.which and any(
+                    f.op == "in" and f.default and f.column == (self.tm.kinds or {}).get("column")
+                    for f in self.plan.filters
+                )
+                if not asked_kind:  # "vilken förvaltning tillhör X": X's, found in finish
+                    self.parent = parent.column
                 continue
             nxt = self.items[i + 1] if i + 1 < len(self.items) else None
             if (
@@ -669,6 +681,27 @@ class _Reader:
                 item = _Item(item.text, content)
             self.apply(self.sense(item), item, i)
         return self.finish()
+
+    def _amount_next(self, i: int) -> bool:
+        """Whether the word after a negation names the amount ("saknar budget", "inga pengar")."""
+        nxt = self.items[i + 1] if i + 1 < len(self.items) else None
+        return (
+            bool(self.tm.measure)
+            and any(s.table == self.tm.name and s.kind in ("measure", "table") for s in nxt.senses)
+            if nxt is not None
+            else False
+        )
+
+    def _ancestors(self, row: str) -> list[str]:
+        """The rows a row belongs to, nearest first."""
+        out: list[str] = []
+        todo = list(self.tm.parents.get(row, ()))
+        while todo and len(out) < 50:
+            up = todo.pop(0)
+            if up not in out and up != row:
+                out.append(up)
+                todo.extend(self.tm.parents.get(up, ()))
+        return out
 
     def _listed(self, column: str, at: int) -> bool:
         """Whether the value at `at` is listed with another value of the column ('avdelning
@@ -719,7 +752,7 @@ class _Reader:
                 # both rows and the difference, not a filter that may leave nothing
                 self.values[column].append(s.value)
                 self.value_at.setdefault(s.value, i)
-                p.aggregate, self.cmp = "versus", None
+                p.aggregate, self.versus_cmp, self.cmp = "versus", self.cmp, None
                 return
             if self.cmp and column == self.tm.label and not (self.numeric or p.measure):
                 self.problems.append(item.text)  # nothing to compare the rows by
@@ -824,6 +857,9 @@ class _Reader:
             self.neither = self.negate = True
         elif kind == "and" and self.neither:
             self.negate = True  # "… eller B" after "varken A": not B either
+        elif kind == "not" and self._amount_next(i):
+            self.zero = True  # "saknar budget", "har inga pengar": the amount is zero
+            self.skip.add(i + 1)
         elif kind == "not":
             last = p.filters[-1] if p.filters else None
             if (
@@ -843,7 +879,8 @@ class _Reader:
                 p.aggregate == "change" and i > 0 and self.items[i - 1].number is not None
             ):
                 return  # "ökar mer än 5 procent": the unit of a change, not a share
-            self.share_pos, self.share_word = i, item.text
+            self.share_pos = i
+            self.share_words.append(item.text)
             if p.aggregate != "change":
                 p.aggregate = "share"
         elif kind == "change":
@@ -880,7 +917,14 @@ class _Reader:
                     f.cmp = str(arg)
                     break
         elif kind == "year_rel":
-            if arg == "last" and self.tm.years:  # "sista året": the table's last year
+            nxt = self.items[i + 1] if i + 1 < len(self.items) else None
+            if (
+                arg == "last"
+                and nxt is not None
+                and any(s.column in ("than_row", "when") for s in nxt.senses)
+            ):
+                p.aggregate, p.latest = "first", True  # "sista året som X får pengar"
+            elif arg == "last" and self.tm.years:  # "sista året": the table's last year
                 self.years.append(self.tm.years[-1])
             elif self.model.budget_year is not None and arg != "last":
                 year = self.model.budget_year + int(arg)
@@ -1146,6 +1190,12 @@ class _Reader:
                 continue
             if p.aggregate == "share":
                 continue  # "andel av kostnaderna": the category is the whole
+            above = [a for v in rows_named for a in self._ancestors(v) if a in members]
+            if above and self.which:
+                # "vilken avdelning hör säkerhetsenheten till": the row of that kind it is under
+                p.filters.remove(f)
+                self.values[tm.label or ""] = list(dict.fromkeys(above))
+                continue
             mine = [v for v in rows_named if tm.parent]
             if tm.parent and mine:
                 # "hur många enheter har kansli- och HR-avdelningen": the rows under it
@@ -1161,10 +1211,7 @@ class _Reader:
         rows = self.values.get(tm.label or "", [])
         if p.aggregate == "change" and self.between_rows and len(rows) == 2 and tm.measure:
             # "skillnaden mellan X och Y 2026": two rows side by side, not a change over years
-            if len(set(years)) != 1:
-                return Decline(
-                    "skillnaden mellan två rader gäller ett år: ange vilket", (), tm.name
-                )
+            # (with no year or several: year by year)
             p.aggregate = "versus"
         row_cmp = [f for f in p.filters if f.op == "row"]
         if len(rows) == 1 and len(row_cmp) == 1 and tm.measure:
@@ -1234,8 +1281,7 @@ class _Reader:
         if (
             p.aggregate == "share"
             and not p.whole
-            and "procent" in self.share_word
-            and "andel" not in self.share_word
+            and all("procent" in w and "andel" not in w for w in self.share_words)
             and not (self.cumulative or self.time_phrase)
             and self.span[0] is not None
             and self.span[1] is not None
@@ -1320,6 +1366,12 @@ class _Reader:
         ):
             # "vilka investeringar minskar 2026 till 2027": the rows that do, not the total
             self.change_cmp = (">", 0, False)
+        if p.aggregate == "versus" and p.when and self.versus_cmp and tm.time:
+            # "vilka år är X större än Y": the years where the difference has that sign
+            self.change_cmp, p.when = (self.versus_cmp, 0, False), False
+            if p.aggregate == "versus":
+                p.change_filter = self.change_cmp
+                self.change_cmp = None
         if self.change_cmp is not None:
             if p.aggregate != "change":
                 return Decline("jämförelsen gäller en förändring men frågan har ingen", (), tm.name)
@@ -1333,6 +1385,11 @@ class _Reader:
             p.aggregate = None
         if self.nonzero and p.measure and p.aggregate is None and not p.answer:
             p.filters.append(Filter(p.measure, "cmp", (0,), cmp="!=", pos=-3))
+        if self.zero and p.measure:
+            if tm.time and not p.years:
+                # "har inga pengar alls": in one year, or in every year? Not guessed.
+                return Decline("ange vilket år beloppet ska vara noll", (), tm.name)
+            p.filters.append(Filter(p.measure, "cmp", (0,), cmp="=", pos=-3))
         p.answer_only = bool(
             p.answer
             and p.answer not in (tm.label, tm.time)
@@ -1395,6 +1452,7 @@ _AGG_WORDS = {
     "share": "andelen av",
     "change": "förändringen av",
     "first": "första året med belopp för",
+    "last": "sista året med belopp för",
     "setdiff": "det som har belopp det första året men inte det andra i",
     "compare": "jämförelse av",
     "versus": "skillnaden mellan",
@@ -1420,7 +1478,7 @@ def explain(p: Plan, model: Model) -> str:
             word = "största minskningen" if p.rank == "desc" else "minsta minskningen"
         parts.append(f"de {p.limit} {word}" if p.limit and p.limit > 1 else f"den {word}")
     if p.aggregate in _AGG_WORDS and not (p.rank and p.decrease):
-        parts.append(_AGG_WORDS[p.aggregate])
+        parts.append(_AGG_WORDS["last" if p.latest else p.aggregate])
     parts.append(tm.noun)
     pinned = any(f.op == "in" and f.column == tm.label and not f.negate for f in p.filters)
     named = [f for f in p.filters if f.op == "in" and not f.negate and not f.default]
@@ -1448,7 +1506,10 @@ def explain(p: Plan, model: Model) -> str:
             conds.append(f"{f.column} {neg}{_CMP_WORDS[f.cmp]} {f.values[0]}")
         elif f.op == "row":
             conds.append(f"{f.column} {_CMP_WORDS[f.cmp]} värdet för {f.values[0]}")
-    if p.change_filter:
+    if p.change_filter and p.aggregate == "versus":
+        bigger = "större" if p.change_filter[0].startswith(">") else "mindre"
+        conds.append(f"den första är {bigger} än den andra")
+    elif p.change_filter:
         cmp, bound, percent = p.change_filter
         way = "minskningen" if p.decrease else "ökningen"
         conds.append(f"{way} är {_CMP_WORDS[cmp]} {bound}{' %' if percent else ' ' + tm.unit}")

@@ -78,6 +78,8 @@ def _condition(f: Filter, tm: TableModel, bind: _Params, years: tuple[int, ...])
         )
         cond = _col(key).isin(query=sub)
     elif f.op == "cmp":
+        if f.column == tm.measure and tm.signed:
+            column = exp.func("abs", column)  # "kostnader över 50 000 tkr": by size, not sign
         cond = _CMP[f.cmp](this=column, expression=bind(f.values[0], f.column))
     elif f.op == "row":
         sub = (
@@ -240,7 +242,9 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
 
         difference = exp.Sub(this=one(first, True), expression=one(second, True))
         unit = f"_{tm.unit}" if tm.unit else ""
+        per_year = time is not None and len(p.years) != 1  # one row per year, not one sum
         q = exp.select(
+            *([time.copy()] if per_year and time is not None else []),
             _alias(bind(first, tm.label or "värde"), "första"),  # which row is which
             _alias(one(first), f"första{unit}"),
             _alias(bind(second, tm.label or "värde"), "andra"),
@@ -250,6 +254,11 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
         cond = where(p.filters)
         if cond is not None:
             q = q.where(cond)
+        if per_year and time is not None:
+            q = q.group_by(time.copy()).order_by(time.copy())
+            if p.change_filter:  # "vilka år är X större än Y"
+                cmp, bound, _ = p.change_filter
+                q = q.having(_CMP[cmp](this=difference.copy(), expression=bind(bound, "gräns")))
     elif agg in ("change", "setdiff", "compare") and time is not None and measure is not None:
         years = p.years
         cols = [_col(c) for c in (p.group or shown)]
@@ -299,20 +308,21 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
             q = q.order_by(exp.func("min", _col(tm.order)))
     elif agg == "first" and time is not None and measure is not None and label is not None:
         cols = [_col(c) for c in shown]
+        name = "sista_år" if p.latest else "första_år"  # "sista året som X får pengar"
         first = exp.Filter(
-            this=exp.Min(this=time.copy()),
+            this=(exp.Max if p.latest else exp.Min)(this=time.copy()),
             expression=exp.Where(
                 this=exp.NEQ(this=measure.copy(), expression=exp.Literal.number(0))
             ),
         )
-        q = exp.select(*cols, _alias(first, "första_år")).from_(table)
+        q = exp.select(*cols, _alias(first, name)).from_(table)
         cond = where(p.filters, ())
         if cond is not None:
             q = q.where(cond)
         q = q.group_by(*[c.copy() for c in cols])
         if p.years:
-            q = q.having(exp.EQ(this=first.copy(), expression=bind(p.years[0], "första_år")))
-        q = q.order_by(exp.column("första_år", quoted=True))
+            q = q.having(exp.EQ(this=first.copy(), expression=bind(p.years[0], name)))
+        q = q.order_by(exp.column(name, quoted=True))
     elif p.answer_only and p.answer and label is not None:
         # "vilken kategori hör Tjänstekatalog till": each named row and its answer, once
         q = exp.select(_col(p.answer), label.copy()).distinct().from_(table)

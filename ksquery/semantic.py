@@ -97,7 +97,7 @@ def tokens(text: str) -> list[str]:
 
 
 # Bump when the model's layout or the way the lexicon is built changes.
-MODEL_VERSION = "5"
+MODEL_VERSION = "6"
 
 
 def load(catalog: Catalog, grammar_words: Iterable[str] = ()) -> Model:
@@ -184,6 +184,7 @@ def _build(catalog: Catalog) -> Model:
     tables: dict[str, TableModel] = {}
     specs = dict(raw.get("tables") or {})
     claims = ((catalog.dictionary.meta.get("roles") or {}).get("claims") or {}).get("table")
+    provenance = _provenance(catalog)
     for name in catalog.tables:
         if (
             name not in specs and name != claims
@@ -241,8 +242,8 @@ def _build(catalog: Catalog) -> Model:
             for w in (col, *words):
                 add(w, Sense("dimension", name, col))
         for column in table.columns:  # every column may be asked for by name ("vilken metod")
-            if column.name == tm.time:
-                continue  # "år" is read as time, not as a column to show
+            if column.name == tm.time or column.name in provenance:
+                continue  # "år" is read as time; "i tabellen" names no column to show
             parts = [w for w in column.name.split("_") if len(w) > 3 and not w.isdigit()]
             numeric = column.type.startswith(_NUMERIC) and column.name not in (tm.time, tm.order)
             kind = "number" if numeric and not column.name.endswith("_id") else "dimension"
@@ -256,10 +257,11 @@ def _build(catalog: Catalog) -> Model:
                 if kind is not None and row is not None:
                     tm.kind_rows.setdefault(str(kind), []).append(str(row))
         sums = table.sums or {}
-        if tm.label and sums.get("parent") and sums.get("row") == tm.label:
-            pairs = _rows(
-                catalog, f'SELECT DISTINCT "{tm.label}", "{sums["parent"]}" FROM "{name}"'
-            )
+        parent_column = (
+            sums.get("parent") if sums.get("row") == tm.label else None
+        ) or tm.parent  # the rows a row sums into, or the row it belongs to ("överordnad")
+        if tm.label and parent_column:
+            pairs = _rows(catalog, f'SELECT DISTINCT "{tm.label}", "{parent_column}" FROM "{name}"')
             for row, parent in pairs:
                 if parent is not None:
                     tm.parents.setdefault(str(row), []).append(str(parent))
@@ -317,13 +319,18 @@ def _build(catalog: Catalog) -> Model:
 _NUMERIC = ("INTEGER", "BIGINT", "DOUBLE", "DECIMAL")
 
 
+def _provenance(catalog: Catalog) -> set[str]:
+    """The columns that say where a row stands in the document ([meta.roles]), not what it is."""
+    roles = catalog.dictionary.meta.get("roles") or {}
+    return {str(roles[k]) for k in ("line", "section", "source_table") if roles.get(k)}
+
+
 def _default_spec(catalog: Catalog, name: str) -> dict:
     """A semantic spec from the dictionary and the data alone, for a table `[semantic]` leaves
     out: its name and aliases name it, its first entity (or text) column names a row, an integer
     column whose values are all years is its time, and its last other number is its measure."""
     table = catalog.tables[name]
-    roles = catalog.dictionary.meta.get("roles") or {}
-    provenance = {roles.get("line"), roles.get("section"), roles.get("source_table")}
+    provenance = _provenance(catalog)
     columns = [c for c in table.columns if c.name not in provenance]
     label = (table.entities or (None,))[0]  # values of long text columns would be noise
     time = None

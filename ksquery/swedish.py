@@ -77,7 +77,6 @@ SHORTHAND = {
     "org": "organisationen",
     "ang": "angående",
     "mkt": "mycket",
-    "ar": "år",
 }
 _SHORT = re.compile(
     r"(?<![\w.-])(" + "|".join(map(re.escape, SHORTHAND)) + r")(?:\.(?!\w))?(?![\w.-])", re.I
@@ -85,6 +84,12 @@ _SHORT = re.compile(
 _GLUED = re.compile(r"(?<=[^\W\d_]{3})\.(?=[^\W\d_]{3})")  # "invest.utgifterna"
 
 
+# "ar" without its ring or dots: "år" after a word that counts years ("nasta ar"), else "är"
+_AR = re.compile(
+    r"\b(nästa|nasta|förra|forra|i|per|varje|detta|kommande|samma|vilket|vilka|hela|alla)\s+ar\b",
+    re.I,
+)
+_IS = re.compile(r"(?<![\w-])ar(?![\w-])", re.I)
 # "vad står X för" asks what X means, not what the text says ("vad står det om X")
 _STANDS_FOR = re.compile(r"\bvad står (?!det\b)((?:\S+\s+){0,4}?\S+) för\b", re.I)
 
@@ -92,6 +97,7 @@ _STANDS_FOR = re.compile(r"\bvad står (?!det\b)((?:\S+\s+){0,4}?\S+) för\b", r
 def spell_out(text: str) -> str:
     """The text with everyday shorthand written out ("vad e" -> "vad är")."""
     text = _SHORT.sub(lambda m: SHORTHAND[m.group(1).lower()], _GLUED.sub(". ", text))
+    text = _IS.sub("är", _AR.sub(r"\1 år", text))
     return _STANDS_FOR.sub(r"vad betyder \1", text)
 
 

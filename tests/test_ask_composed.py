@@ -24,7 +24,7 @@ from ksquery.errors import KsqueryError
 HERE = Path(__file__).parent
 SETS = {
     name: HERE / f"eval_composed_{name}.toml"
-    for name in ("dev", "holdout", "holdout2", "holdout3", "holdout4")
+    for name in ("dev", "dev2", "holdout", "holdout2", "holdout3", "holdout4")
 }
 # Floors against regression (right overall, right on composed, most answered-but-wrong, least
 # declined when unanswerable), set a little under where each set stands now. Each held-out set
@@ -34,6 +34,8 @@ SETS = {
 # 62,8 % / 61,7 % / 7,7 % / 91,3 %. Since each first run, the set is development data.
 GOALS = {
     "dev": (0.95, 0.95, 0.02, 0.95),
+    # written blind after holdout4's fixes as development data (first run 73,3 / 66,3 / 8,5)
+    "dev2": (0.75, 0.70, 0.05, 0.95),
     "holdout": (0.82, 0.82, 0.03, 0.95),
     "holdout2": (0.80, 0.82, 0.03, 0.95),
     "holdout3": (0.82, 0.82, 0.04, 0.95),
@@ -58,8 +60,11 @@ def _cell_matches(expected: Any, cell: Any) -> bool:
         if isinstance(expected, float) and not float(expected).is_integer():
             # a percentage: as percent or as a fraction
             return abs(got - want) <= 0.1 + 1e-9 or abs(got * 100 - want) <= 0.1 + 1e-9
-        return math.isclose(got, want, abs_tol=1e-6) or (
-            isinstance(expected, float) and abs(got - want) <= 0.1 + 1e-9
+        return (
+            math.isclose(got, want, abs_tol=1e-6)
+            or (isinstance(expected, float) and abs(got - want) <= 0.1 + 1e-9)
+            # an average shown with its decimals (141094.33) for a whole-tkr expectation
+            or (not float(cell).is_integer() and abs(got - want) < 0.5)
         )
     if cell is None or isinstance(cell, bool):
         return False

@@ -90,6 +90,23 @@ READINGS = [
     # "sista året": the table's last year
     ("investeringar sista året", {"years": (2029,)}),
     ("lokalhyror ks sista planåret", {"years": (2027,)}),
+    # the row of the asked kind that a named row belongs to
+    ("vilken avdelning hör säkerhetsenheten till", {"filters": "row Kansli- och HR-avdelningen"}),
+    ("vilken förvaltning tillhör upphandlingsenheten", {"filters": "row Kommunledningskontoret"}),
+    # "saknar budget": the amount is zero (not "every unit but this one")
+    ("vilken kostnadspost saknar budget hos expl 2025", {"filters": "zero"}),
+    # the last year with an amount, not the table's last year
+    ("vilket är sista året som stadsskogen får pengar", {"aggregate": "first", "latest": True}),
+    # two rows compared year by year, keeping the years where the first is larger
+    (
+        "vilka år är investeringarna i bälinge större än i stadsskogen",
+        {"aggregate": "versus", "change_filter": (">", 0, False)},
+    ),
+    # a share of a span stays a share even with "i procent" at the end
+    (
+        "bälinges andel av de totala investeringsutgifterna 2025–2029, i procent",
+        {"aggregate": "share"},
+    ),
     # "andra" (other) is no change ("ändra")
     ("hur stor andel av ks kostnader 2025 är andra personalkostnader", {"aggregate": "share"}),
 ]
@@ -106,6 +123,14 @@ def test_readings(model, text, fields):
         if value == "between 6 and 9":
             bounds = [(f.cmp, f.values) for f in read.filters if f.op == "cmp"]
             assert bounds == [(">=", (6,)), ("<=", (9,))], read
+            continue
+        if isinstance(value, str) and value.startswith("row "):
+            named = [f.values for f in read.filters if f.op == "in" and f.column == "namn"]
+            assert named == [(value[4:],)], read
+            continue
+        if value == "zero":
+            assert [(f.cmp, f.values) for f in read.filters if f.op == "cmp"] == [("=", (0,))]
+            assert not any(f.negate for f in read.filters), read
             continue
         if value == "negated twice":
             assert [f.negate for f in read.filters] == [True, True], read

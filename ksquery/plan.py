@@ -76,7 +76,7 @@ _op("order", "desc", "från dyrast till billigast", "högst till lägst", "falla
 _op("order", "asc", "minst först", "lägst först", "billigast först", "från minst till störst")
 _op("order", "asc", "från lägst till högst", "minst till störst", "stigande")
 _op("not", None, "inte", "ej", "utan", "saknar", "saknas", "icke", "inga", "ingen", "inget")
-_op("not", None, "aldrig", "inte har", "som saknar")
+_op("not", None, "aldrig", "inte har", "som saknar", "exklusive", "förutom", "utom", "exkl")
 _op("neither", None, "varken")  # "varken accepteras eller kontrolleras": neither one
 _op("agg", "sum", "totalt", "sammanlagt", "summa", "summan", "tillsammans", "sammanräknat")
 _op("agg", "sum", "sammantaget", "totala", "total", "summerat", "summerade", "sammanlagda")
@@ -153,7 +153,8 @@ _TEXT = re.compile(
     # what the text says about something: "vad nämns om X", "står det något om Y", "vad sysslar
     # X med", "vad ligger bakom"
     r"\b(vad (?:står|nämns|sägs|skrivs)|står det|nämns det|sägs det|skrivs det|sysslar|jobbar|"
-    r"vad hände|vad händer|grundar (?:sig|den|det)|ligger bakom|förklaras)\b"
+    r"vad hände|vad händer|grundar (?:sig|den|det)|ligger bakom|förklaras|jobba med|arbeta med|"
+    r"hur tänker|vad görs|göra åt|görs åt|hur mäter|hur mäts)\b"
 )
 _FILLER_WORDS = """vad vilka hur mycket många är var finns det den de dem som med för på i om av
     till att har hade ska skall kan visa ge lista mig oss en ett står säger jag vi man läggs
@@ -171,11 +172,16 @@ _FILLER_WORDS = """vad vilka hur mycket många är var finns det den de dem som 
     räknas låg köper kollar håller sköter följa följer granska granskar göra gör utgör utgörs
     består egna ändå heller sig års sista väger kallas kallad kallade motsvarar motsvara
     motsvaras bland st cirka i sin tur andra annan annat hör närmast valt valda väljer mäter
-    mäts"""
+    mäts samtliga olika enskild enskilda storlek storleksordning få betalar betala betalas
+    varandra du ni denna detta dom dig er min mitt mina din ditt dina vårt hans hennes vill
+    ville måste bör borde behöver brukar hejsan tjena hämta titta se undrar undra veta vet
+    presentera sammanfatta liksom dvs kanske vid åt genom varit blev bli funnits allt angående
+    beträffande avseende snabbt frågan fråga svar svaret siffra siffran siffror siffrorna"""
 _DIGITS = re.compile(r"^\d+$")
 _GROUPED = re.compile(r"(?<![\d,.])(\d{1,3})[ \u00a0\u202f](\d{3})(?![\d,])")
 _POSSESSIVE = re.compile(r"(\w):s\b")  # "expl:s kostnader"
 _ARROW = re.compile(r"\s*(?:->|→|=>|–>)\s*")
+_FOR_YEAR = re.compile(r"\bför (?=(?:19|20)\d\d\b)")
 _RANGE = re.compile(r"\b((?:19|20)\d\d)\s*[-–—]\s*((?:19|20)\d\d)\b")
 
 
@@ -217,6 +223,7 @@ class Plan:
     change_filter: tuple[str, int, bool] | None = None  # (cmp, bound, in percent) on a change
     answer_only: bool = False  # "vilken kategori hör X till": the answer, not X's amounts
     latest: bool = False  # with aggregate "first": the last year with an amount instead
+    part: tuple[str, Any] | None = None  # a share's part when the whole lists it with another
 
     def as_dict(self) -> dict[str, Any]:
         """The plan for --format json."""
@@ -243,6 +250,7 @@ class Plan:
             "förändringsvillkor": list(self.change_filter) if self.change_filter else None,
             "bara_svaret": self.answer_only,
             "sista": self.latest,
+            "del": list(self.part) if self.part else None,
         }
 
 
@@ -288,6 +296,7 @@ def items(model: Model, text: str) -> list[_Item]:
     low = _ARROW.sub(" till ", expand(_POSSESSIVE.sub(r"\1", text)))
     low = _RANGE.sub(r"\1 till \2", low)
     low = _GROUPED.sub(r"\1\2", low)  # "16 500" is one number
+    low = _FOR_YEAR.sub("", low)  # "internkontrollplanen för 2024" names what "… 2024" does
     toks = [SYNONYMS.get(t, t) for t in tokens(low)]
     keys = [norm(t) if not _DIGITS.match(t) else t for t in toks]
     out: list[_Item] = []
@@ -318,6 +327,8 @@ def items(model: Model, text: str) -> list[_Item]:
             senses, parts = _fuzzy(model, keys[i], t)
             found = _Item(t, senses, compound=bool(parts), parts=parts)
             i += 1
+        if any(s.kind == "absent" for s in found.senses):
+            found = _Item(found.text, [])  # "löneökningen": not what the data holds, unread
         if NUMBER_WORDS.get(t, 1) > 1 and not any(s.kind != "filler" for s in found.senses):
             found = _Item(t, [Sense("number")], NUMBER_WORDS[t])
         out.append(found)
@@ -408,6 +419,7 @@ def _singles(model: Model) -> list[str]:
 
 
 _PRIORITY = {
+    "absent": 12,
     "value": 0,
     "partial": 10.5,
     "owner": 11.5,
@@ -547,6 +559,7 @@ class _Reader:
         self.values: dict[str, list[str]] = {}
         self.value_pos: dict[str, int] = {}
         self.value_at: dict[str, int] = {}
+        self.value_seen: dict[str, list[int]] = {}  # every place a value is named
         self.negate = False
         self.cmp: str | None = None
         self.numeric: str | None = None  # the numeric column last named
@@ -783,6 +796,7 @@ class _Reader:
             else:
                 self.value_pos.setdefault(column, i)
                 self.value_at.setdefault(s.value, i)
+                self.value_seen.setdefault(s.value, []).append(i)
                 self.values.setdefault(column, [])
                 if s.value not in self.values[column]:
                     self.values[column].append(s.value)
@@ -1244,6 +1258,17 @@ class _Reader:
                     whole = containers[0] if containers else (after[0] if after else vals[1])
                     vals.remove(whole)
                     p.whole = (column, whole)
+        if p.aggregate == "share" and self.share_pos is not None and not p.whole:
+            for column, vals in self.values.items():
+                if column == tm.label or len(vals) != 2:
+                    continue
+                # "lägger man ihop KS och expl, hur stor andel står expl för": the one named
+                # after the share word is the part, both together the whole
+                share_pos = self.share_pos
+                after = [v for v in vals if max(self.value_seen.get(v, [-1])) > share_pos]
+                if len(after) != 1:
+                    return Decline(f"andelen av vad: {' eller '.join(map(str, vals))}", (), tm.name)
+                p.part = (column, after[0])
         for column, vals in self.values.items():
             p.filters.insert(0, Filter(column, "in", tuple(vals), pos=self.value_pos[column]))
         for f in [f for f in p.filters if f.op == "flag" and not f.negate]:

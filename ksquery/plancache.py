@@ -17,7 +17,7 @@ from ksquery.plan import Plan
 from ksquery.semantic import Model
 
 # Bump when the SQL a plan compiles to changes, so that cached shapes expire.
-SHAPE_VERSION = "14"
+SHAPE_VERSION = "15"
 
 
 def compile_plan(p: Plan, model: Model, fingerprint: str = "") -> tuple[str, dict[str, Any]]:
@@ -62,7 +62,8 @@ def _masked(p: Plan) -> tuple[Plan, dict[str, Any]]:
     bound = p.change_filter
     if bound is not None:
         bound = (bound[0], mask(bound[1]), bound[2])
-    return replace(p, filters=filters, whole=whole, change_filter=bound), real
+    part = (p.part[0], mask(p.part[1])) if p.part else None
+    return replace(p, filters=filters, whole=whole, change_filter=bound, part=part), real
 
 
 def _shape(p: Plan) -> str:

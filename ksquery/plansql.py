@@ -196,7 +196,11 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
         elif groups or split:
             q = q.order_by(*[_col(g) for g in (split or p.group)])
     elif agg == "share":
-        part, base = _part_and_base(p, tm.label)
+        if p.part:  # the whole lists the part with another value of its column
+            part = [Filter(p.part[0], "in", (p.part[1],))]
+            base = list(p.filters)
+        else:
+            part, base = _part_and_base(p, tm.label)
         if not part:
             raise NoPlan("andelen av vad")
         # categories ("kostnader") and a named whole narrow the whole, not the part

@@ -97,7 +97,7 @@ def tokens(text: str) -> list[str]:
 
 
 # Bump when the model's layout or the way the lexicon is built changes.
-MODEL_VERSION = "6"
+MODEL_VERSION = "7"
 
 
 def load(catalog: Catalog, grammar_words: Iterable[str] = ()) -> Model:
@@ -309,6 +309,8 @@ def _build(catalog: Catalog) -> Model:
         add(w, Sense("filler"))
     for w in _strs(raw.get("owner")):  # the document's own nämnd: a filter where it is a value
         add(w, Sense("owner"))
+    for w in _strs(raw.get("absent")):  # what the document does not hold, though it sounds so
+        add(w, Sense("absent"))
     time_phrases = list(raw.get("time") or ())
     for i, phrase in enumerate(time_phrases):
         for w in _strs(phrase.get("words")):

@@ -77,6 +77,11 @@ SHORTHAND = {
     "org": "organisationen",
     "ang": "angående",
     "mkt": "mycket",
+    "o": "och",
+    "an": "än",
+    "kostn": "kostnader",
+    "verks": "verksamhetens",
+    "sum": "summa",
 }
 _SHORT = re.compile(
     r"(?<![\w.-])(" + "|".join(map(re.escape, SHORTHAND)) + r")(?:\.(?!\w))?(?![\w.-])", re.I

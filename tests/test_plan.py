@@ -107,6 +107,13 @@ READINGS = [
         "bälinges andel av de totala investeringsutgifterna 2025–2029, i procent",
         {"aggregate": "share"},
     ),
+    # the part of a share is the one named after it; both together are the whole
+    (
+        "om man lägger ihop personalkostnaderna för ks och expl 2025, hur stor andel står expl för",
+        {"aggregate": "share", "part": ("enhet", "exploateringsenheten")},
+    ),
+    # everyday words that change nothing, abbreviations, "för 2024" as "2024"
+    ("kan du visa mig kommunbidraget för 2026 tack", {"years": (2026,)}),
     # "andra" (other) is no change ("ändra")
     ("hur stor andel av ks kostnader 2025 är andra personalkostnader", {"aggregate": "share"}),
 ]
@@ -149,6 +156,8 @@ def test_readings(model, text, fields):
         ("vilken avdelning har flest enheter", {"enhet"}),
         # one word out of a long name ("Anställdas missbruk upptäcks inte") is not that row
         ("hur många anställda har ks", {"anställda"}),
+        # a thing the document does not hold ([semantic] absent) is never read as a near one
+        ("hur stor blev löneökningen i procent för ks 2025", {"löneökningen"}),
     ],
 )
 def test_declines_name_what_was_not_understood(model, text, words):

@@ -156,31 +156,41 @@ _TEXT = re.compile(
     r"vad hände|vad händer|grundar (?:sig|den|det)|ligger bakom|förklaras|jobba med|arbeta med|"
     r"hur tänker|vad görs|göra åt|görs åt|hur mäter|hur mäts)\b"
 )
-_FILLER_WORDS = """vad vilka hur mycket många är var finns det den de dem som med för på i om av
-    till att har hade ska skall kan visa ge lista mig oss en ett står säger jag vi man läggs
-    blir alla all går gå satsas avsätts kostar planeras får fick ges tack snabbfråga alltså
-    det där här nu då ju väl egentligen ungefär hela sina sin sitt deras dess inom under
-    stor stora liten lite belopp kr kronor tkr mnkr värde finnas fanns har haft redovisa
-    redovisas budgeterat budgeteras budgeterade beräknat beräknas planerat läggas lagt
-    lägger pengar pengarna summa kommer kommande enligt uppgå uppgår uppgick landar
-    landa hamnar både ska skulle vore kunna kan kunde sammanställ ta fram plocka ut skriv
-    tala säg berätta näst gärna snälla hej ok okej också även
-    allihop sett nämns nämnda angivna angivet angett ligger ligga varav någon något några
-    föreslog föreslagit föreslår föreslagits föreslås lämnat lämnade tog togs gäller gällde
-    handlar rör berör avser ser ut helt kom finns fått mkt upp ingick ingår ingått används
-    använder användes bedöms bedömts bedömd hos själv själva kort kortfattat samma räknar
-    räknas låg köper kollar håller sköter följa följer granska granskar göra gör utgör utgörs
-    består egna ändå heller sig års sista väger kallas kallad kallade motsvarar motsvara
-    motsvaras bland st cirka i sin tur andra annan annat hör närmast valt valda väljer mäter
-    mäts samtliga olika enskild enskilda storlek storleksordning få betalar betala betalas
-    varandra du ni denna detta dom dig er min mitt mina din ditt dina vårt hans hennes vill
-    ville måste bör borde behöver brukar hejsan tjena hämta titta se undrar undra veta vet
-    presentera sammanfatta liksom dvs kanske vid åt genom varit blev bli funnits allt angående
-    beträffande avseende snabbt frågan fråga svar svaret siffra siffran siffror siffrorna"""
+_FILLER_WORDS = """
+    vad vilka hur mycket många är var finns det den de dem som med för på i om av till att har
+    hade ska skall kan visa ge lista mig oss en ett står säger jag vi man läggs blir alla all
+    går gå satsas avsätts kostar planeras får fick ges tack snabbfråga alltså det där här nu
+    då ju väl egentligen ungefär hela sina sin sitt deras dess inom under stor stora liten
+    lite belopp kr kronor tkr mnkr värde finnas fanns har haft redovisa redovisas budgeterat
+    budgeteras budgeterade beräknat beräknas planerat läggas lagt lägger pengar pengarna summa
+    kommer kommande enligt uppgå uppgår uppgick landar landa hamnar både ska skulle vore kunna
+    kan kunde sammanställ ta fram plocka ut skriv tala säg berätta näst gärna snälla hej ok
+    okej också även allihop sett nämns nämnda angivna angivet angett ligger ligga varav någon
+    något några föreslog föreslagit föreslår föreslagits föreslås lämnat lämnade tog togs
+    gäller gällde handlar rör berör avser ser ut helt kom finns fått mkt upp ingick ingår
+    ingått används använder användes bedöms bedömts bedömd hos själv själva kort kortfattat
+    samma räknar räknas låg köper kollar håller sköter följa följer granska granskar göra gör
+    utgör utgörs består egna ändå heller sig års sista väger kallas kallad kallade motsvarar
+    motsvara motsvaras bland st cirka i sin tur andra annan annat hör närmast valt valda
+    väljer mäter mäts samtliga olika enskild enskilda storlek storleksordning få betalar
+    betala betalas varandra saker sak grejer du ni denna detta dom dig er min mitt mina din
+    ditt dina vårt hans hennes vill ville måste bör borde behöver brukar hejsan tjena hämta
+    titta se undrar undra veta vet presentera sammanfatta liksom dvs kanske vid åt genom varit
+    blev bli funnits allt angående beträffande avseende snabbt frågan fråga svar svaret siffra
+    siffran siffror siffrorna
+"""
 _DIGITS = re.compile(r"^\d+$")
 _GROUPED = re.compile(r"(?<![\d,.])(\d{1,3})[ \u00a0\u202f](\d{3})(?![\d,])")
 _POSSESSIVE = re.compile(r"(\w):s\b")  # "expl:s kostnader"
 _ARROW = re.compile(r"\s*(?:->|→|=>|–>)\s*")
+_SHORT_YEAR = re.compile(r"\b(plan|budget|bu|pl|år|b)\s*-?(\d\d)\b")
+
+
+def _full_year(m: re.Match) -> str:
+    word = {"bu": "budget", "pl": "plan", "b": "budget"}.get(m.group(1), m.group(1))
+    return f"{word} 20{m.group(2)}"
+
+
 _FOR_YEAR = re.compile(r"\bför (?=(?:19|20)\d\d\b)")
 _RANGE = re.compile(r"\b((?:19|20)\d\d)\s*[-–—]\s*((?:19|20)\d\d)\b")
 
@@ -297,6 +307,7 @@ def items(model: Model, text: str) -> list[_Item]:
     low = _RANGE.sub(r"\1 till \2", low)
     low = _GROUPED.sub(r"\1\2", low)  # "16 500" is one number
     low = _FOR_YEAR.sub("", low)  # "internkontrollplanen för 2024" names what "… 2024" does
+    low = _SHORT_YEAR.sub(_full_year, low)  # "plan 26", "bu25": the years of this century
     toks = [SYNONYMS.get(t, t) for t in tokens(low)]
     keys = [norm(t) if not _DIGITS.match(t) else t for t in toks]
     out: list[_Item] = []
@@ -1029,10 +1040,18 @@ class _Reader:
         nxt_rows = nxt is not None and any(
             s.kind in ("table", "dimension") and s.table == self.tm.name for s in nxt.senses
         )
+        filler_next = nxt is not None and all(s.kind == "filler" for s in nxt.senses)
+        ranked_later = any(
+            s.kind == "op" and s.column in ("rank", "order")
+            for it in self.items[i + 1 :]
+            for s in it.senses
+        )
         if (
             (prev_op and prev_op.column == "rank" and self.cmp is None)
             or nxt_rank
             or (nxt_rows and self.cmp is None and n <= 100 and not self.numeric)
+            # "vilka tre saker kostar mest": a count of rows before a ranking
+            or (filler_next and ranked_later and self.cmp is None and n <= 20)
         ):
             self.limit = n
             return
@@ -1045,6 +1064,16 @@ class _Reader:
             return
         if unit and self.tm.unit:
             n *= {"tkr": 1000, "kr": 1_000_000}.get(self.tm.unit, 1)
+        money = nxt is not None and nxt.text.lower() in ("tkr", "kr", "kronor", "tusen", "mnkr")
+        if (
+            self.cmp is None
+            and not (unit or money)
+            and self.tm.unit
+            and (self.numeric or self._next_numeric(i) or self.plan.measure) == self.tm.measure
+        ):
+            # "kommunbidrag 26": an amount of 26 tkr is no question anyone asks; a year, perhaps
+            self.problems.append(item.text)
+            return
         if self.plan.aggregate == "change" and self.cmp is not None:
             # "ökar mer än 5 procent", "minskar med mer än 1 000 tkr": a bound on the change
             percent = nxt is not None and any(s.column == "share" for s in nxt.senses)
@@ -1090,7 +1119,8 @@ class _Reader:
         for k, it in enumerate(self.items[i + 1 : i + 4], i + 1):
             if any(s.kind == "time" for s in it.senses):
                 return False  # "under planperioden"
-            if it.number is not None and not _is_year(it):
+            decimal = it.number is None and it.senses == [Sense("number")]  # "5,5 mnkr"
+            if (it.number is not None and not _is_year(it)) or decimal:
                 after = self.items[k + 1] if k + 1 < len(self.items) else None
                 if after is not None and any(s.column == "year_word" for s in after.senses):
                     return False  # "över alla fyra åren"
@@ -1139,8 +1169,9 @@ class _Reader:
                     years = list(range(lo, hi + 1)) + years
         if self.negate:
             return Decline("det som ska uteslutas (inte, utan, saknar) passar inte", (), tm.name)
-        if self.cmp and p.aggregate == "compare":
-            p.aggregate = "change"  # "2024 jämfört med 2025 – hur mycket mer?"
+        if self.cmp and (p.aggregate == "compare" or (len(set(years)) == 2 and tm.measure)):
+            # "2024 jämfört med 2025 – hur mycket mer?", "är X högre 2026 än 2025"
+            p.aggregate = "change"
         elif self.cmp:
             return Decline(
                 "jämförelsen (över, under, mer än …) saknar något att jämföra med", (), tm.name
@@ -1502,6 +1533,8 @@ def explain(p: Plan, model: Model) -> str:
         if p.decrease:
             word = "största minskningen" if p.rank == "desc" else "minsta minskningen"
         parts.append(f"de {p.limit} {word}" if p.limit and p.limit > 1 else f"den {word}")
+        if p.aggregate not in _AGG_WORDS and not p.decrease:
+            parts.append("raderna i" if p.limit and p.limit > 1 else "raden i")
     if p.aggregate in _AGG_WORDS and not (p.rank and p.decrease):
         parts.append(_AGG_WORDS["last" if p.latest else p.aggregate])
     parts.append(tm.noun)

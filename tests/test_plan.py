@@ -114,6 +114,12 @@ READINGS = [
     ),
     # everyday words that change nothing, abbreviations, "för 2024" as "2024"
     ("kan du visa mig kommunbidraget för 2026 tack", {"years": (2026,)}),
+    # a decimal amount in mnkr after a comparison word, and a count of rows before a ranking
+    ("investeringsobjekt över 5,5 mnkr 2025", {"filters": "over 5500"}),
+    ("vilka tre saker kostar mest för ks 2026", {"rank": "desc", "limit": 3}),
+    # two-digit years after plan/budget; two years with "högre … än" is the change
+    ("kommunbidrag plan 26", {"years": (2026,)}),
+    ("är personalkostnaderna högre 2026 än 2025", {"aggregate": "change", "years": (2025, 2026)}),
     # "andra" (other) is no change ("ändra")
     ("hur stor andel av ks kostnader 2025 är andra personalkostnader", {"aggregate": "share"}),
 ]
@@ -134,6 +140,9 @@ def test_readings(model, text, fields):
         if isinstance(value, str) and value.startswith("row "):
             named = [f.values for f in read.filters if f.op == "in" and f.column == "namn"]
             assert named == [(value[4:],)], read
+            continue
+        if value == "over 5500":
+            assert [(f.cmp, f.values) for f in read.filters if f.op == "cmp"] == [(">", (5500,))]
             continue
         if value == "zero":
             assert [(f.cmp, f.values) for f in read.filters if f.op == "cmp"] == [("=", (0,))]
@@ -158,6 +167,8 @@ def test_readings(model, text, fields):
         ("hur många anställda har ks", {"anställda"}),
         # a thing the document does not hold ([semantic] absent) is never read as a near one
         ("hur stor blev löneökningen i procent för ks 2025", {"löneökningen"}),
+        # a bare number on an amount in tkr: no one asks for posts of exactly 26 tkr
+        ("kommunbidrag 26", {"26"}),
     ],
 )
 def test_declines_name_what_was_not_understood(model, text, words):

@@ -60,7 +60,6 @@ SHORTHAND = {
     "é": "är",
     "m": "med",
     "fr": "från",
-    "el": "eller",
     "dom": "de",
     "vrf": "varför",
     "nåt": "något",
@@ -95,6 +94,8 @@ _AR = re.compile(
     re.I,
 )
 _IS = re.compile(r"(?<![\w-])ar(?![\w-])", re.I)
+# "el" is "eller" between two things, but electricity after "på", "av", "om" ("brist på el")
+_OR = re.compile(r"(?<![\w-])(?<!på )(?<!av )(?<!om )el\.?(?![\w-])", re.I)
 # "vad står X för" asks what X means, not what the text says ("vad står det om X")
 _STANDS_FOR = re.compile(r"\bvad står (?!det\b)((?:\S+\s+){0,4}?\S+) för\b", re.I)
 
@@ -103,6 +104,7 @@ def spell_out(text: str) -> str:
     """The text with everyday shorthand written out ("vad e" -> "vad är")."""
     text = _SHORT.sub(lambda m: SHORTHAND[m.group(1).lower()], _GLUED.sub(". ", text))
     text = _IS.sub("är", _AR.sub(r"\1 år", text))
+    text = _OR.sub("eller", text)
     return _STANDS_FOR.sub(r"vad betyder \1", text)
 
 

@@ -114,6 +114,9 @@ def test_everyday_shorthand_is_read(catalog):
     change = answer(catalog, "hur mycket % ökar ks kommunbidrag 2026 jämfört m 2025")
     assert "förändring_procent" in change.columns
     assert swedish.spell_out("e-arkivet el. växeln") == "e-arkivet eller växeln"
+    # "el" is "eller" between two things, but electricity in "brist på el"
+    assert swedish.spell_out("brist på el") == "brist på el"
+    assert swedish.spell_out("köp av tjänster el övriga") == "köp av tjänster eller övriga"
     # "vad står X för" asks what X means; "vad står det om X" asks the text
     assert swedish.spell_out("vad står KLK för") == "vad betyder KLK"
     assert swedish.spell_out("vad står det om e-arkivet") == "vad står det om e-arkivet"

@@ -85,7 +85,7 @@ _op("agg", "count", "hur många", "antal", "antalet", "hur stort antal")
 _op("agg", "avg", "genomsnitt", "snitt", "medel", "medelvärde", "genomsnittlig", "genomsnittliga")
 _op("agg", "avg", "genomsnittet", "snittet", "medelvärdet", "i snitt", "i genomsnitt", "medeltal")
 _op("share", None, "andel", "andelen", "hur stor del", "procent", "procentuellt", "%", "del av")
-_op("share", None, "hur stor andel", "procentandel", "hur många procent")
+_op("share", None, "hur stor andel", "procentandel", "hur många procent", "hur mycket av")
 _op("change", None, "ökar", "ökning", "ökningen", "minskar", "minskning", "minskningen")
 _op("change", None, "förändring", "förändringen", "skillnad", "skillnaden", "differens", "växer")
 _op(
@@ -98,7 +98,7 @@ _op("change", None, "ändring", "ändringen", "utvecklats", "utvecklas")
 _op("per", None, "per", "varje", "för varje", "fördelat på", "uppdelat på", "fördelade på")
 _op("per", None, "fördelning", "fördelningen", "uppdelning", "uppdelat", "fördelat", "vardera")
 _op("per", None, "fördelas", "fördelade", "fördelar", "fördelas på", "fördelat per")
-_op("per", None, "i varje", "för respektive", "respektive", "för alla")
+_op("per", None, "i varje", "för respektive", "respektive")
 _op("cmp", ">", "över", "mer än", "fler än", "högre än", "större än", ">", "överstiger")
 _op("cmp", ">", "mer", "fler", "högre", "större")
 _op("cmp", ">=", "åtminstone", "≥", ">=")
@@ -128,6 +128,9 @@ _op("and", None, "och", "samt", "plus", "respektive och", "&", "o", "resp", "res
 _op("agg", "sum", "ihop", "sammanlagt", "totalbelopp")
 _op("unit", 1000, "miljoner", "miljon", "mnkr", "mkr", "milj")
 _op("but", None, "men", "däremot")
+_op("ordinal", 2, "den andra", "det andra", "andra i ordningen", "nummer två", "nummer 2")
+_op("ordinal", 3, "den tredje", "det tredje", "tredje", "nummer tre", "nummer 3")
+_op("ordinal", 1, "den första", "det första", "nummer ett", "nummer 1")
 _op("same", None, "samma", "lika", "likadant")
 _op("whole", None, "hela", "alla år", "under hela")
 _op("only", None, "bara", "endast", "enbart", "just", "enda", "en enda", "bara en", "endast en")
@@ -561,6 +564,9 @@ def _is_year(item: _Item) -> bool:
     return item.number is not None and 1900 <= item.number <= 2100 and len(item.text) == 4
 
 
+_YES_NO = {"är", "blir", "ligger", "överstiger", "understiger", "kommer", "får", "har"}
+
+
 class _Reader:
     """Walks the items left to right, building the plan (one instance per question)."""
 
@@ -596,6 +602,9 @@ class _Reader:
         self.between_rows = False
         self.zero = False  # "saknar budget"
         self.versus_cmp: str | None = None  # "X större än Y"
+        self.negated_list: str | None = None  # the column of the last value excluded
+        self.per_used = False  # "varje nämnd", "per ansvarig"
+        self.list_too = False
         self.skip: set[int] = set()  # items already read with the one before
         self.time_phrase = False  # "under planperioden"
         self.sort_all = False  # "rangordna": every row in order, no limit
@@ -706,6 +715,56 @@ class _Reader:
             self.apply(self.sense(item), item, i)
         return self.finish()
 
+    def _left_out(self) -> Decline | None:
+        """ "Verksamhetens kostnader utom personalkostnader", "expansionsinvesteringar utan
+        Stadsskogen", "kostnaderna utom lokalhyror": the sum of the rest of what the named row
+        (or kind of rows) adds up, not the named row with a filter that cannot take anything
+        away from it."""
+        p, tm = self.plan, self.tm
+        label = tm.label or ""
+        known = set(tm.parents) | {x for ps in tm.parents.values() for x in ps}
+        negated = [f for f in p.filters if f.op == "in" and f.negate and str(f.values[0]) in known]
+        if (
+            not negated
+            or self.which  # "vilka kostnader utom personal …": a list without those rows
+            or p.rank
+            or p.group
+            or p.aggregate not in (None, "sum")
+            or any(f.op == "cmp" for f in p.filters)
+        ):
+            return None
+        named = self.values.get(label, [])
+        kinds = [
+            f
+            for f in p.filters
+            if f.op == "in"
+            and f.default
+            and not f.negate
+            and f.column == (tm.kinds or {}).get("column")
+        ]
+        if len(named) == 1:
+            whole = named[0]
+            parts = [r for r, ps in tm.parents.items() if whole in ps]
+        elif not named and len(kinds) == 1:
+            whole = str(kinds[0].values[0])
+            parts = [r for r in tm.kind_rows.get(whole, []) if r in tm.leaves]
+        else:
+            return None
+        out = [str(f.values[0]) for f in negated]
+        if not parts or any(x not in parts for x in out):
+            return Decline(f"{', '.join(out)} ingår inte direkt i {whole}", tuple(out), tm.name)
+        p.filters = [f for f in p.filters if f not in negated]
+        self.values[label] = sorted(r for r in parts if r not in out)
+        self.value_pos.setdefault(label, min(f.pos for f in negated))
+        p.aggregate = "sum"
+        return None
+
+    def _value_next(self, i: int, column: str) -> bool:
+        nxt = self.items[i + 1] if i + 1 < len(self.items) else None
+        return nxt is not None and any(
+            s.kind == "value" and s.column == column and s.table == self.tm.name for s in nxt.senses
+        )
+
     def _amount_next(self, i: int) -> bool:
         """Whether the word after a negation names the amount ("saknar budget", "inga pengar")."""
         nxt = self.items[i + 1] if i + 1 < len(self.items) else None
@@ -804,6 +863,7 @@ class _Reader:
                     column = other or column  # "som inte är expansionsinvesteringar": the category
                 p.filters.append(Filter(column, "in", (s.value,), negate=True, pos=i))
                 self.negate = False
+                self.negated_list = s.column  # "utom personal och lokalhyror": both
             else:
                 self.value_pos.setdefault(column, i)
                 self.value_at.setdefault(s.value, i)
@@ -876,12 +936,19 @@ class _Reader:
             p.rank = "both" if p.rank and p.rank != arg else str(arg)
         elif kind == "order":
             p.rank, self.sort_all = str(arg), True
+        elif kind == "ordinal":
+            if self.tm.order:  # "den andra inriktningen": the row in that place
+                p.filters.append(Filter(self.tm.order, "cmp", (int(arg),), pos=i))
+            else:
+                self.problems.append(item.text)
         elif kind == "nonzero":
             self.nonzero = True
         elif kind == "neither":
             self.neither = self.negate = True
         elif kind == "and" and self.neither:
             self.negate = True  # "… eller B" after "varken A": not B either
+        elif kind == "and" and self.negated_list and self._value_next(i, self.negated_list):
+            self.negate = True  # "utom personal och lokalhyror": the list goes on
         elif kind == "not" and self._amount_next(i):
             self.zero = True  # "saknar budget", "har inga pengar": the amount is zero
             self.skip.add(i + 1)
@@ -928,6 +995,9 @@ class _Reader:
         elif kind in ("per", "which", "between", "from", "to", "first", "when"):
             self.pending = kind
             self.which = self.which or kind == "which"
+            self.per_used = self.per_used or kind == "per"
+            if kind == "which" and p.aggregate == "count":
+                self.list_too = True  # "hur många …, och vilka är det": the rows show both
             if kind == "when":
                 p.when = True
             if kind == "first":
@@ -1111,8 +1181,13 @@ class _Reader:
         return nxt is not None and any(s.column == "year_rel" for s in nxt.senses)
 
     def _year_next(self, i: int) -> bool:
-        nxt = self.items[i + 1] if i + 1 < len(self.items) else None
-        return nxt is not None and _is_year(nxt)
+        """Whether a year comes next ("till plan 2027": past filler words)."""
+        for nxt in self.items[i + 1 : i + 3]:
+            if _is_year(nxt):
+                return True
+            if not all(s.kind == "filler" for s in nxt.senses):
+                return False
+        return False
 
     def _compares(self, i: int) -> bool:
         """Whether something to compare with follows: a number or a named row or level."""
@@ -1170,7 +1245,12 @@ class _Reader:
         if self.negate:
             return Decline("det som ska uteslutas (inte, utan, saknar) passar inte", (), tm.name)
         if self.cmp and (p.aggregate == "compare" or (len(set(years)) == 2 and tm.measure)):
-            # "2024 jämfört med 2025 – hur mycket mer?", "är X högre 2026 än 2025"
+            # "2024 jämfört med 2025 – hur mycket mer?", "är X högre 2026 än 2025"; "vilka
+            # objekt får mer 2026 än 2025": the rows whose amount grows
+            if self.which and self.cmp in (">", ">="):
+                self.increase = True
+            elif self.which and self.cmp in ("<", "<="):
+                self.decrease = True
             p.aggregate = "change"
         elif self.cmp:
             return Decline(
@@ -1259,7 +1339,14 @@ class _Reader:
             # (with no year or several: year by year)
             p.aggregate = "versus"
         row_cmp = [f for f in p.filters if f.op == "row"]
-        if len(rows) == 1 and len(row_cmp) == 1 and tm.measure:
+        if not rows and len(row_cmp) == 1 and len(set(years)) == 2 and tm.measure:
+            # "hur mycket mer är X 2028 än 2024": one row in two years, its change
+            p.filters.remove(row_cmp[0])
+            rows = self.values.setdefault(tm.label or "", [])
+            rows.append(row_cmp[0].values[0])
+            self.value_pos.setdefault(tm.label or "", row_cmp[0].pos)
+            p.aggregate = "change"
+        elif len(rows) == 1 and len(row_cmp) == 1 and tm.measure:
             # "hur mycket mer får Stadsskogen än Bälinge": both, and the difference
             p.filters.remove(row_cmp[0])
             rows.append(row_cmp[0].values[0])
@@ -1276,6 +1363,9 @@ class _Reader:
             ]
             if inner and p.aggregate != "share":
                 self.values[tm.label or ""] = inner
+        left_out = self._left_out()
+        if isinstance(left_out, Decline):
+            return left_out
         # values: several of one column are alternatives (IN); in a share, the one named right
         # after "andel av" is the whole the other is a part of
         if p.aggregate == "share" and self.share_pos is not None:
@@ -1339,8 +1429,7 @@ class _Reader:
             and not p.whole
             and all("procent" in w and "andel" not in w for w in self.share_words)
             and not (self.cumulative or self.time_phrase)
-            and self.span[0] is not None
-            and self.span[1] is not None
+            and ((self.span[0] is not None and self.span[1] is not None) or len(set(years)) == 2)
             and len(self.values.get(tm.label or "", [])) == 1
         ):
             p.aggregate = "change"  # "hur många procent 2025 till 2026": the change in percent
@@ -1393,7 +1482,11 @@ class _Reader:
             # a ranking among the rows that are no sum of others ("vad kostade mest")
             p.filters.append(Filter(tm.label or "", "in", tm.leaves, pos=-2, default=True))
         named_rows = self.values.get(tm.label or "", [])
-        if p.rank and p.limit is None and (self.sort_all or len(named_rows) > 1):
+        if (
+            p.rank
+            and p.limit is None
+            and (self.sort_all or len(named_rows) > 1 or (self.per_used and p.group))
+        ):
             p.limit = self.limit  # "rangordna", "vilken är störst av X och Y": all of them, ordered
         elif p.rank and p.limit is None:
             p.limit = self.limit or 1
@@ -1446,6 +1539,15 @@ class _Reader:
                 # "har inga pengar alls": in one year, or in every year? Not guessed.
                 return Decline("ange vilket år beloppet ska vara noll", (), tm.name)
             p.filters.append(Filter(p.measure, "cmp", (0,), cmp="=", pos=-3))
+        if self.list_too and p.aggregate == "count" and not p.group:
+            p.aggregate = None  # the rows themselves: how many, and which
+        one_row = len(self.values.get(tm.label or "", [])) == 1
+        if one_row and self.items and self.items[0].text.lower() in _YES_NO and not p.aggregate:
+            # "är personalkostnaderna 2026 större än 120 miljoner?": the amount and whether
+            # it is, not a filter that shows nothing when it is not
+            for f in p.filters:
+                if f.op == "cmp" and f.column == p.measure:
+                    f.extra = "asked"
         p.answer_only = bool(
             p.answer
             and p.answer not in (tm.label, tm.time)
@@ -1519,6 +1621,9 @@ def explain(p: Plan, model: Model) -> str:
     """The plan in plain Swedish, for the "Tolkat som" line."""
     tm = model.tables[p.table]
     parts: list[str] = []
+    if p.rank and p.aggregate == "count" and p.group and p.limit is None:
+        most = "flest" if p.rank == "desc" else "färst"
+        return f"antalet {tm.noun} per {' och '.join(p.group)}, {most} först"
     if p.rank and p.aggregate == "count" and p.group:
         many = "flest" if p.rank == "desc" else "färst"
         head = f"de {p.limit}" if p.limit and p.limit > 1 else "den"
@@ -1560,6 +1665,8 @@ def explain(p: Plan, model: Model) -> str:
             conds.append(f"{neg}{f.column}")
         elif f.op == "exists":
             conds.append(("utan" if f.negate else "med") + f" rad i {(f.extra or {}).get('table')}")
+        elif f.op == "cmp" and f.extra == "asked":
+            asked.append(f"{f.column} {neg}{_CMP_WORDS[f.cmp]} {f.values[0]}")
         elif f.op == "cmp":
             conds.append(f"{f.column} {neg}{_CMP_WORDS[f.cmp]} {f.values[0]}")
         elif f.op == "row":

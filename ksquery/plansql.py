@@ -216,15 +216,24 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
                     _col(str(tm.levels["column"])).eq(bind(p.level, str(tm.levels["column"])))
                 )
             whole_cond = exp.and_(*whole_conds) if whole_conds else exp.true()
-            value = exp.func("abs", measure.copy()) if tm.signed else measure.copy()
-            num = exp.Filter(this=exp.Sum(this=value.copy()), expression=exp.Where(this=part_cond))
-            den = exp.Filter(this=exp.Sum(this=value.copy()), expression=exp.Where(this=whole_cond))
+            # the amounts as the data has them; the share by size, where costs carry a minus
+            size = exp.func("abs", measure.copy()) if tm.signed else measure.copy()
+            num = exp.Filter(
+                this=exp.Sum(this=measure.copy()), expression=exp.Where(this=part_cond)
+            )
+            den = exp.Filter(
+                this=exp.Sum(this=measure.copy()), expression=exp.Where(this=whole_cond)
+            )
+            pct = _percent(
+                exp.Filter(this=exp.Sum(this=size.copy()), expression=exp.Where(this=part_cond)),
+                exp.Filter(this=exp.Sum(this=size.copy()), expression=exp.Where(this=whole_cond)),
+            )
             names = (f"del_{tm.unit}", f"helhet_{tm.unit}")
         else:
             num = exp.Filter(this=exp.Count(this=exp.Star()), expression=exp.Where(this=part_cond))
             den = exp.Count(this=exp.Star())
             names = ("antal", "av")
-        pct = _percent(num, den)
+            pct = _percent(num, den)
         q = exp.select(
             _alias(num, names[0]), _alias(den, names[1]), _alias(pct, "andel_procent")
         ).from_(table)
@@ -360,9 +369,16 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
                 extra.append(by.copy())
             # "finns det någon kontroll för Cyberhot?": with the rows named, a flag or relation
             # is the answer (a yes/no column), not a filter that would leave nothing to show
-            asked = [f for f in p.filters if f.op in ("flag", "exists")] if one_row else []
+            asked = (
+                [f for f in p.filters if f.op in ("flag", "exists") or f.extra == "asked"]
+                if one_row
+                else []
+            )
             for f in asked:
-                name = f.column if f.op == "flag" else f"i_{(f.extra or {}).get('table')}"
+                if f.op == "cmp":
+                    name = "stämmer"  # "är X större än 120 miljoner": ja eller nej, per row
+                else:
+                    name = f.column if f.op == "flag" else f"i_{(f.extra or {}).get('table')}"
                 yes = _condition(replace(f, negate=False), tm, bind, p.years)
                 extra.append(_alias(yes, name))
             q = exp.select(*cols, *extra).from_(table)

@@ -120,6 +120,22 @@ READINGS = [
     # two-digit years after plan/budget; two years with "högre … än" is the change
     ("kommunbidrag plan 26", {"years": (2026,)}),
     ("är personalkostnaderna högre 2026 än 2025", {"aggregate": "change", "years": (2025, 2026)}),
+    # what a named row adds up, less what is left out: the sum of the rest
+    (
+        "ks verksamhetens kostnader 2025 exklusive personalkostnader",
+        {"aggregate": "sum", "filters": "row Köp av tjänster,Lokalhyror,Övriga kostnader"},
+    ),
+    ("ks kostnader 2027 utom personal och lokalhyror", {"aggregate": "sum"}),
+    # "är X större än 120 miljoner": the amount and a yes/no column, never an empty filter
+    ("är personalkostnaderna för ks 2026 större än 120 miljoner", {"filters": "asked"}),
+    # "hur många …, och vilka är det": the rows show both
+    ("hur många objekt har över 10 mnkr 2026, och vilka är det", {"aggregate": None}),
+    # "varje nämnd … vem har flest": every group, the largest first
+    ("hur många utredningar har varje nämnd, vem har flest", {"rank": "desc", "limit": None}),
+    # an ordinal on the table's order column
+    ("vilken är den andra politiska inriktningen", {"filters": "nr 2"}),
+    # "hur mycket mer är X 2028 än 2024": one row's change, not a comparison with another row
+    ("hur mycket mer är expansionsinvesteringarna 2028 än 2024", {"aggregate": "change"}),
     # "andra" (other) is no change ("ändra")
     ("hur stor andel av ks kostnader 2025 är andra personalkostnader", {"aggregate": "share"}),
 ]
@@ -138,8 +154,15 @@ def test_readings(model, text, fields):
             assert bounds == [(">=", (6,)), ("<=", (9,))], read
             continue
         if isinstance(value, str) and value.startswith("row "):
-            named = [f.values for f in read.filters if f.op == "in" and f.column == "namn"]
-            assert named == [(value[4:],)], read
+            label = model.tables[read.table].label
+            named = [f.values for f in read.filters if f.op == "in" and f.column == label]
+            assert named == [tuple(value[4:].split(","))], read
+            continue
+        if value == "asked":
+            assert [f.extra for f in read.filters if f.op == "cmp"] == ["asked"], read
+            continue
+        if value == "nr 2":
+            assert [(f.column, f.values) for f in read.filters if f.op == "cmp"] == [("nr", (2,))]
             continue
         if value == "over 5500":
             assert [(f.cmp, f.values) for f in read.filters if f.op == "cmp"] == [(">", (5500,))]

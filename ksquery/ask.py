@@ -541,7 +541,7 @@ def answer(
                 return result.with_meta(notes=(f"Tolkat som: {result.title} ({shown})",))
     textual = plan_mod.is_textual(text)
     if textual:
-        hits = _search(catalog, plan_mod.canonical(model, text))
+        hits = _search(catalog, plan_mod.canonical(model, text), text)
         if hits is not None:
             return hits
     read = plan_mod.parse(model, textual and plan_mod.without_text_words(text) or text)
@@ -566,7 +566,7 @@ def answer(
     if not textual and QUESTION_WORD.match(text):
         # "när ska …", "vad innebär …": the document's words may answer what the tables cannot;
         # the search itself declines when the text never mentions what is asked about
-        hits = _search(catalog, plan_mod.canonical(model, text))
+        hits = _search(catalog, plan_mod.canonical(model, text), text)
         if hits is not None:
             return hits
     raise NoAnswer(_decline_message(read, text), _nearest(catalog, named, text, context))
@@ -590,10 +590,10 @@ FOLLOW_OPENER = re.compile(
 )
 
 
-def _search(catalog: Catalog, text: str) -> engine.Result | None:
+def _search(catalog: Catalog, text: str, typed: str = "") -> engine.Result | None:
     from ksquery.search import search  # BM25 and rapidfuzz: only for questions about the text
 
-    return search(catalog, text)
+    return search(catalog, text, also=typed)
 
 
 def _run_plan(

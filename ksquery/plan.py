@@ -157,30 +157,31 @@ _TEXT = re.compile(
     # X med", "vad ligger bakom"
     r"\b(vad (?:står|nämns|sägs|skrivs)|står det|nämns det|sägs det|skrivs det|sysslar|jobbar|"
     r"vad hände|vad händer|grundar (?:sig|den|det)|ligger bakom|förklaras|jobba med|arbeta med|"
-    r"hur tänker|vad görs|göra åt|görs åt|hur mäter|hur mäts)\b"
+    r"hur tänker|vad görs|göra åt|görs åt|hur mäter|hur mäts|som gör att|hur redovisas|hur styrs|"
+    r"hur organiseras)\b"
 )
 _FILLER_WORDS = """
     vad vilka hur mycket många är var finns det den de dem som med för på i om av till att har
     hade ska skall kan visa ge lista mig oss en ett står säger jag vi man läggs blir alla all
-    går gå satsas avsätts kostar planeras får fick ges tack snabbfråga alltså det där här nu
-    då ju väl egentligen ungefär hela sina sin sitt deras dess inom under stor stora liten
-    lite belopp kr kronor tkr mnkr värde finnas fanns har haft redovisa redovisas budgeterat
-    budgeteras budgeterade beräknat beräknas planerat läggas lagt lägger pengar pengarna summa
-    kommer kommande enligt uppgå uppgår uppgick landar landa hamnar både ska skulle vore kunna
-    kan kunde sammanställ ta fram plocka ut skriv tala säg berätta näst gärna snälla hej ok
-    okej också även allihop sett nämns nämnda angivna angivet angett ligger ligga varav någon
-    något några föreslog föreslagit föreslår föreslagits föreslås lämnat lämnade tog togs
-    gäller gällde handlar rör berör avser ser ut helt kom finns fått mkt upp ingick ingår
-    ingått används använder användes bedöms bedömts bedömd hos själv själva kort kortfattat
-    samma räknar räknas låg köper kollar håller sköter följa följer granska granskar göra gör
-    utgör utgörs består egna ändå heller sig års sista väger kallas kallad kallade motsvarar
-    motsvara motsvaras bland st cirka i sin tur andra annan annat hör närmast valt valda
-    väljer mäter mäts samtliga olika enskild enskilda storlek storleksordning få betalar
-    betala betalas varandra saker sak grejer du ni denna detta dom dig er min mitt mina din
-    ditt dina vårt hans hennes vill ville måste bör borde behöver brukar hejsan tjena hämta
-    titta se undrar undra veta vet presentera sammanfatta liksom dvs kanske vid åt genom varit
-    blev bli funnits allt angående beträffande avseende snabbt frågan fråga svar svaret siffra
-    siffran siffror siffrorna
+    går gå satsas avsätts kostar planeras får fick ges tack snabbfråga alltså där här nu då ju
+    väl egentligen ungefär hela sina sin sitt deras dess inom under stor stora liten lite
+    belopp kr kronor tkr mnkr värde finnas fanns haft redovisa redovisas budgeterat budgeteras
+    budgeterade beräknat beräknas planerat läggas lagt lägger pengar pengarna summa kommer
+    kommande enligt uppgå uppgår uppgick landar landa hamnar både skulle vore kunna kunde
+    sammanställ ta fram plocka ut skriv tala säg berätta näst gärna snälla hej ok okej också
+    även allihop sett nämns nämnda angivna angivet angett ligger ligga varav någon något några
+    föreslog föreslagit föreslår föreslagits föreslås lämnat lämnade tog togs gäller gällde
+    handlar rör berör avser ser helt kom fått mkt upp ingick ingår ingått används använder
+    användes bedöms bedömts bedömd hos själv själva kort kortfattat samma räknar räknas låg
+    köper kollar håller sköter följa följer granska granskar göra gör utgör utgörs består egna
+    ändå heller sig års sista väger kallas kallad kallade motsvarar motsvara motsvaras bland
+    st cirka tur andra annan annat hör närmast valt valda väljer mäter mäts samtliga olika
+    enskild enskilda storlek storleksordning få betalar betala betalas varandra saker sak
+    grejer du ni denna detta dom dig er min mitt mina din ditt dina vårt hans hennes vill
+    ville måste bör borde behöver brukar hejsan tjena hämta titta se undrar undra veta vet
+    presentera sammanfatta liksom dvs kanske vid åt genom varit blev bli funnits allt angående
+    beträffande avseende snabbt frågan fråga svar svaret siffra siffran siffror siffrorna ha
+    ensam enkelt extra plötsligt bestämt vanliga vanlig lägga
 """
 _DIGITS = re.compile(r"^\d+$")
 _GROUPED = re.compile(r"(?<![\d,.])(\d{1,3})[ \u00a0\u202f](\d{3})(?![\d,])")
@@ -331,8 +332,13 @@ def items(model: Model, text: str) -> list[_Item]:
                 op = None  # a longer word is no inflection: fastigheter is not fast
             if op:
                 senses.insert(0, Sense("op", column=op[0], value=op[1]))
-            if n == 1 and key[0] in grammar().filler and all(s.kind == "partial" for s in senses):
-                senses = [Sense("filler")]  # 'gäller', 'ligger': a word of a name, not a name
+            if (
+                n == 1
+                and key[0] in grammar().filler
+                and all(s.kind in ("partial", "dimension") for s in senses)
+            ):
+                # 'gäller', 'ligger': a word of a name, not a name; 'ingår' of "ingår_i"
+                senses = [Sense("filler")]
             if senses:
                 found = _Item(" ".join(toks[i : i + n]), senses)
                 i += n

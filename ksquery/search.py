@@ -85,9 +85,16 @@ WEAK_WEIGHT = 0.3
 COVERAGE_POWER = 1
 
 
-def search(catalog: Catalog, text: str, limit: int = 5) -> engine.Result | None:
-    """BM25 over the document's paragraphs and text columns; None when nothing matches."""
-    query = [s for s in stems(" ".join(w for w in words(text) if w not in ASKING)) if len(s) > 2]
+def _query(text: str) -> list[str]:
+    return [s for s in stems(" ".join(w for w in words(text) if w not in ASKING)) if len(s) > 2]
+
+
+def search(catalog: Catalog, text: str, limit: int = 5, also: str = "") -> engine.Result | None:
+    """BM25 over the document's paragraphs and text columns; None when nothing matches.
+    `also`: the question as typed, whose words rank too but need not occur in the document
+    (the text is the question with names replaced by the data's own)."""
+    query = _query(text)
+    optional_words = [q for q in _query(also) if q not in query]
     docs = documents(catalog)
     if not query or not docs:
         return None
@@ -96,6 +103,9 @@ def search(catalog: Catalog, text: str, limit: int = 5) -> engine.Result | None:
     vocab = {t for d in docs for t in d[4]}
     weak = {stem(w) for w in REASONS}
     expanded = {q: t for q in query if (t := q if q in weak else _term(q, vocab))}
+    for q in optional_words:  # "exploateringsverksamheten" as typed, beside the unit's name
+        if q in vocab:
+            expanded.setdefault(q, q)
     terms = [t for t in dict.fromkeys(expanded.values()) if t in vocab]
     missing = [
         q

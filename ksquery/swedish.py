@@ -100,9 +100,36 @@ _OR = re.compile(r"(?<![\w-])(?<!på )(?<!av )(?<!om )el\.?(?![\w-])", re.I)
 _STANDS_FOR = re.compile(r"\bvad står (?!det\b)((?:\S+\s+){0,4}?\S+) för\b", re.I)
 
 
+_FOLD = str.maketrans("åäöéü", "aaoeu")
+
+
+def fold(word: str) -> str:
+    """The word with å, ä, ö (and é, ü) folded to plain letters, for text typed without them."""
+    return word.translate(_FOLD)
+
+
+# Everyday words written without å, ä, ö ("varfor", "pa", "hogst"): restored before the question
+# is read, since a short word keeps its letters when compared ("är" and "år" must not meet) and
+# a stem may differ once folded. A folded form that is itself a word ("har") is left alone.
+MARKED = """på så när där här för från än även både också alltså varför därför nästa förra före
+över år året åren årets öka ökar ökat ökade ökning ökningen ökningar minskar minskning höjs
+höjning sänks sänkning högst högsta högre lägst lägsta lägre störst största större värst värsta
+många mängd någon något några nån nåt hände händer hänt gör göra görs står säger sägs nämns
+jämför jämfört jämförelse förändring förändringen förändras fördelat fördelning fördelade
+totalbelopp så kallade kommande nästkommande föregående innevarande räknat räknas äger sköter
+intäkter intäkterna kostnadsökning förslag
+översyn åtgärd åtgärder åtgärdas budgetår budgetåret planår planåret lägga lägger
+läggs får fått gäller används bedöms ingår ingick ändå""".split()
+_UNFOLD = {fold(w): w for w in MARKED if fold(w) != w}
+for _word in ("har", "sa", "mal", "ar"):  # words of their own once folded
+    _UNFOLD.pop(_word, None)
+_FOLDED = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, _UNFOLD)) + r")(?![\w-])", re.I)
+
+
 def spell_out(text: str) -> str:
     """The text with everyday shorthand written out ("vad e" -> "vad är")."""
     text = _SHORT.sub(lambda m: SHORTHAND[m.group(1).lower()], _GLUED.sub(". ", text))
+    text = _FOLDED.sub(lambda m: _UNFOLD[m.group(1).lower()], text)
     text = _IS.sub("är", _AR.sub(r"\1 år", text))
     text = _OR.sub("eller", text)
     return _STANDS_FOR.sub(r"vad betyder \1", text)
@@ -116,14 +143,6 @@ def _stemmer():
     import snowballstemmer  # imports all 36 languages (~8 ms): only when a word is new
 
     return snowballstemmer.stemmer("swedish")
-
-
-_FOLD = str.maketrans("åäöéü", "aaoeu")
-
-
-def fold(word: str) -> str:
-    """The word with å, ä, ö (and é, ü) folded to plain letters, for text typed without them."""
-    return word.translate(_FOLD)
 
 
 def stem(word: str) -> str:

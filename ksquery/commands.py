@@ -170,41 +170,32 @@ def is_complete(text: str) -> bool:
     stripped = text.strip()
     if not stripped or stripped[0] in ".\\" or not is_sql(stripped):
         return True
-    statements = split_statements(stripped)
-    return bool(statements) and _ends_statement(stripped)
+    parts, closed = _scan(stripped)
+    return closed and any(strip_leading_comments(p).strip() for p in parts)
 
 
-def _ends_statement(text: str) -> bool:
-    """Whether the last statement in `text` is closed by a ';' outside quotes and comments."""
-    return _scan(text)[1]
+# What the statement splitter tells apart: strings ('' or "" inside them doubled; an unclosed one
+# runs to the end), comments (-- to the line's end, /* */ or to the end), ';', blanks, other text.
+_PIECES = re.compile(
+    r"""(?P<string>'[^']*(?:''[^']*)*'?|"[^"]*(?:""[^"]*)*"?)"""
+    r"|(?P<comment>--[^\n]*\n?|/\*(?:.*?\*/|.*))"
+    r"|(?P<end>;)|(?P<blank>\s+)|(?P<text>[^'\";\s/-]+|.)",
+    re.S,
+)
 
 
 def _scan(text: str) -> tuple[list[str], bool]:
+    """The pieces between ';' outside strings and comments, and whether the last one is closed
+    (a ';' with only blanks and comments after it)."""
     parts: list[str] = []
-    start, i, closed = 0, 0, False
-    while i < len(text):
-        ch = text[i]
-        if ch in "'\"":
-            end = text.find(ch, i + 1)
-            while end != -1 and text[end + 1 : end + 2] == ch:  # '' inside a string
-                end = text.find(ch, end + 2)
-            i = len(text) if end == -1 else end + 1
+    start, closed = 0, False
+    for match in _PIECES.finditer(text):
+        kind = match.lastgroup
+        if kind == "end":
+            parts.append(text[start : match.start()])
+            start, closed = match.end(), True
+        elif kind == "string" or kind == "text":
             closed = False
-            continue
-        if text.startswith("--", i):
-            end = text.find("\n", i)
-            i = len(text) if end == -1 else end + 1
-            continue
-        if text.startswith("/*", i):
-            end = text.find("*/", i + 2)
-            i = len(text) if end == -1 else end + 2
-            continue
-        if ch == ";":
-            parts.append(text[start:i])
-            start, closed = i + 1, True
-        elif not ch.isspace():
-            closed = False
-        i += 1
     parts.append(text[start:])
     return parts, closed
 

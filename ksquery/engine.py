@@ -151,24 +151,30 @@ def run(
     """Validate (unless already done) and run `sql`; raise Rejected, QueryFailed or Cancelled."""
     if not validated:
         check(catalog, sql)
-    result = execute(
+    return execute(
         catalog.con,
         sql,
         params or {},
         timeout=timeout,
         max_rows=max_rows,
         worker=worker_for(catalog),
+        plain=plain_numbers(catalog),
     )
-    return result.with_meta(plain=plain_numbers(catalog))
 
 
 def plain_numbers(catalog: Catalog) -> frozenset[str]:
     """The integer columns this data set shows without digit grouping ([meta.display]
     plain_numbers and the source-line role); output also treats `NAME_…` and `…_id` so."""
+    known = catalog.memo.get("plain")
+    if known is not None:
+        return known
     meta = catalog.dictionary.meta
     names = list((meta.get("display") or {}).get("plain_numbers") or [])
     line = (meta.get("roles") or {}).get("line")
-    return frozenset(str(n).lower() for n in [*names, *([line] if line else [])])
+    known = catalog.memo["plain"] = frozenset(
+        str(n).lower() for n in [*names, *([line] if line else [])]
+    )
+    return known
 
 
 class Worker:
@@ -207,6 +213,7 @@ def execute(
     timeout: float | None = DEFAULT_TIMEOUT,
     max_rows: int | None = None,
     worker: Worker | None = None,
+    plain: frozenset[str] = frozenset(),
 ) -> Result:
     """Run off the main thread so that a time limit or Ctrl-C can interrupt DuckDB at once.
 
@@ -250,7 +257,7 @@ def execute(
     if not _wait(cursor, finished, timeout):
         if "first" in box and max_rows is not None:
             desc, rows = box["first"]
-            return _result(desc, rows, None, sql, params, started).with_meta(
+            return _result(desc, rows, None, sql, params, started, plain).with_meta(
                 notes=(f"fler än {len(rows)} rader; alla hann inte räknas inom tidsgränsen",)
             )
         raise Cancelled(
@@ -266,7 +273,7 @@ def execute(
     if "err" in box:
         _raise(box["err"])
     desc, rows, total = box["ok"]
-    return _result(desc, rows, total, sql, params, started)
+    return _result(desc, rows, total, sql, params, started, plain)
 
 
 def stream(
@@ -373,7 +380,7 @@ def _spill_reason(err: BaseException) -> str:
     return reason
 
 
-def _result(desc, rows, total, sql, params, started) -> Result:
+def _result(desc, rows, total, sql, params, started, plain=frozenset()) -> Result:
     return Result(
         columns=tuple(d[0] for d in desc),
         types=tuple(str(d[1]) for d in desc),
@@ -382,6 +389,7 @@ def _result(desc, rows, total, sql, params, started) -> Result:
         params=dict(params),
         elapsed=time.perf_counter() - started,
         total_rows=total,
+        plain=plain,
     )
 
 

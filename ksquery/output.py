@@ -126,6 +126,8 @@ def _group(digits: str, negative: bool) -> str:
 
 
 def _width(text: str) -> int:
+    if not text or max(text) < "\u0300":  # nothing below U+0300 is wide or combining
+        return len(text)
     return sum(
         2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1
         for c in text

@@ -260,8 +260,13 @@ def start(
     if interactive is None:
         interactive = sys.stdin.isatty()
     if not interactive:
+        text = sys.stdin.read()
+        if is_sql(next(script_inputs(text), "")):
+            # The validator (sqlglot, ~50 ms of imports) loads while the database opens on the
+            # start-up thread, not after it.
+            from ksquery import validate  # noqa: F401
         state = State(open_catalog(data, early), questions.Catalogue(), fmt=fmt, timeout=timeout)
-        return run_script(state, sys.stdin.read())
+        return run_script(state, text)
     # The database is being opened on a helper thread (see cli.entry) while prompt_toolkit imports.
     catalog = open_catalog(data, early)
     from prompt_toolkit import PromptSession, search

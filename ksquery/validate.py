@@ -300,13 +300,14 @@ def _validate_cached(sql: str, schema: Schema, con: duckdb.DuckDBPyConnection | 
     if tree is None:
         # sqlglot cannot read it; DuckDB's own parser decides alone, or we report sqlglot's error.
         return _duckdb_only(sql, schema, con, parse_error)
-    _check_kind(tree, sql)
+    nodes = _Nodes(tree)
+    _check_kind(tree, sql, nodes)
     _check_same_tokens(sql, tokens)
-    ctes = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
-    tables = _check_tables(tree, schema, _cte_refs(tree) if ctes else set(), ctes)
-    _check_functions(tree)
-    _check_columns(tree, schema, tables)
-    placeholders = list(tree.find_all(exp.Placeholder))
+    ctes = {c.alias_or_name.lower() for c in nodes.of(exp.CTE)}
+    tables = _check_tables(nodes, schema, _cte_refs(tree) if ctes else set(), ctes)
+    _check_functions(tree, nodes)
+    _check_columns(nodes, schema, tables)
+    placeholders = nodes.of(exp.Placeholder)
     params = tuple(dict.fromkeys(p.name for p in placeholders if p.args.get("this")))
     if con is not None:
         # DuckDB numbers `?` placeholders 1, 2, …: the same names must come out of both parses.
@@ -315,6 +316,22 @@ def _validate_cached(sql: str, schema: Schema, con: duckdb.DuckDBPyConnection | 
         # The exact text that will run, parameters included, is what DuckDB's gate inspects.
         _duckdb_gate(sql, schema, con, expected, pivot=isinstance(tree, exp.Pivot))
     return Checked(sql, tuple(sorted(tables)), params)
+
+
+class _Nodes:
+    """Every node of one parse tree, walked once and breadth first as find_all walks: the checks
+    pick their kinds from this list instead of walking the tree some twenty times."""
+
+    def __init__(self, tree: exp.Expression) -> None:
+        self._all = list(tree.walk())
+
+    def of(self, *kinds: type) -> list[Any]:
+        """The nodes of these kinds, in the order tree.find_all(*kinds) yields them."""
+        return [node for node in self._all if isinstance(node, kinds)]
+
+    def first(self, kind: type) -> Any:
+        """The node tree.find(kind) returns, or None."""
+        return next((node for node in self._all if isinstance(node, kind)), None)
 
 
 def _cte_refs(tree: exp.Expression) -> set[int]:
@@ -361,38 +378,31 @@ def _precheck(sql: str) -> None:
         raise Rejected("tom fråga", "skriv en SELECT-fråga eller en fråga på svenska")
     if len(sql) > MAX_CHARS:
         raise Rejected(f"frågan är för lång ({len(sql)} tecken, högst {MAX_CHARS})")
-    for i, ch in enumerate(sql):
-        if (ord(ch) < 32 and ch not in "\t\n\r") or 0x7F <= ord(ch) < 0xA0:
-            line = sql.count("\n", 0, i) + 1
-            raise Rejected(f"otillåtet styrtecken U+{ord(ch):04X} på rad {line}")
+    control = _CONTROL.search(sql)
+    if control is not None:
+        line = sql.count("\n", 0, control.start()) + 1
+        raise Rejected(f"otillåtet styrtecken U+{ord(control.group()):04X} på rad {line}")
     if _max_depth(sql) > MAX_DEPTH:
         raise Rejected(f"frågan är för djupt nästlad (högst {MAX_DEPTH} parentesnivåer)")
+
+
+# C0 controls but tab, newline and carriage return; DEL and the C1 controls.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Parentheses and brackets, and the strings and comments whose parentheses do not count (an
+# unclosed string or comment runs to the end).
+_NESTING = re.compile(r"""'[^']*'?|"[^"]*"?|--[^\n]*|/\*(?:.*?\*/|.*)|[(\[\])]""", re.S)
 
 
 def _max_depth(sql: str) -> int:
     """Deepest parenthesis nesting outside quotes and comments."""
     depth = best = 0
-    i, n = 0, len(sql)
-    while i < n:
-        ch = sql[i]
-        if ch in "'\"":
-            end = sql.find(ch, i + 1)
-            i = n if end < 0 else end + 1
-            continue
-        if sql.startswith("--", i):
-            end = sql.find("\n", i)
-            i = n if end < 0 else end + 1
-            continue
-        if sql.startswith("/*", i):
-            end = sql.find("*/", i + 2)
-            i = n if end < 0 else end + 2
-            continue
-        if ch in "([":
+    for match in _NESTING.finditer(sql):
+        piece = match.group()
+        if piece == "(" or piece == "[":
             depth += 1
             best = max(best, depth)
-        elif ch in ")]":
+        elif piece == ")" or piece == "]":
             depth -= 1
-        i += 1
     return best
 
 
@@ -563,7 +573,7 @@ def _not_read_only(kind: str) -> Rejected:
     return Rejected(f"{kind} är inte tillåtet: databasen är skrivskyddad och bara läsbar", hint)
 
 
-def _check_kind(tree: exp.Expression, sql: str) -> None:
+def _check_kind(tree: exp.Expression, sql: str, nodes: _Nodes) -> None:
     if not isinstance(tree, _QUERY_ROOTS + (exp.Pivot,)):
         kind = _kind_name(tree, sql)
         statements = FORBIDDEN_WORDS | set(_KIND_NAMES.values())
@@ -575,9 +585,9 @@ def _check_kind(tree: exp.Expression, sql: str) -> None:
             + (f" — menade du '{hint}'?" if hint else ""),
             "en fråga börjar med SELECT, WITH, FROM eller VALUES",
         )
-    for node in tree.find_all(*_WRITE_NODES):
+    for node in nodes.of(*_WRITE_NODES):
         raise Rejected(f"{_kind_name(node)} är inte tillåtet, inte heller inuti en fråga")
-    for pivot in tree.find_all(exp.Pivot):
+    for pivot in nodes.of(exp.Pivot):
         if pivot is not tree and isinstance(pivot.parent, (exp.CTE, exp.Subquery)):
             # DuckDB cannot serialize it there, so its own gate could not check it
             raise Rejected(
@@ -595,11 +605,9 @@ def _suggest(name: str, options: Iterable[str]) -> str | None:
     return folded[found[0]] if found else None
 
 
-def _check_tables(
-    tree: exp.Expression, schema: Schema, cte_refs: set[int], ctes: set[str]
-) -> set[str]:
+def _check_tables(nodes: _Nodes, schema: Schema, cte_refs: set[int], ctes: set[str]) -> set[str]:
     used: set[str] = set()
-    for table in tree.find_all(exp.Table):
+    for table in nodes.of(exp.Table):
         target = table.this
         if isinstance(target, exp.Func):
             name = _func_name(target)
@@ -647,9 +655,9 @@ def _func_name(func: exp.Func) -> str:
     return func.sql_name().lower()
 
 
-def _check_functions(tree: exp.Expression) -> None:
+def _check_functions(tree: exp.Expression, nodes: _Nodes) -> None:
     # Known sqlglot classes are standard SQL functions; the DuckDB gate checks every exact name.
-    for func in tree.find_all(exp.Anonymous):
+    for func in nodes.of(exp.Anonymous):
         name = str(func.name).lower()
         if name not in ALLOWED_FUNCTIONS:
             close = difflib.get_close_matches(name, sorted(ALLOWED_FUNCTIONS), n=1, cutoff=0.8)
@@ -665,12 +673,12 @@ def _check_functions(tree: exp.Expression) -> None:
         "SessionUser",
     ):
         cls = getattr(exp, cls_name, None)
-        found = tree.find(cls) if cls is not None else None
+        found = nodes.first(cls) if cls is not None else None
         if found is not None:
             raise Rejected(f"systemvärdet {found.sql(dialect='duckdb').lower()} är inte tillåtet")
     if isinstance(tree, exp.Pivot):
         # DuckDB cannot serialize PIVOT, so its exact gate cannot bound sizes: refuse them here.
-        for pivot_func in tree.find_all(exp.Func):
+        for pivot_func in nodes.of(exp.Func):
             name = _func_name(pivot_func)
             if (
                 name in SIZE_FUNCTIONS
@@ -681,11 +689,11 @@ def _check_functions(tree: exp.Expression) -> None:
                 or isinstance(pivot_func, exp.Repeat if hasattr(exp, "Repeat") else ())
             ):
                 raise Rejected(f"{name} stöds inte i PIVOT")
-        if tree.find(exp.Lambda) is not None:
+        if nodes.first(exp.Lambda) is not None:
             raise Rejected("lambdafunktioner stöds inte i PIVOT")
     for cls_name in ("ReadCSV", "ReadParquet", "ReadJSON"):
         cls = getattr(exp, cls_name, None)
-        if cls is not None and tree.find(cls) is not None:
+        if cls is not None and nodes.first(cls) is not None:
             raise Rejected("filer kan inte läsas", "fråga budgetens tabeller; skriv .tables")
 
 
@@ -749,22 +757,22 @@ def _sources(select: exp.Select, schema: Schema, ctes: dict) -> set[str] | None:
     return names
 
 
-def _check_columns(tree: exp.Expression, schema: Schema, tables: set[str]) -> None:
+def _check_columns(nodes: _Nodes, schema: Schema, tables: set[str]) -> None:
     ctes: dict[str, set[str] | None] = {}
-    for cte in tree.find_all(exp.CTE):
+    for cte in nodes.of(exp.CTE):
         cols = cte.args.get("alias") and cte.args["alias"].args.get("columns")
         ctes[cte.alias_or_name.lower()] = (
             {c.name.lower() for c in cols} if cols else _output_names(cte.this, schema, ctes)
         )
     aliases: dict[str, str] = {}
-    for table in tree.find_all(exp.Table):
+    for table in nodes.of(exp.Table):
         name = table.name.lower()
         if name in schema.tables:
             aliases[(table.alias or table.name).lower()] = name
-    lambdas = {e.name.lower() for lam in tree.find_all(exp.Lambda) for e in lam.expressions}
-    lambdas |= {c.expression.name.lower() for c in tree.find_all(exp.Comprehension) if c.expression}
+    lambdas = {e.name.lower() for lam in nodes.of(exp.Lambda) for e in lam.expressions}
+    lambdas |= {c.expression.name.lower() for c in nodes.of(exp.Comprehension) if c.expression}
     scope_cache: dict[int, set[str] | None] = {}
-    for col in tree.find_all(exp.Column):
+    for col in nodes.of(exp.Column):
         name = col.name.lower()
         if not name or isinstance(col.this, exp.Star):
             continue
@@ -840,7 +848,7 @@ def _duckdb_gate(
         return  # PIVOT without an IN list: DuckDB plans it in two steps; sqlglot checked it
     if kind != duckdb.StatementType.SELECT:
         raise _not_read_only(kind.name)
-    tree = _serialize(con, sql)
+    tree, lambdas = _serialize(con, sql)
     if tree.get("error"):
         if pivot:
             return  # DuckDB cannot serialize PIVOT; sqlglot has checked the statement
@@ -848,13 +856,16 @@ def _duckdb_gate(
             "frågan kunde inte kontrolleras av DuckDB:s egen tolkning",
             "PIVOT går bara att köra som en egen fråga",
         )
-    _walk_duckdb(tree, schema)
+    _walk_duckdb(tree, schema, lambdas)
 
 
-def _serialize(con: duckdb.DuckDBPyConnection, sql: str) -> dict:
-    """DuckDB's own parse tree of one SELECT as JSON ({"error": true, …} when it cannot)."""
+def _serialize(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[dict, bool]:
+    """DuckDB's own parse tree of one SELECT as JSON ({"error": true, …} when it cannot), and
+    whether the JSON text names a LAMBDA anywhere (no lambda node without the word)."""
     raw = con.execute("SELECT json_serialize_sql($1)", [sql]).fetchone()
-    return json.loads(raw[0]) if raw else {"error": True}
+    if not raw:
+        return {"error": True}, False
+    return json.loads(raw[0]), "LAMBDA" in raw[0]
 
 
 def _dicts(node: object):
@@ -924,9 +935,10 @@ def _lambda_depth(node: object) -> int:
     return best
 
 
-def _walk_duckdb(node: object, schema: Schema) -> None:
+def _walk_duckdb(node: object, schema: Schema, lambdas: bool = True) -> None:
+    """Check DuckDB's tree; `lambdas` False: the JSON text has no LAMBDA (its nesting is 0)."""
     # Sizing a lambda evaluates its body at two points, so nesting costs 2^depth: keep it small.
-    if _lambda_depth(node) > MAX_LAMBDA_DEPTH:
+    if lambdas and _lambda_depth(node) > MAX_LAMBDA_DEPTH:
         raise Rejected(f"lambdafunktioner får nästlas högst {MAX_LAMBDA_DEPTH} nivåer")
     memo: dict = {}
     for item, visible, in_lambda in _scoped(node):
@@ -1273,10 +1285,10 @@ def _duckdb_only(sql: str, schema: Schema, con, parse_error: Rejected | None) ->
         )
     if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
         raise parse_error
-    tree = _serialize(con, sql)
+    tree, lambdas = _serialize(con, sql)
     if tree.get("error"):
         raise parse_error
-    _walk_duckdb(tree, schema)
+    _walk_duckdb(tree, schema, lambdas)
     tables = {
         str(i.get("table_name", "")).lower() for i in _dicts(tree) if i.get("type") == "BASE_TABLE"
     }

@@ -7,6 +7,8 @@ from __future__ import annotations
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ksquery import cache, catalog
 from ksquery.catalog import EarlyOpen, open_catalog
@@ -138,3 +140,193 @@ def test_one_shot_answers_without_duckdbs_python_layer():
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert "RELATION False" in p.stdout and "n\n33" in p.stdout, p.stdout + p.stderr
+
+
+def _scan_by_hand(text: str) -> tuple[list[str], bool]:
+    """The statement splitter as it was written before its regular expression (the reference)."""
+    parts: list[str] = []
+    start, i, closed = 0, 0, False
+    while i < len(text):
+        ch = text[i]
+        if ch in "'\"":
+            end = text.find(ch, i + 1)
+            while end != -1 and text[end + 1 : end + 2] == ch:
+                end = text.find(ch, end + 2)
+            i = len(text) if end == -1 else end + 1
+            closed = False
+            continue
+        if text.startswith("--", i):
+            end = text.find("\n", i)
+            i = len(text) if end == -1 else end + 1
+            continue
+        if text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = len(text) if end == -1 else end + 2
+            continue
+        if ch == ";":
+            parts.append(text[start:i])
+            start, closed = i + 1, True
+        elif not ch.isspace():
+            closed = False
+        i += 1
+    parts.append(text[start:])
+    return parts, closed
+
+
+_SQLISH = st.text(
+    alphabet=st.sampled_from(list("ab ;'\"-/*\n\t\u00a0\u2028x1(),")), max_size=60
+) | st.lists(
+    st.sampled_from(
+        ["SELECT 1", ";", "'a''b'", '"x""y"', "-- c\n", "--", "/* c */", "/*", "*/", "'", '"', " "]
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_SQLISH)
+def test_the_statement_splitter_reads_as_the_hand_written_scanner(text):
+    from ksquery import commands
+
+    assert commands._scan(text) == _scan_by_hand(text)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(max_size=20) | st.text(alphabet=st.characters(max_codepoint=0x400), max_size=20))
+def test_the_display_width_shortcut_counts_as_the_full_rule(text):
+    import unicodedata
+
+    from ksquery import output
+
+    full = sum(
+        2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1
+        for c in text
+    )
+    assert output._width(text) == full
+
+
+def _depth_by_hand(sql: str) -> int:
+    """The validator's nesting count as it was written before its regular expression."""
+    depth = best = 0
+    i, n = 0, len(sql)
+    while i < n:
+        ch = sql[i]
+        if ch in "'\"":
+            end = sql.find(ch, i + 1)
+            i = n if end < 0 else end + 1
+            continue
+        if sql.startswith("--", i):
+            end = sql.find("\n", i)
+            i = n if end < 0 else end + 1
+            continue
+        if sql.startswith("/*", i):
+            end = sql.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+            continue
+        if ch in "([":
+            depth += 1
+            best = max(best, depth)
+        elif ch in ")]":
+            depth -= 1
+        i += 1
+    return best
+
+
+_NESTED = st.text(alphabet=st.sampled_from(list("([])'\"-/*\nab ")), max_size=60) | st.lists(
+    st.sampled_from(["(", ")", "[", "]", "'(", "')", '"(', "-- (\n", "--", "/* ( */", "/*", "*/"]),
+    max_size=15,
+).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_NESTED)
+def test_the_nesting_count_reads_as_the_hand_written_one(sql):
+    from ksquery import validate
+
+    assert validate._max_depth(sql) == _depth_by_hand(sql)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0xFF), max_size=30))
+def test_the_control_character_check_finds_the_first_one(sql):
+    from ksquery import validate
+    from ksquery.errors import Rejected
+
+    first = next(
+        (
+            (i, ch)
+            for i, ch in enumerate(sql)
+            if (ord(ch) < 32 and ch not in "\t\n\r") or 0x7F <= ord(ch) < 0xA0
+        ),
+        None,
+    )
+    found = validate._CONTROL.search(sql)
+    assert (found.start(), found.group()) == first if first else found is None
+    if first and sql.strip() and len(sql) <= validate.MAX_CHARS:
+        with pytest.raises(Rejected, match=f"U\\+{ord(first[1]):04X} på rad"):
+            validate._precheck(sql)
+
+
+_SHAPES = [
+    "SELECT 1",
+    "SELECT r.risk, (SELECT max(k.ansvarig) FROM internkontroll k WHERE k.risk_id = r.risk_id) "
+    "FROM risker r WHERE r.riskvärde IN (SELECT riskvärde FROM risker WHERE riskvärde > 3)",
+    "WITH a AS (SELECT 1 AS x), b AS (SELECT x FROM a UNION ALL SELECT 2) SELECT * FROM b, a",
+    "WITH RECURSIVE t(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM t WHERE n < 5) SELECT n FROM t",
+    "SELECT list_transform([1, 2, 3], x -> x + 1), [y * 2 FOR y IN [1, 2]], $a, ?, ?",
+    "SELECT år, sum(belopp_tkr) OVER (PARTITION BY år ORDER BY belopp_tkr) FROM investeringar",
+    "PIVOT investeringar ON år USING sum(belopp_tkr) GROUP BY kategori",
+    "SELECT * FROM (SELECT * FROM risker) AS s JOIN skalor USING (nivå) WHERE s.risk ILIKE '%a%'",
+    "SELECT current_user, repeat('x', 3), foo(1), range(3) FROM range(2)",
+    "INSERT INTO risker SELECT * FROM risker",
+    "SELECT * FROM read_csv('x.csv') UNION SELECT * FROM 'file.parquet'",
+]
+
+
+@pytest.mark.parametrize("sql", _SHAPES)
+def test_the_validators_one_walk_finds_what_find_all_finds(sql):
+    from sqlglot import exp
+
+    from ksquery import validate
+
+    tree = validate._parse(sql)[0]
+    nodes = validate._Nodes(tree)
+    kinds = [
+        exp.Table,
+        exp.Column,
+        exp.CTE,
+        exp.Anonymous,
+        exp.Func,
+        exp.Placeholder,
+        exp.Lambda,
+        exp.Comprehension,
+        exp.Pivot,
+        exp.Expression,
+        validate._WRITE_NODES,
+    ]
+    for kind in kinds:
+        kinds_ = kind if isinstance(kind, tuple) else (kind,)
+        assert [id(n) for n in nodes.of(*kinds_)] == [id(n) for n in tree.find_all(*kinds_)]
+        if not isinstance(kind, tuple):
+            assert nodes.first(kind) is tree.find(kind)
+
+
+def _nested_lambdas(depth: int) -> str:
+    body = "x0"
+    for i in range(depth, 0, -1):
+        body = f"list_transform([1], x{i} -> {body})"
+    return f"SELECT {body.replace('x0', '1')}"
+
+
+@pytest.mark.parametrize("depth, refused", [(1, False), (4, False), (5, True), (7, True)])
+def test_lambda_nesting_is_still_bounded(catalog, depth, refused):
+    from ksquery import validate
+    from ksquery.errors import Rejected
+
+    sql = _nested_lambdas(depth)
+    assert validate._serialize(catalog.con, sql)[1] is True  # the word is in DuckDB's JSON
+    if refused:
+        with pytest.raises(Rejected, match="nästlas högst"):
+            validate.validate(sql, catalog.schema, catalog.con)
+    else:
+        validate.validate(sql, catalog.schema, catalog.con)

@@ -569,7 +569,37 @@ def answer(
         hits = _search(catalog, plan_mod.canonical(model, text), text)
         if hits is not None:
             return hits
+    if not textual and _about_the_text(model, text, read):
+        # "vilket verktyg ska hjälpa mot felaktig debitering": what the tables cannot read, when
+        # the best paragraph holds every word they could not explain, as written
+        hits = _search(catalog, plan_mod.canonical(model, text), text, read.words)
+        if hits is not None:
+            return hits
     raise NoAnswer(_decline_message(read, text), _nearest(catalog, named, text, context))
+
+
+_ASKS = re.compile(r"^\s*(vilken|vilket|vilka|vad|hur|när|vem|finns|står|ska|kommer)\b", re.I)
+_AMOUNT = re.compile(
+    r"\bhur (?:mycket|mkt|många|stor|stora|stort)\b|\bkostar\b|\bbelopp|\btkr\b|\bmnkr\b|"
+    r"\bkronor\b|\bprocent|\bantal|\bandel|\bbudget|\bpengar\b|\btjänar\b|\blön"
+)
+
+
+def _about_the_text(model: semantic.Model, text: str, read: Any) -> bool:
+    """Whether a question the tables could not read may still be about the document's words:
+    a question word first, words left unexplained, and nothing of amounts (another nämnd's
+    budget, a salary: a paragraph would answer a different question)."""
+    if not isinstance(read, plan_mod.Decline) or not read.unread or not _ASKS.match(text):
+        return False
+    if _AMOUNT.search(text.lower()):
+        return False
+    money = {name for name, tm in model.tables.items() if tm.unit}
+    return not any(
+        s.kind == "table"  # "vilka risker …": rows of a table are asked for, not a paragraph
+        or (s.table in money and s.kind in ("measure", "value", "category", "partial"))
+        for it in plan_mod.items(model, text)
+        for s in it.senses
+    )
 
 
 # Questions the tables cannot answer but the document's words may: when, what … means. Never
@@ -590,10 +620,12 @@ FOLLOW_OPENER = re.compile(
 )
 
 
-def _search(catalog: Catalog, text: str, typed: str = "") -> engine.Result | None:
+def _search(
+    catalog: Catalog, text: str, typed: str = "", require: tuple[str, ...] = ()
+) -> engine.Result | None:
     from ksquery.search import search  # BM25 and rapidfuzz: only for questions about the text
 
-    return search(catalog, text, also=typed)
+    return search(catalog, text, also=typed, require=require)
 
 
 def _run_plan(

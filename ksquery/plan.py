@@ -275,6 +275,7 @@ class Decline:
     reason: str
     words: tuple[str, ...] = ()
     table: str | None = None
+    unread: bool = False  # the words are ones no reading explains (not a value the data lacks)
 
 
 @dataclass
@@ -504,10 +505,12 @@ def parse(model: Model, text: str) -> Plan | Decline:
     unknown = [it.text for it in found if not it.senses]
     table, left = choose_table(model, found)
     if table is None:
-        return Decline("frågan nämner inget i budgetens tabeller", tuple(unknown))
+        return Decline("frågan nämner inget i budgetens tabeller", tuple(unknown), unread=True)
     left = [w for w in left if w] + [w for w in unknown if w not in left]
     if left:
-        return Decline("orden passar inte i någon läsning", tuple(dict.fromkeys(left)), table)
+        return Decline(
+            "orden passar inte i någon läsning", tuple(dict.fromkeys(left)), table, unread=True
+        )
     loose = _only_loose_words(found, table)
     if loose:
         return Decline("ett enstaka ord ur ett längre namn räcker inte", loose, table)

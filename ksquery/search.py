@@ -89,10 +89,14 @@ def _query(text: str) -> list[str]:
     return [s for s in stems(" ".join(w for w in words(text) if w not in ASKING)) if len(s) > 2]
 
 
-def search(catalog: Catalog, text: str, limit: int = 5, also: str = "") -> engine.Result | None:
+def search(
+    catalog: Catalog, text: str, limit: int = 5, also: str = "", require: tuple[str, ...] = ()
+) -> engine.Result | None:
     """BM25 over the document's paragraphs and text columns; None when nothing matches.
     `also`: the question as typed, whose words rank too but need not occur in the document
-    (the text is the question with names replaced by the data's own)."""
+    (the text is the question with names replaced by the data's own). `require`: words of
+    which the best paragraph must hold at least half as they are (no near spelling, no longer
+    word), else None."""
     query = _query(text)
     optional_words = [q for q in _query(also) if q not in query]
     docs = documents(catalog)
@@ -123,7 +127,7 @@ def search(catalog: Catalog, text: str, limit: int = 5, also: str = "") -> engin
         return None
     df = {t: sum(1 for d in docs if t in d[4]) for t in terms}
     scored = []
-    for table, section, body, line, counts in docs:
+    for index, (table, section, body, line, counts) in enumerate(docs):
         length = sum(counts.values()) or 1
         score = 0.0
         for t in terms:
@@ -136,11 +140,16 @@ def search(catalog: Catalog, text: str, limit: int = 5, also: str = "") -> engin
         covered = sum(1 for t in content if counts.get(t))
         score *= (covered / len(content)) ** COVERAGE_POWER
         if score > 0:
-            scored.append((score, table, section, body, line))
+            scored.append((score, table, section, body, line, index))
     if not scored:
         return None
     scored.sort(key=lambda s: -s[0])
-    rows = [(section, body, line, table) for _, table, section, body, line in scored[:limit]]
+    if require:
+        best = documents(catalog)[scored[0][5]][4]
+        needed = {s for w in require if w not in ASKING for s in stems(w) if len(s) > 2}
+        if not needed or len(needed & set(best)) * 2 < len(needed):
+            return None  # the best paragraph is not about the words no table explains
+    rows = [(section, body, line, table) for _, table, section, body, line, _ in scored[:limit]]
     roles = catalog.dictionary.meta.get("roles") or {}
     return engine.Result(
         (str(roles.get("section") or "del"), "text", str(roles.get("line") or "rad"), "tabell"),

@@ -564,8 +564,13 @@ def canonical(model: Model, text: str) -> str:
     -> 'IT- och kommunikationsavdelningen'), for the text search."""
     out = []
     for it in items(model, text):
-        named = {s.value for s in it.senses if s.kind == "value"}
-        out.append(str(next(iter(named))) if len(named) == 1 else it.text)
+        named = sorted({str(s.value) for s in it.senses if s.kind == "value"})
+        if len(named) == 1:
+            out.append(named[0])
+        elif named and it.text.casefold() not in {n.casefold() for n in named}:
+            out.append(" ".join([it.text, *named]))  # "IT-avdelningen": each thing it may name
+        else:
+            out.append(it.text)
     return " ".join(out)
 
 

@@ -8,18 +8,16 @@ Nothing here prints or touches the terminal: operations return Results and Repli
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
 import shlex
-import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ksquery import engine, inventory, output, questions
+from ksquery import engine, output, questions
 from ksquery.catalog import Catalog
 from ksquery.errors import KsqueryError, os_reason
 from ksquery.output import safe
@@ -126,6 +124,12 @@ def special_command(
     return wrap
 
 
+def _close_matches(word: str, options: list[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
+    import difflib  # only for a suggestion
+
+    return difflib.get_close_matches(word, options, n=n, cutoff=cutoff)
+
+
 def unique_commands() -> list[Command]:
     """Each registered command once, in the order of registration."""
     seen: list[Command] = []
@@ -158,9 +162,7 @@ def is_sql(text: str) -> bool:
     return bool(
         first
         and text.rstrip().endswith(";")
-        and difflib.get_close_matches(
-            first.group(1).lower(), ["select", "with", "from"], cutoff=0.75
-        )
+        and _close_matches(first.group(1).lower(), ["select", "with", "from"], cutoff=0.75)
     )
 
 
@@ -322,7 +324,7 @@ def _special(state: State, text: str) -> list[engine.Result | Reply]:
     name, _, arg = text[1:].partition(" ")
     name = name.lower()
     if name not in COMMANDS:
-        hint = difflib.get_close_matches(name, list(COMMANDS), n=1)
+        hint = _close_matches(name, list(COMMANDS), n=1)
         prefix = text[0]  # answer in the user's own spelling: \x or .x
         raise KsqueryError(
             f"okänt kommando {prefix}{safe(name)[:30]}"
@@ -356,6 +358,8 @@ def questions_reply(named: Mapping[str, questions.Question], fmt: str, word: str
                 ensure_ascii=False,
             ),
         )
+    from ksquery import inventory
+
     return inventory.question_list(dict(named), word)
 
 
@@ -367,6 +371,8 @@ def check_reply(catalog: Catalog, fmt: str) -> tuple[Any, bool]:
     if fmt == "json":
         payload = {"findings": [f.as_dict() for f in found]}
         return Reply("text", json.dumps(payload, ensure_ascii=False, default=str)), bool(found)
+    from ksquery import inventory
+
     return inventory.findings(found), bool(found)
 
 
@@ -463,6 +469,8 @@ def _questions(state: State, arg: str) -> list:
 
 @special_command("tables", "dt", "lista tabellerna", ("tabeller",))
 def _tables(state: State, arg: str) -> list:
+    from ksquery import inventory
+
     return [inventory.tables(state.catalog)]
 
 
@@ -470,6 +478,8 @@ def _tables(state: State, arg: str) -> list:
 def _describe(state: State, arg: str) -> list:
     if not arg:
         raise KsqueryError("ange en tabell", "t.ex. .describe " + next(iter(state.catalog.tables)))
+    from ksquery import inventory
+
     return [inventory.describe(state.catalog, arg)]
 
 
@@ -815,16 +825,22 @@ def apply_config(state: State, path: Path | None = None) -> list[Reply]:
     """Apply the settings file to the session; a bad file or value gives a message, not a stop."""
     path = path or config_path()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return []
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+    except (OSError, UnicodeDecodeError) as err:
+        return [Reply("error", f"fel: {path} kan inte läsas: {safe(str(err))[:120]}")]
+    import tomllib  # only when there is a settings file
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
         return [Reply("error", f"fel: {path} kan inte läsas: {safe(str(err))[:120]}")]
     notes: list[Reply] = []
     for key, value in data.items():
         kind = CONFIG_KEYS.get(key.replace("colors", "colours"))
         if kind is None or not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            close = difflib.get_close_matches(key, list(CONFIG_KEYS), n=1)
+            close = _close_matches(key, list(CONFIG_KEYS), n=1)
             notes.append(
                 Reply(
                     "error",

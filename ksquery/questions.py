@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -115,6 +114,12 @@ def queries_dir(arg: str | os.PathLike | None = None) -> Path:
     return Path(arg or os.environ.get("KSQUERY_QUERIES") or SHIPPED_QUERIES)
 
 
+def _close_matches(word: str, options: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
+    import difflib  # only for a suggestion
+
+    return difflib.get_close_matches(word, options, n=n, cutoff=cutoff)
+
+
 def load_all(directory: Path | None = None) -> dict[str, Question]:
     """Parse every `*.sql` file in the directory into Questions keyed by id."""
     directory = directory or queries_dir()
@@ -189,7 +194,7 @@ def has_header(text: str) -> bool:
 
 def _header_key(word: str) -> bool:
     key = word.lower()
-    return key in HEADER_KEYS or bool(difflib.get_close_matches(key, HEADER_KEYS, n=1, cutoff=0.75))
+    return key in HEADER_KEYS or bool(_close_matches(key, HEADER_KEYS, n=1, cutoff=0.75))
 
 
 def title_of(text: str) -> str | None:
@@ -218,7 +223,7 @@ def parse_text(text: str, path: Path) -> Question:
             if match:
                 key = match.group(1).lower()
                 if key not in HEADER_KEYS:
-                    hint = difflib.get_close_matches(key, sorted(HEADER_KEYS), n=1)
+                    hint = _close_matches(key, sorted(HEADER_KEYS), n=1)
                     raise QuestionError(
                         f"{path.name}, rad {number}: okänd rubriknyckel '{key}'"
                         + (f" — menade du '{hint[0]}'?" if hint else "")
@@ -367,7 +372,7 @@ def _pick(param: Param, text: str, choices: tuple[str, ...] | list[str]) -> str:
     folded = {c.casefold(): c for c in choices}
     if text.casefold() in folded:
         return folded[text.casefold()]
-    hint = difflib.get_close_matches(text.casefold(), list(folded), n=1, cutoff=0.5)
+    hint = _close_matches(text.casefold(), list(folded), n=1, cutoff=0.5)
     raise ParamError(
         f"{param.name} kan inte vara '{_short(text)}'"
         + (f" — menade du '{folded[hint[0]]}'?" if hint else ""),
@@ -420,7 +425,7 @@ def bind(catalog: Catalog, question: Question, given: dict[str, Any]) -> dict[st
     names = [p.name for p in question.params]
     for key in given:
         if key not in names:
-            hint = difflib.get_close_matches(key, names, n=1)
+            hint = _close_matches(key, names, n=1)
             raise ParamError(
                 f"frågan {question.id} har ingen parameter '{_short(key)}'"
                 + (f" — menade du '{hint[0]}'?" if hint else ""),

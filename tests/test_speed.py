@@ -330,3 +330,59 @@ def test_lambda_nesting_is_still_bounded(catalog, depth, refused):
             validate.validate(sql, catalog.schema, catalog.con)
     else:
         validate.validate(sql, catalog.schema, catalog.con)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(list("ab -\t\n\u00a0\u2028åÄ")), max_size=14),
+    st.integers(1, 12),
+)
+def test_a_cell_that_fits_is_wrapped_as_textwrap_wraps_it(text, width):
+    import textwrap
+
+    from ksquery import output
+
+    assert output._wrap(text, width) == (textwrap.wrap(text, width) or [""])
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["repl"],
+        ["check"],
+        ["tables"],
+        ["ask", "investeringar_per_ar"],
+        ["ask", "hur", "mycket", "investeras", "2026?"],
+        ["sql", "SELECT 1"],
+        ["sql", "SELECT -1"],
+    ],
+)
+def test_plain_command_lines_read_as_argparse_reads_them(argv):
+    from ksquery import cli
+
+    assert vars(cli._plain_args(argv)) == vars(cli.build_parser().parse_args(argv))
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--data", "x"],
+        ["ask", "x", "--param", "år=2026"],
+        ["ask"],
+        ["sql", "-"],
+        ["sql", "SELECT 1", "SELECT 2"],
+        ["sql"],
+        ["repl", "extra"],
+        ["describe", "risker"],
+        ["questions"],
+        ["run", "a.sql"],
+        ["-h"],
+        ["ask", "-x"],
+        ["tabels"],
+    ],
+)
+def test_anything_else_is_left_to_argparse(argv):
+    from ksquery import cli
+
+    assert cli._plain_args(argv) is None

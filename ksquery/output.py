@@ -184,15 +184,18 @@ def render_table(
     natural = [
         max([_width(columns[i])] + [_width(r[i]) for r in cells]) for i in range(len(columns))
     ]
-    floors = [
-        max(
-            6,
-            _width(columns[i]),
-            min(24, max((_width(w) for r in cells for w in r[i].split()), default=0)),
-        )
-        for i in range(len(columns))
-    ]
-    widths = _fit(natural, numeric, width - 3 * (len(columns) - 1), floors)
+    room = width - 3 * (len(columns) - 1)
+    widths = natural
+    if sum(natural) > max(room, len(natural) * 4):  # too wide: shrink, each to its floor
+        floors = [
+            max(
+                6,
+                _width(columns[i]),
+                min(24, max((_width(w) for r in cells for w in r[i].split()), default=0)),
+            )
+            for i in range(len(columns))
+        ]
+        widths = _fit(natural, numeric, room, floors)
     lines.append(_row_line(columns, widths, numeric, header=True))
     lines.append("─┼─".join("─" * w for w in widths))
     for row in cells:

@@ -466,8 +466,9 @@ def _check_same_tokens(sql: str, tokens: list) -> None:
         duck = _duckdb_tokens(sql)
     except Exception:  # noqa: BLE001 - DuckDB cannot split it: it would not run either
         raise _two_readings() from None
+    string_const, comment = duckdb.token_type.string_const, duckdb.token_type.comment
     glot_strings = {t.start for t in tokens if t.token_type in _STRING_TOKENS}
-    duck_strings = {pos for pos, kind in duck if kind == duckdb.token_type.string_const}
+    duck_strings = {pos for pos, kind in duck if kind == string_const}
     if glot_strings != duck_strings:
         raise _two_readings()
     starts = [t.start for t in tokens]
@@ -482,12 +483,12 @@ def _check_same_tokens(sql: str, tokens: list) -> None:
     for (pos, kind), stop in zip(duck, bounds, strict=True):
         i = bisect.bisect_right(starts, pos) - 1
         inside = i >= 0 and ends[i] >= pos  # inside the span of sqlglot's token i
-        if kind == duckdb.token_type.string_const:
+        if kind == string_const:
             # … and the other way round: sqlglot starts nothing inside DuckDB's string
             j = bisect.bisect_right(starts, pos)
             if j < len(starts) and starts[j] < stop:
                 raise _two_readings()
-        if kind == duckdb.token_type.comment:
+        if kind == comment:
             # nothing sqlglot reads as code may start inside DuckDB's comment
             j = bisect.bisect_left(starts, pos)
             if inside or (j < len(starts) and starts[j] < stop):
@@ -890,8 +891,8 @@ def _scoped(node: object):
     stack: list[tuple[object, frozenset[str], bool]] = [(node, frozenset(), False)]
     while stack:
         item, visible, in_lambda = stack.pop()
-        if isinstance(item, list):
-            stack.extend((v, visible, in_lambda) for v in item)
+        if isinstance(item, list):  # its scalars hold nothing to check
+            stack.extend((v, visible, in_lambda) for v in item if isinstance(v, (dict, list)))
             continue
         if not isinstance(item, dict):
             continue

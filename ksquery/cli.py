@@ -5,7 +5,6 @@ Exit codes: 0 answered, 1 no answer or audit findings, 2 refused or bad input, 3
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import json
 import os
@@ -15,6 +14,7 @@ import stat
 import sys
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 from ksquery import __version__
 from ksquery.catalog import EarlyOpen, open_catalog
@@ -24,10 +24,13 @@ from ksquery.errors import KsqueryError, ParamError, QuestionError, os_reason
 # database: DuckDB's C++ extension opens it on a helper thread while its Python layer imports.
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
+    import argparse
     from typing import Any, NoReturn
 
     from ksquery.catalog import Catalog
     from ksquery.engine import Result
+
+    Args = argparse.Namespace | SimpleNamespace  # argparse's, or _plain_args' (the same names)
 
 EXIT_OK, EXIT_NO_ANSWER, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 MAX_QUERY_BYTES = 1_000_000  # a query file or SQL on stdin; more is not a query
@@ -57,6 +60,8 @@ _ARGPARSE_SV = {
 
 
 def _swedish_argparse() -> None:
+    import argparse
+
     translate = argparse._  # type: ignore[attr-defined]
     if getattr(translate, "ksquery", False):
         return
@@ -77,6 +82,8 @@ def __getattr__(name: str) -> object:
 
 
 def _timeout_arg(text: str) -> float:
+    import argparse
+
     from ksquery.engine import parse_timeout
 
     try:
@@ -85,13 +92,14 @@ def _timeout_arg(text: str) -> float:
         raise argparse.ArgumentTypeError(str(err)) from None
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:  # one Swedish line, not argparse's usage dump
-        raise KsqueryError(f"ogiltiga argument: {message}", "skriv ksquery --help")
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
+    import argparse  # here: a plain command line needs none of it (_plain_args)
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> NoReturn:  # one Swedish line, not a usage dump
+            raise KsqueryError(f"ogiltiga argument: {message}", "skriv ksquery --help")
+
     from ksquery import engine, output
 
     _swedish_argparse()
@@ -193,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _plain_args(argv: list[str]) -> argparse.Namespace | None:
+def _plain_args(argv: list[str]) -> SimpleNamespace | None:
     """What build_parser() makes of the plain everyday command lines (`ksquery`, `repl`, `check`,
     `tables`, `ask WORDS…`, `sql TEXT`: no option, no word starting with -) without building its
     eleven parsers (~2 ms); None for anything else, which argparse then reads."""
@@ -204,12 +212,12 @@ def _plain_args(argv: list[str]) -> argparse.Namespace | None:
     common = {"data": None, "timeout": DEFAULT_TIMEOUT, "format": "table"}
     command, rest = (argv[0], argv[1:]) if argv else (None, [])
     if command in (None, "repl", "check", "tables") and not rest:
-        return argparse.Namespace(**common, command=command)
+        return SimpleNamespace(**common, command=command)
     extra = {"param": [], "chart": False, "out": None, "force": False}
     if command == "ask" and rest:
-        return argparse.Namespace(**common, command=command, text=rest, **extra)
+        return SimpleNamespace(**common, command=command, text=rest, **extra)
     if command == "sql" and len(rest) == 1:
-        return argparse.Namespace(**common, command=command, query=rest[0], **extra)
+        return SimpleNamespace(**common, command=command, query=rest[0], **extra)
     return None
 
 
@@ -335,7 +343,7 @@ def _named_file(text: str) -> Path | None:
         return None
 
 
-def _dispatch(args: argparse.Namespace, early: EarlyOpen | None = None) -> int:
+def _dispatch(args: Args, early: EarlyOpen | None = None) -> int:
     from ksquery import engine
 
     if args.command == "ask":
@@ -424,7 +432,7 @@ def _query_file(name: str) -> Path:
     return path
 
 
-def _sql(catalog: Catalog, args: argparse.Namespace) -> int:
+def _sql(catalog: Catalog, args: Args) -> int:
     from ksquery import engine
 
     text = _read_limited(sys.stdin, "SQL från stdin") if args.query == "-" else args.query
@@ -438,7 +446,7 @@ def _sql(catalog: Catalog, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _ask(catalog: Catalog, args: argparse.Namespace) -> int:
+def _ask(catalog: Catalog, args: Args) -> int:
     from ksquery import questions
     from ksquery.output import safe
 
@@ -474,7 +482,7 @@ def _ask(catalog: Catalog, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _run(catalog: Catalog, args: argparse.Namespace) -> int:
+def _run(catalog: Catalog, args: Args) -> int:
     from ksquery import commands, output, questions
     from ksquery.output import safe
 
@@ -570,28 +578,28 @@ def _show(item: Any, fmt: str) -> None:
         print(safe(item.text))
 
 
-def _questions(args: argparse.Namespace) -> int:
+def _questions(args: Args) -> int:
     from ksquery import commands, questions
 
     _show(commands.questions_reply(questions.load_all(), args.format), args.format)
     return EXIT_OK
 
 
-def _tables(catalog: Catalog, args: argparse.Namespace) -> int:
+def _tables(catalog: Catalog, args: Args) -> int:
     from ksquery import inventory
 
     _show(inventory.tables(catalog), args.format)
     return EXIT_OK
 
 
-def _describe(catalog: Catalog, args: argparse.Namespace) -> int:
+def _describe(catalog: Catalog, args: Args) -> int:
     from ksquery import inventory
 
     _show(inventory.describe(catalog, args.table), args.format)
     return EXIT_OK
 
 
-def _check(catalog: Catalog, args: argparse.Namespace) -> int:
+def _check(catalog: Catalog, args: Args) -> int:
     from ksquery import commands
 
     reply, found = commands.check_reply(catalog, args.format)

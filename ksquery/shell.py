@@ -11,9 +11,7 @@ import os
 import re
 import shlex
 import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -198,6 +196,8 @@ def _taller_than_screen(text: str, state: State) -> bool:
 
 def _page(text: str) -> None:
     """Show text in $PAGER (default less -S: wide rows scroll sideways instead of wrapping)."""
+    import subprocess  # here, not before the prompt (~5 ms)
+
     command = shlex.split(os.environ.get("PAGER") or "less -S")
     env = {**os.environ, "LESS": os.environ.get("LESS", "FRX")}
     try:
@@ -208,6 +208,9 @@ def _page(text: str) -> None:
 
 def _edit(text: str) -> str:
     """Open text in $VISUAL or $EDITOR (default vi) and return what the user saved."""
+    import subprocess
+    import tempfile
+
     editor = shlex.split(os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "fråga.sql"

@@ -100,6 +100,7 @@ _op("per", None, "fördelning", "fördelningen", "uppdelning", "uppdelat", "för
 _op("per", None, "fördelas", "fördelade", "fördelar", "fördelas på", "fördelat per")
 _op("per", None, "i varje", "för respektive", "respektive")
 _op("cmp", ">", "över", "mer än", "fler än", "högre än", "större än", ">", "överstiger")
+_op("cmp", ">", "passerar", "överskrider", "går över")
 _op("cmp", ">", "mer", "fler", "högre", "större")
 _op("cmp", ">=", "åtminstone", "≥", ">=")
 _op("cmp", "<", "under", "mindre än", "färre än", "lägre än", "<", "understiger")
@@ -114,7 +115,7 @@ _op("after", None, "efter", "senare än")
 _op("to", None, "till", "t.o.m", "till och med", "tom", "t o m")
 _op("to_sum", None, "fram till", "fram till och med", "fram t.o.m", "fram tom", "upp till")
 _op("year_rel", 1, "nästa år", "kommande år", "nästkommande år", "nästa års")
-_op("year_rel", 0, "i år", "innevarande år", "budgetåret", "detta år", "årets budget")
+_op("year_rel", 0, "i år", "innevarande år", "budgetåret", "detta år", "årets budget", "årets")
 _op("year_rel", -1, "förra året", "föregående år", "fjolåret", "i fjol", "förra årets")
 _op("year_rel", "last", "sista året", "sista planåret", "sista år", "sista budgetåret")
 _op("year_rel", "last", "sista året i planen", "planperiodens sista år", "sista planår")
@@ -158,7 +159,7 @@ _TEXT = re.compile(
     r"\b(vad (?:står|nämns|sägs|skrivs)|står det|nämns det|sägs det|skrivs det|sysslar|jobbar|"
     r"vad hände|vad händer|grundar (?:sig|den|det)|ligger bakom|förklaras|jobba med|arbeta med|"
     r"hur tänker|vad görs|göra åt|görs åt|hur mäter|hur mäts|som gör att|hur redovisas|hur styrs|"
-    r"hur organiseras)\b"
+    r"hur organiseras|vad ansvarar|vad visade|vad visar)\b"
 )
 _FILLER_WORDS = """
     vad vilka hur mycket många är var finns det den de dem som med för på i om av till att har
@@ -181,7 +182,8 @@ _FILLER_WORDS = """
     ville måste bör borde behöver brukar hejsan tjena hämta titta se undrar undra veta vet
     presentera sammanfatta liksom dvs kanske vid åt genom varit blev bli funnits allt angående
     beträffande avseende snabbt frågan fråga svar svaret siffra siffran siffror siffrorna ha
-    ensam enkelt extra plötsligt bestämt vanliga vanlig lägga
+    ensam enkelt extra plötsligt bestämt vanliga vanlig lägga decimal decimaler trots bakom
+    deltar
 """
 _DIGITS = re.compile(r"^\d+$")
 _GROUPED = re.compile(r"(?<![\d,.])(\d{1,3})[ \u00a0\u202f](\d{3})(?![\d,])")
@@ -238,6 +240,8 @@ class Plan:
     answer_only: bool = False  # "vilken kategori hör X till": the answer, not X's amounts
     latest: bool = False  # with aggregate "first": the last year with an amount instead
     part: tuple[str, Any] | None = None  # a share's part when the whole lists it with another
+    versus_by: str | None = None  # the column whose two values "versus" compares (else label)
+    versus_total: bool = False  # "under planperioden": one sum over the years, not year by year
 
     def as_dict(self) -> dict[str, Any]:
         """The plan for --format json."""
@@ -265,6 +269,8 @@ class Plan:
             "bara_svaret": self.answer_only,
             "sista": self.latest,
             "del": list(self.part) if self.part else None,
+            "jämför": self.versus_by,
+            "summerat": self.versus_total,
         }
 
 
@@ -331,6 +337,8 @@ def items(model: Model, text: str) -> list[_Item]:
             op = grammar().ops.get(" ".join(key))
             if op and n == 1 and len(toks[i]) > grammar().longest.get(key[0], 99) + 3:
                 op = None  # a longer word is no inflection: fastigheter is not fast
+            if n == 1 and toks[i] == "årets":
+                op = ("year_rel", 0)  # "årets investeringar" (its stem is the year word's)
             if op:
                 senses.insert(0, Sense("op", column=op[0], value=op[1]))
             if (
@@ -618,6 +626,10 @@ class _Reader:
         self.versus_cmp: str | None = None  # "X större än Y"
         self.negated_list: str | None = None  # the column of the last value excluded
         self.per_used = False  # "varje nämnd", "per ansvarig"
+        self.last_year_at: int | None = None  # where "sista året" put the table's last year
+        self.than_seen = False  # "än"
+        self.asked_column = False  # "vilka nämnder": the column is what is asked for
+        self.summed = False  # "tillsammans", "totalt"
         self.list_too = False
         self.skip: set[int] = set()  # items already read with the one before
         self.time_phrase = False  # "under planperioden"
@@ -651,12 +663,11 @@ class _Reader:
                 continue
             senses = [s for s in item.senses if _admissible(s, self.tm.name)]
             kinds = {s.kind for s in senses}
-            if self.pending in ("per", "which") and kinds & {
-                "dimension",
-                "op",
-                "measure",
-                "number",
-            }:
+            if (
+                self.pending in ("per", "which")
+                and kinds & {"dimension", "op", "measure", "number"}
+                and not kinds & {"flag", "value", "relation"}  # "vilka accepterade risker"
+            ):
                 dim = next((s for s in senses if s.kind == "dimension"), None)
                 if any(s.kind == "table" for s in senses):
                     # "vilken risk …": the rows themselves; "fördelas utredningarna på …": the
@@ -681,6 +692,7 @@ class _Reader:
                             self.plan.group += (column,)
                         else:
                             self.plan.answer = column
+                            self.asked_column = True  # "vilka nämnder …"
                     self.pending = None
                     continue
             parent = next(
@@ -773,6 +785,28 @@ class _Reader:
         p.aggregate = "sum"
         return None
 
+    def _value_before(self, i: int) -> tuple[str, Any] | None:
+        """The value named right before item i and kept as a filter value, if any."""
+        for column, vals in self.values.items():
+            for v in vals:
+                if i - 1 in self.value_seen.get(v, []) and column != self.tm.label:
+                    return column, v
+        return None
+
+    def _number_soon(self, i: int) -> bool:
+        """Whether a number that is no year follows within two words."""
+        return any(
+            (it.number is not None and not _is_year(it))
+            or (it.number is None and it.senses == [Sense("number")])  # "5,5 mnkr"
+            for it in self.items[i + 1 : i + 3]
+        )
+
+    def _dimension_next(self, i: int) -> bool:
+        nxt = self.items[i + 1] if i + 1 < len(self.items) else None
+        return nxt is not None and any(
+            s.kind == "dimension" and s.table == self.tm.name for s in nxt.senses
+        )
+
     def _value_next(self, i: int, column: str) -> bool:
         nxt = self.items[i + 1] if i + 1 < len(self.items) else None
         return nxt is not None and any(
@@ -851,11 +885,13 @@ class _Reader:
                 self.value_at.setdefault(s.value, i)
                 p.aggregate, self.versus_cmp, self.cmp = "versus", self.cmp, None
                 return
-            if self.cmp and column == self.tm.label and not (self.numeric or p.measure):
+            if self.cmp and column == self.tm.label and self._number_soon(i):
+                pass  # "överstiger övriga exploateringsområden 60 mnkr": the row, then the bound
+            elif self.cmp and column == self.tm.label and not (self.numeric or p.measure):
                 self.problems.append(item.text)  # nothing to compare the rows by
                 self.cmp = None
                 return
-            if self.cmp and column == self.tm.label:
+            if self.cmp and column == self.tm.label and not self._number_soon(i):
                 p.filters.append(
                     Filter(self.numeric or p.measure or "", "row", (s.value,), cmp=self.cmp, pos=i)
                 )
@@ -919,11 +955,15 @@ class _Reader:
         elif s.kind == "dimension":
             if self.pending == "which":
                 p.answer = s.column
+                self.asked_column = True
                 self.pending = None
             elif s.column:
                 self.dims_named.append(s.column)
                 if s.column not in p.show:
                     p.show += (s.column,)  # "riskvärde välfärdsbrottslighet": show what is named
+        elif s.kind == "table":
+            if self.pending == "which":
+                self.pending = None  # "vilka kontrollmoment …": the rows themselves
         elif s.kind == "time":
             spec = self.model.time_phrases[int(s.value)]
             self.time_phrase = True
@@ -948,6 +988,8 @@ class _Reader:
                 self.cmp = ">" if arg == "desc" else "<"
                 return
             p.rank = "both" if p.rank and p.rank != arg else str(arg)
+        elif kind == "than":
+            self.than_seen = True
         elif kind == "order":
             p.rank, self.sort_all = str(arg), True
         elif kind == "ordinal":
@@ -959,6 +1001,8 @@ class _Reader:
             self.nonzero = True
         elif kind == "neither":
             self.neither = self.negate = True
+        elif kind == "and" and item.text.startswith("resp") and self._dimension_next(i):
+            self.pending = "per"  # "har respektive ansvarig": one row per
         elif kind == "and" and self.neither:
             self.negate = True  # "… eller B" after "varken A": not B either
         elif kind == "and" and self.negated_list and self._value_next(i, self.negated_list):
@@ -966,6 +1010,13 @@ class _Reader:
         elif kind == "not" and self._amount_next(i):
             self.zero = True  # "saknar budget", "har inga pengar": the amount is zero
             self.skip.add(i + 1)
+        elif kind == "not" and self._value_before(i) is not None and not self._negatable(i + 1):
+            column, value = self._value_before(i)  # type: ignore[misc]
+            # "vilka kontroller ansvarar ekonomichefen inte för": not that value
+            self.values[column].remove(value)
+            if not self.values[column]:
+                del self.values[column]
+            p.filters.append(Filter(column, "in", (value,), negate=True, pos=i - 1))
         elif kind == "not":
             last = p.filters[-1] if p.filters else None
             if (
@@ -978,6 +1029,7 @@ class _Reader:
             else:
                 self.negate = True
         elif kind == "agg":
+            self.summed = self.summed or arg == "sum"
             if arg == "count" or p.aggregate in (None, "sum"):
                 p.aggregate = str(arg) if p.aggregate not in ("share", "change") else p.aggregate
         elif kind == "share":
@@ -1035,6 +1087,7 @@ class _Reader:
                 p.aggregate, p.latest = "first", True  # "sista året som X får pengar"
             elif arg == "last" and self.tm.years:  # "sista året": the table's last year
                 self.years.append(self.tm.years[-1])
+                self.last_year_at = len(self.years) - 1
             elif self.model.budget_year is not None and arg != "last":
                 year = self.model.budget_year + int(arg)
                 if self.pending == "to":  # "från 2025 till nästa år"
@@ -1048,6 +1101,8 @@ class _Reader:
         elif kind == "same":
             if self._compares(i):
                 self.cmp = "="
+            else:
+                self.problems.append(item.text)  # "samma belopp alla år": not a filter we have
         elif kind == "whole":
             self.cumulative = True
         elif kind == "only":
@@ -1130,10 +1185,13 @@ class _Reader:
             for it in self.items[i + 1 :]
             for s in it.senses
         )
+        after_value = prev is not None and any(
+            s.kind in ("value", "number", "measure") for s in prev.senses
+        )  # "sannolikhet 2 betyder": the level, not two rows
         if (
             (prev_op and prev_op.column == "rank" and self.cmp is None)
             or nxt_rank
-            or (nxt_rows and self.cmp is None and n <= 100 and not self.numeric)
+            or (nxt_rows and self.cmp is None and n <= 100 and not self.numeric and not after_value)
             # "vilka tre saker kostar mest": a count of rows before a ranking
             or (filler_next and ranked_later and self.cmp is None and n <= 20)
         ):
@@ -1242,6 +1300,11 @@ class _Reader:
         p, tm = self.plan, self.tm
         if self.problems:
             return Decline("talen passar inte i frågan", tuple(self.problems), tm.name)
+        if self.last_year_at is not None and self.nonzero:
+            # "sista året Stadsskogen har pengar": the last year with an amount, not the
+            # table's last year
+            del self.years[self.last_year_at]
+            p.aggregate, p.latest, self.nonzero = "first", True, False
         # years
         years = list(dict.fromkeys(self.years))
         lo, hi = self.span
@@ -1283,6 +1346,21 @@ class _Reader:
                 tuple(str(y) for y in outside),
                 tm.name,
             )
+        equal: dict[str, list[Filter]] = {}
+        for f in p.filters:
+            if f.op == "cmp" and f.cmp == "=" and not f.negate and f.extra != "asked":
+                equal.setdefault(f.column, []).append(f)
+        for column, same in equal.items():
+            values = sorted({f.values[0] for f in same})
+            if len(values) < 2:
+                continue
+            scale = tm.scales.get(column)
+            levels = [lv for (sc, lv) in self.model.scale_words if sc == scale]
+            if levels and values == [min(levels), max(levels)]:
+                # "sannolikhetsnivå (1–4)": the scale's range, said to explain it
+                p.filters = [f for f in p.filters if f not in same]
+                continue
+            return Decline(f"{column} kan inte vara både {values[0]} och {values[1]}", (), tm.name)
         for f in p.filters:
             scale = tm.scales.get(f.column)
             levels = [lv for (sc, lv) in self.model.scale_words if sc == scale]
@@ -1348,6 +1426,15 @@ class _Reader:
                 rows_named.append(next(iter(parents))[0])
                 self.value_at.setdefault(rows_named[-1], f.pos)
         rows = self.values.get(tm.label or "", [])
+        compared = [f for f in p.filters if f.op == "row"]
+        two = [c for c, v in self.values.items() if c != tm.label and len(v) == 2]
+        if self.than_seen and len(compared) == 1 and len(two) == 1 and not rows and tm.measure:
+            # "hur mycket större är KS personalkostnader än expl:s": the row for both units
+            p.filters.remove(compared[0])
+            rows = self.values.setdefault(tm.label or "", [])
+            rows.append(compared[0].values[0])
+            self.value_pos.setdefault(tm.label or "", compared[0].pos)
+            p.aggregate, p.versus_by = "versus", two[0]
         if p.aggregate == "change" and self.between_rows and len(rows) == 2 and tm.measure:
             # "skillnaden mellan X och Y 2026": two rows side by side, not a change over years
             # (with no year or several: year by year)
@@ -1553,6 +1640,12 @@ class _Reader:
                 # "har inga pengar alls": in one year, or in every year? Not guessed.
                 return Decline("ange vilket år beloppet ska vara noll", (), tm.name)
             p.filters.append(Filter(p.measure, "cmp", (0,), cmp="=", pos=-3))
+        if p.aggregate == "count" and not self.summed and not p.group and not p.rank:
+            listed = [
+                c for c, v in self.values.items() if c != tm.label and len(v) > 1 and c != tm.time
+            ]
+            if len(listed) == 1:
+                p.group = (listed[0],)  # "antal utredningar från KUN och socialnämnden": each
         if self.list_too and p.aggregate == "count" and not p.group:
             p.aggregate = None  # the rows themselves: how many, and which
         one_row = len(self.values.get(tm.label or "", [])) == 1
@@ -1562,10 +1655,12 @@ class _Reader:
             for f in p.filters:
                 if f.op == "cmp" and f.column == p.measure:
                     f.extra = "asked"
+        if p.aggregate == "versus" and (self.cumulative or self.time_phrase):
+            p.versus_total = True  # "… än på reinvesteringar under planperioden": one sum
         p.answer_only = bool(
             p.answer
             and p.answer not in (tm.label, tm.time)
-            and self.values.get(tm.label or "")
+            and (self.values.get(tm.label or "") or self.asked_column)  # "vilka nämnder har …"
             and not (p.aggregate or p.rank or p.group or p.years or self.how_much or self.numeric)
         )
         p.by = self.numeric or p.measure

@@ -92,7 +92,8 @@ def _condition(f: Filter, tm: TableModel, bind: _Params, years: tuple[int, ...])
         cond = _CMP[f.cmp](this=column, expression=exp.Subquery(this=sub))
     else:  # pragma: no cover - every op is listed above
         raise ValueError(f.op)
-    return exp.not_(cond) if f.negate else cond
+    # "samordnas inte av X": a row with no value at all is not X either
+    return exp.not_(exp.func("coalesce", cond, exp.false())) if f.negate else cond
 
 
 def _part_and_base(p: Plan, label: str | None) -> tuple[list[Filter], list[Filter]]:
@@ -242,7 +243,8 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
             q = q.where(cond)
     elif agg == "versus" and measure is not None and label is not None:
         # two named rows side by side and their difference ("hur mycket mer får X än Y")
-        named = next(f for f in p.filters if f.op == "in" and f.column == tm.label)
+        by_column = p.versus_by or tm.label
+        named = next(f for f in p.filters if f.op == "in" and f.column == by_column)
         first, second = named.values[0], named.values[1]
 
         def one(v: Any, size: bool = False) -> exp.Expression:
@@ -250,17 +252,18 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
             value = exp.func("abs", measure.copy()) if size and tm.signed else measure.copy()
             return exp.Filter(
                 this=exp.Sum(this=value),
-                expression=exp.Where(this=label.copy().eq(bind(v, tm.label or "värde"))),
+                expression=exp.Where(this=_col(by_column).eq(bind(v, by_column))),
             )
 
         difference = exp.Sub(this=one(first, True), expression=one(second, True))
         unit = f"_{tm.unit}" if tm.unit else ""
-        per_year = time is not None and len(p.years) != 1  # one row per year, not one sum
+        # one row per year, not one sum (unless the question sums a span)
+        per_year = time is not None and len(p.years) != 1 and not p.versus_total
         q = exp.select(
             *([time.copy()] if per_year and time is not None else []),
-            _alias(bind(first, tm.label or "värde"), "första"),  # which row is which
+            _alias(bind(first, by_column), "första"),  # which row is which
             _alias(one(first), f"första{unit}"),
-            _alias(bind(second, tm.label or "värde"), "andra"),
+            _alias(bind(second, by_column), "andra"),
             _alias(one(second), f"andra{unit}"),
             _alias(exp.Paren(this=difference), f"skillnad{unit}"),
         ).from_(table)
@@ -338,11 +341,13 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
         q = q.order_by(exp.column(name, quoted=True))
     elif p.answer_only and p.answer and label is not None:
         # "vilken kategori hör Tjänstekatalog till": each named row and its answer, once
-        q = exp.select(_col(p.answer), label.copy()).distinct().from_(table)
+        named_rows = any(f.op == "in" and f.column == tm.label and not f.negate for f in p.filters)
+        picked = [_col(p.answer), *([label.copy()] if named_rows else [])]
+        q = exp.select(*picked).distinct().from_(table)
         cond = where(p.filters)
         if cond is not None:
             q = q.where(cond)
-        q = q.order_by(label.copy())
+        q = q.order_by(*[c.copy() for c in reversed(picked)])
     else:
         cols = [_col(c) for c in shown]
         multi_year = time is not None and len(p.years) != 1

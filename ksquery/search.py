@@ -11,7 +11,7 @@ from rapidfuzz import fuzz, process
 
 from ksquery import engine
 from ksquery.catalog import Catalog
-from ksquery.swedish import ASKING, REASONS, stem, stems, words
+from ksquery.swedish import ASKING, REASONS, fold, stem, stems, words
 
 
 def documents(catalog: Catalog) -> list[tuple[str, str, str, int | None, Counter]]:
@@ -67,6 +67,16 @@ _EXCLUDED = re.compile(r"\((?:exkl\.?|exklusive|utom|ej|inte)\s[^)]*\)", re.I)
 def _counts(body: str) -> Counter:
     """Stem counts of a row's text, leaving out what it says it excludes."""
     return Counter(stems(_EXCLUDED.sub(" ", body)))
+
+
+def _same_word(asked: str, written: str) -> bool:
+    """Whether a word of the question is a word of the text, inflected at most ("verktyg",
+    "verktyget"), not merely the start of another ("brist" is not "bristande")."""
+    asked, written = fold(asked), fold(written)
+    if abs(len(written) - len(asked)) > 3:
+        return False
+    stem_len = max(2, min(len(asked), len(written)) - 2)
+    return asked[:stem_len] == written[:stem_len]
 
 
 def _term(word: str, vocab: set[str]) -> str | None:
@@ -145,9 +155,10 @@ def search(
         return None
     scored.sort(key=lambda s: -s[0])
     if require:
-        best = documents(catalog)[scored[0][5]][4]
-        needed = {s for w in require if w not in ASKING for s in stems(w) if len(s) > 2}
-        if not needed or len(needed & set(best)) * 2 < len(needed):
+        best = {t.lower() for t in words(documents(catalog)[scored[0][5]][2])}
+        needed = [w for phrase in require for w in words(phrase) if w not in ASKING]
+        held = [w for w in needed if any(_same_word(w, t) for t in best)]
+        if not needed or len(held) * 2 < len(needed):
             return None  # the best paragraph is not about the words no table explains
     rows = [(section, body, line, table) for _, table, section, body, line, _ in scored[:limit]]
     roles = catalog.dictionary.meta.get("roles") or {}

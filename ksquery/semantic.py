@@ -97,7 +97,7 @@ def tokens(text: str) -> list[str]:
 
 
 # Bump when the model's layout or the way the lexicon is built changes.
-MODEL_VERSION = "7"
+MODEL_VERSION = "8"
 
 
 def load(catalog: Catalog, grammar_words: Iterable[str] = ()) -> Model:
@@ -185,6 +185,7 @@ def _build(catalog: Catalog) -> Model:
     specs = dict(raw.get("tables") or {})
     claims = ((catalog.dictionary.meta.get("roles") or {}).get("claims") or {}).get("table")
     provenance = _provenance(catalog)
+    common = _common_words(catalog)
     for name in catalog.tables:
         if (
             name not in specs and name != claims
@@ -296,7 +297,7 @@ def _build(catalog: Catalog) -> Model:
             values[(name, col)] = found
             for value in found:
                 add(value, Sense("value", name, col, value))
-            for word, value in _distinctive(found).items():
+            for word, value in _distinctive(found, common).items():
                 add(word, Sense("partial", name, col, value))
         for col, names in table.entity_aliases.items():
             for alias, value in names.items():
@@ -367,9 +368,27 @@ def _values(catalog: Catalog, table: str, column: str, separator: str | None) ->
 _SHORT = 5  # shorter words ('följs', 'nere') name no one thing
 
 
-def _distinctive(found: list[str]) -> dict[str, str]:
-    """Words of a multi-word value that occur in no other value of the column: 'Bälinge' names
-    Bälinge företagspark, 'e-arkiv' the inquiry about an e-archive."""
+COMMON_ROWS = 3  # a word in more rows of the document's text than this names no one thing
+
+
+def _common_words(catalog: Catalog) -> set[str]:
+    """Words (compared form) that many rows of the document's text use: 'samordningen' of
+    "Utöka samordningen av personalresurser" is everywhere, so it cannot name that inquiry."""
+    rows_with: dict[str, int] = {}
+    for name, table in catalog.tables.items():
+        if not table.search:
+            continue
+        cols = " || ' ' || ".join(f"coalesce(CAST(\"{c}\" AS VARCHAR), '')" for c in table.search)
+        for (text,) in _rows(catalog, f'SELECT {cols} FROM "{name}"'):
+            for w in {norm(t) for t in tokens(text or "") if len(t) > _SHORT}:
+                rows_with[w] = rows_with.get(w, 0) + 1
+    return {w for w, n in rows_with.items() if n > COMMON_ROWS}
+
+
+def _distinctive(found: list[str], common: set[str]) -> dict[str, str]:
+    """Words of a multi-word value that occur in no other value of the column and in few rows of
+    the document's text: 'Bälinge' names Bälinge företagspark, 'e-arkiv' the inquiry about an
+    e-archive."""
     owners: dict[str, set[str]] = {}
     for value in found:
         if len(tokens(value)) < 2:
@@ -379,6 +398,6 @@ def _distinctive(found: list[str]) -> dict[str, str]:
     out = {}
     for value in found:
         for w in tokens(value):
-            if len(w) > _SHORT and owners.get(norm(w)) == {value}:
+            if len(w) > _SHORT and owners.get(norm(w)) == {value} and norm(w) not in common:
                 out[w] = value
     return out

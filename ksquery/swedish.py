@@ -43,7 +43,7 @@ ASKING = frozenset(
 nämnt skrivs skriver berätta berättar beskriv beskrivs beskriver förklara förklaras förklarar
 förklaring innebär innebar betyder handlar sysslar jobbar arbetar hände händer hänt grundar
 grundas bygger byggs tänkt tänker tänkta planerar bakom gör görs göra göras gjort ska skall
-kommer behöver behövs framöver något nåt några om kring angående gällande""".split()
+kommer behöver behövs framöver något nåt några om kring angående gällande året åren årets""".split()
 )
 # Words for a reason, a purpose or a way of handling: the paragraph that answers may use them
 # ("Syftet med … är", "hanteras genom"), so they rank it a little, but a paragraph without them

@@ -136,6 +136,27 @@ READINGS = [
     ("vilken är den andra politiska inriktningen", {"filters": "nr 2"}),
     # "hur mycket mer är X 2028 än 2024": one row's change, not a comparison with another row
     ("hur mycket mer är expansionsinvesteringarna 2028 än 2024", {"aggregate": "change"}),
+    # a number after a value is that value's, not a count of rows
+    ("sannolikhet 2 betyder", {"limit": None, "table": "skalor"}),
+    # "vilka accepterade risker": the flag filters, it is not the column asked for
+    ("vilka accepterade risker har riskvärde 6 eller mer", {"answer": None}),
+    # "respektive ansvarig": one row per
+    ("hur många kontroller har respektive ansvarig", {"group": ("ansvarig",)}),
+    # a count over several values of one column: one row each
+    (
+        "jämför antalet utredningar från socialnämnden och kultur- och utbildningsnämnden",
+        {"group": ("nämnd",)},
+    ),
+    # two units compared for one row; the sum of a span compared as one sum
+    ("hur mycket större är ks personalkostnader än expl:s 2027", {"versus_by": "enhet"}),
+    (
+        "hur mycket mer läggs på expansionsinvesteringar än på reinvesteringar under planperioden",
+        {"aggregate": "versus", "versus_total": True},
+    ),
+    # "sista året X har pengar": the last year with an amount
+    ("vilket är sista året stadsskogen har pengar", {"aggregate": "first", "latest": True}),
+    # "årets": this year (its stem is the year word's)
+    ("hur stor andel av årets totala investeringar är expansionsinvesteringar", {"years": (2025,)}),
     # "andra" (other) is no change ("ändra")
     ("hur stor andel av ks kostnader 2025 är andra personalkostnader", {"aggregate": "share"}),
 ]
@@ -192,6 +213,8 @@ def test_readings(model, text, fields):
         ("hur stor blev löneökningen i procent för ks 2025", {"löneökningen"}),
         # a bare number on an amount in tkr: no one asks for posts of exactly 26 tkr
         ("kommunbidrag 26", {"26"}),
+        # "samma" with nothing to compare with is not silently dropped
+        ("vilket investeringsobjekt har samma belopp alla år", {"samma"}),
     ],
 )
 def test_declines_name_what_was_not_understood(model, text, words):

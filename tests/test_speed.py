@@ -386,3 +386,18 @@ def test_anything_else_is_left_to_argparse(argv):
     from ksquery import cli
 
     assert cli._plain_args(argv) is None
+
+
+def test_a_record_of_a_removed_database_opens_as_usual(data_copy):
+    cat = open_catalog(data_copy, EarlyOpen(data_copy))
+    settings = list(catalog._settings(cat.dictionary))
+    cat.close()
+    cache.store(_record_key(data_copy), {"db": "data-" + "0" * 24, "settings": settings})
+    early = EarlyOpen(data_copy)
+    assert early._want is not None  # it tries, and fails on a file that is not there
+    cat = open_catalog(data_copy, early)
+    try:
+        _locked_down(cat.con)
+        assert not (cache.directory() / ("data-" + "0" * 24 + ".duckdb")).exists()
+    finally:
+        cat.close()

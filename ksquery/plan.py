@@ -701,11 +701,7 @@ class _Reader:
             if parent is None and senses and all(s.kind == "parent" for s in senses):
                 continue  # another table's parent word: a preposition here
             if parent is not None and self._names_row(i + 1):
-                asked_kind = self.which and any(
-                    f.op == "in" and f.default and f.column == (self.tm.kinds or {}).get("column")
-                    for f in self.plan.filters
-                )
-                if not asked_kind:  # "vilken förvaltning tillhör X": X's, found in finish
+                if not self._asks_above(i + 1):  # "vilken förvaltning tillhör X": in finish
                     self.parent = parent.column
                 continue
             nxt = self.items[i + 1] if i + 1 < len(self.items) else None
@@ -822,6 +818,45 @@ class _Reader:
             if nxt is not None
             else False
         )
+
+    def _asks_above(self, i: int) -> bool:
+        """Whether "vilken <kind> … <parent word> X" asks for the row of that kind X belongs to
+        ("vilken förvaltning tillhör upphandlingsenheten"), not the rows under X ("vilka
+        enheter ligger under kansli- och HR-avdelningen")."""
+        kind_column = (self.tm.kinds or {}).get("column")
+        kinds = [
+            str(v)
+            for f in self.plan.filters
+            if f.op == "in" and f.default and f.column == kind_column
+            for v in f.values
+        ]
+        if not (self.which and kinds):
+            return False
+        rows = {
+            str(s.value)
+            for s in self.items[i].senses
+            if s.kind == "value" and s.column == self.tm.label
+        }
+        members = {m for k in kinds for m in self.tm.kind_rows.get(k, [])}
+        return any(a in members for r in rows for a in self._ancestors(r))
+
+    def _below(self) -> None:
+        """ "Enheter på kommunledningskontoret", "enheter som inte ligger under kansli- och
+        HR-avdelningen": rows of a kind under a row at any depth (the parent column alone only
+        holds the row just above)."""
+        p, tm = self.plan, self.tm
+        kind_column = (tm.kinds or {}).get("column")
+        kinds = [f for f in p.filters if f.op == "in" and f.column == kind_column and not f.negate]
+        under = [f for f in p.filters if f.op == "in" and f.column == tm.parent and tm.parent]
+        if len(kinds) != 1 or not under:
+            return
+        members = [m for k in kinds[0].values for m in tm.kind_rows.get(str(k), [])]
+        keep = list(members)
+        for f in under:
+            inside = {m for m in members if any(v in self._ancestors(m) for v in f.values)}
+            keep = [m for m in keep if (m in inside) != f.negate]
+            p.filters.remove(f)
+        p.filters.append(Filter(tm.label or "", "in", tuple(keep), pos=kinds[0].pos))
 
     def _ancestors(self, row: str) -> list[str]:
         """The rows a row belongs to, nearest first."""
@@ -1493,6 +1528,7 @@ class _Reader:
                 p.part = (column, after[0])
         for column, vals in self.values.items():
             p.filters.insert(0, Filter(column, "in", tuple(vals), pos=self.value_pos[column]))
+        self._below()
         for f in [f for f in p.filters if f.op == "flag" and not f.negate]:
             both = [g for g in p.filters if g.op == "flag" and g.column == f.column and g.negate]
             if both:

@@ -157,6 +157,12 @@ READINGS = [
     ("vilket är sista året stadsskogen har pengar", {"aggregate": "first", "latest": True}),
     # "årets": this year (its stem is the year word's)
     ("hur stor andel av årets totala investeringar är expansionsinvesteringar", {"years": (2025,)}),
+    # rows of a kind under a row at any depth, and not under another
+    (
+        "vilka enheter på kommunledningskontoret ligger inte under kansli- och hr-avdelningen",
+        {"filters": "row Kommunikationsenheten,Upphandlingsenheten"},
+    ),
+    ("vilka enheter ligger under ekonomiavdelningen", {"filters": "row Upphandlingsenheten"}),
     # "andra" (other) is no change ("ändra")
     ("hur stor andel av ks kostnader 2025 är andra personalkostnader", {"aggregate": "share"}),
 ]

@@ -819,6 +819,27 @@ class _Reader:
             else False
         )
 
+    def _dated_flags(self, years: list[int]) -> list[int]:
+        """ "I förra årets internkontrollplan": a relation word with a year the table is not
+        about is the flag the data declares for that year ("internkontrollplan 2024"); the
+        years left over."""
+        p, tm = self.plan, self.tm
+        left = list(years)
+        for y in years:
+            for f in [f for f in p.filters if f.op in ("exists", "flag")]:
+                said = self.items[f.pos].text.lower() if f.pos < len(self.items) else ""
+                for column, words in tm.flags.items():
+                    if said and any(
+                        w.lower().startswith(said) and w.endswith(str(y)) for w in words
+                    ):
+                        p.filters[p.filters.index(f)] = Filter(
+                            column, "flag", negate=f.negate, pos=f.pos
+                        )
+                        if y in left:
+                            left.remove(y)
+                        break
+        return left
+
     def _asks_above(self, i: int) -> bool:
         """Whether "vilken <kind> … <parent word> X" asks for the row of that kind X belongs to
         ("vilken förvaltning tillhör upphandlingsenheten"), not the rows under X ("vilka
@@ -1368,6 +1389,8 @@ class _Reader:
             return Decline(
                 "jämförelsen (över, under, mer än …) saknar något att jämföra med", (), tm.name
             )
+        if years and not tm.time:
+            years = self._dated_flags(years)
         if years and not tm.time:
             about = self._year_ref(tm.year) if tm.year else None
             if about is None or set(years) != {about}:

@@ -163,6 +163,8 @@ READINGS = [
         {"filters": "row Kommunikationsenheten,Upphandlingsenheten"},
     ),
     ("vilka enheter ligger under ekonomiavdelningen", {"filters": "row Upphandlingsenheten"}),
+    # a relation word with last year is the flag the data declares for that year
+    ("risker som inte var med i förra årets internkontrollplan", {"filters": "not flag 2024"}),
     # "andra" (other) is no change ("ändra")
     ("hur stor andel av ks kostnader 2025 är andra personalkostnader", {"aggregate": "share"}),
 ]
@@ -193,6 +195,10 @@ def test_readings(model, text, fields):
             continue
         if value == "over 5500":
             assert [(f.cmp, f.values) for f in read.filters if f.op == "cmp"] == [(">", (5500,))]
+            continue
+        if value == "not flag 2024":
+            flags = [(f.column, f.negate) for f in read.filters if f.op in ("flag", "exists")]
+            assert flags == [("internkontroll_2024", True)], read
             continue
         if value == "zero":
             assert [(f.cmp, f.values) for f in read.filters if f.op == "cmp"] == [("=", (0,))]

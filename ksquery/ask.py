@@ -545,6 +545,15 @@ def answer(
         if hits is not None:
             return hits
     read = plan_mod.parse(model, textual and plan_mod.without_text_words(text) or text)
+    if isinstance(read, plan_mod.Decline) and read.unread and not textual:
+        lead, rest = _preamble(text)
+        after = plan_mod.parse(model, rest) if lead else None
+        if isinstance(after, plan_mod.Plan) and _only_lead_in(model, lead, after.table):
+            # "Inför debatten undrar jag: hur stor är …": the question after the colon
+            result = _run_plan(catalog, model, after, rest, timeout)
+            return result.with_meta(
+                notes=(*result.notes, f"(inledningen »{lead}« hör inte till frågan)")
+            )
     if isinstance(read, plan_mod.Plan) and not textual:
         return _run_plan(catalog, model, read, text, timeout)
     # A curated named question when the plan cannot read the text and the named question
@@ -578,11 +587,35 @@ def answer(
     raise NoAnswer(_decline_message(read, text), _nearest(catalog, named, text, context))
 
 
-_ASKS = re.compile(r"^\s*(vilken|vilket|vilka|vad|hur|när|vem|finns|står|ska|kommer)\b", re.I)
+_ASKS = re.compile(
+    r"^\s*(?:(?:för|i|på|om|till|av|med|från)\s+)?"
+    r"(vilken|vilket|vilka|vad|hur|när|vem|vart|var|finns|står|ska|kommer)\b",
+    re.I,
+)
 _AMOUNT = re.compile(
     r"\bhur (?:mycket|mkt|många|stor|stora|stort)\b|\bkostar\b|\bbelopp|\btkr\b|\bmnkr\b|"
     r"\bkronor\b|\bprocent|\bantal|\bandel|\bbudget|\bpengar\b|\btjänar\b|\blön"
 )
+
+
+_LEAD = re.compile(r"^(.{3,120}?)\s*(?::|\s[–—-]\s|,\s*så\b)\s*(.+)$", re.S)
+
+
+def _preamble(text: str) -> tuple[str, str]:
+    """A lead-in before a colon or a dash ("Som ny controller vill jag dubbelkolla: …") and the
+    question after it; ("", text) when there is none."""
+    m = _LEAD.match(text.strip())
+    return (m.group(1), m.group(2)) if m else ("", text)
+
+
+def _only_lead_in(model: semantic.Model, lead: str, table: str) -> bool:
+    """Whether a lead-in names nothing of the table the question after it reads (nor anything
+    of every table, such as the nämnd: "tekniska nämnden: budget 2026" is not a lead-in)."""
+    return not any(
+        s.kind not in ("filler", "op") and s.table in (None, table)
+        for it in plan_mod.items(model, lead)
+        for s in it.senses
+    )
 
 
 def _about_the_text(model: semantic.Model, text: str, read: Any) -> bool:

@@ -117,6 +117,9 @@ _op("to_sum", None, "fram till", "fram till och med", "fram t.o.m", "fram tom", 
 _op("year_rel", 1, "nästa år", "kommande år", "nästkommande år", "nästa års")
 _op("year_rel", 0, "i år", "innevarande år", "budgetåret", "detta år", "årets budget", "årets")
 _op("year_rel", -1, "förra året", "föregående år", "fjolåret", "i fjol", "förra årets")
+_op("year_rel", 1, "om ett år", "om 1 år")
+_op("year_rel", 2, "om två år", "om 2 år", "om två års")
+_op("year_rel", 3, "om tre år", "om 3 år")
 _op("year_rel", "last", "sista året", "sista planåret", "sista år", "sista budgetåret")
 _op("year_rel", "last", "sista året i planen", "planperiodens sista år", "sista planår")
 _op("first", None, "först", "första gången", "för första gången", "börjar", "tidigast")
@@ -126,6 +129,7 @@ _op("which", None, "vilken", "vilka", "vilket", "vilkas", "vilken av", "vilka av
 _op("who", None, "vem", "vems", "vilka personer", "vem är det som", "vilken roll")
 _op("who_is", None, "vem är", "vad heter")
 _op("and", None, "och", "samt", "plus", "respektive och", "&", "o", "resp", "respektive", "eller")
+_op("and", None, "ihop med", "tillsammans med")
 _op("agg", "sum", "ihop", "sammanlagt", "totalbelopp")
 _op("unit", 1000, "miljoner", "miljon", "mnkr", "mkr", "milj")
 _op("but", None, "men", "däremot")
@@ -142,10 +146,11 @@ _op("howmuch", None, "hur mycket", "hur mycket pengar", "hur stor summa")
 # "vilka objekt får pengar 2029": the rows with an amount, not those at zero
 _op("nonzero", None, "får pengar", "har pengar", "får medel", "har medel", "tilldelas pengar")
 _op("nonzero", None, "får budget", "har budget", "får något", "med pengar", "har belopp")
+_op("zero", None, "får ingenting", "ingenting", "inga pengar alls", "noll kronor")
 _op("than_row", None, "som", "som för", "som risken")
 # Questions about reasons, purposes and decisions are answered from the document's text.
 _TEXT = re.compile(
-    r"^\s*(varför|hur ska|hur kommer|hur planerar|vad står|vad säger|"
+    r"^\s*(varför|hur ska|hur kommer|hur planerar|vad står(?! det för)|vad säger|"
     r"berätta|beskriv|förklara|vad handlar|vad ska .* användas|vad används|vad är syftet|"
     r"vad gäller|på vilket sätt|vad ska göras|hur (?:kontrolleras|hanteras|följs|genomförs|görs|"
     r"sker|fungerar|motiveras|finansieras|påverkas|säkerställs|arbetar)|när antogs|när beslutade|"
@@ -156,7 +161,8 @@ _TEXT = re.compile(
     r"varför|fokusera|fokuserar|hanteras)\b|"
     # what the text says about something: "vad nämns om X", "står det något om Y", "vad sysslar
     # X med", "vad ligger bakom"
-    r"\b(vad (?:står|nämns|sägs|skrivs)|står det|nämns det|sägs det|skrivs det|sysslar|jobbar|"
+    r"\b(vad (?:står(?! det för)|nämns|sägs|skrivs)|står det(?! för)|nämns det|sägs det|"
+    r"skrivs det|sysslar|jobbar|"
     r"vad hände|vad händer|grundar (?:sig|den|det)|ligger bakom|förklaras|jobba med|arbeta med|"
     r"hur tänker|vad görs|göra åt|görs åt|hur mäter|hur mäts|som gör att|hur redovisas|hur styrs|"
     r"hur organiseras|vad ansvarar|vad visade|vad visar)\b"
@@ -183,7 +189,7 @@ _FILLER_WORDS = """
     presentera sammanfatta liksom dvs kanske vid åt genom varit blev bli funnits allt angående
     beträffande avseende snabbt frågan fråga svar svaret siffra siffran siffror siffrorna ha
     ensam enkelt extra plötsligt bestämt vanliga vanlig lägga decimal decimaler trots bakom
-    deltar
+    deltar satt enskilt delvis innehåller stämmer stämde
 """
 _DIGITS = re.compile(r"^\d+$")
 _GROUPED = re.compile(r"(?<![\d,.])(\d{1,3})[ \u00a0\u202f](\d{3})(?![\d,])")
@@ -348,6 +354,8 @@ def items(model: Model, text: str) -> list[_Item]:
             ):
                 # 'gäller', 'ligger': a word of a name, not a name; 'ingår' of "ingår_i"
                 senses = [Sense("filler")]
+            elif n == 1 and key[0] in grammar().filler and senses and not op:
+                senses.append(Sense("filler"))  # 'värde': another table's measure, here nothing
             if senses:
                 found = _Item(" ".join(toks[i : i + n]), senses)
                 i += n
@@ -586,7 +594,7 @@ def _is_year(item: _Item) -> bool:
     return item.number is not None and 1900 <= item.number <= 2100 and len(item.text) == 4
 
 
-_YES_NO = {"är", "blir", "ligger", "överstiger", "understiger", "kommer", "får", "har"}
+_YES_NO = {"är", "blir", "ligger", "överstiger", "understiger", "kommer", "får", "har", "stämmer"}
 
 
 class _Reader:
@@ -630,6 +638,7 @@ class _Reader:
         self.than_seen = False  # "än"
         self.asked_column = False  # "vilka nämnder": the column is what is asked for
         self.summed = False  # "tillsammans", "totalt"
+        self.approx = 0  # the rounding of a decimal amount just read ("118,5 mnkr": 50 tkr)
         self.list_too = False
         self.skip: set[int] = set()  # items already read with the one before
         self.time_phrase = False  # "under planperioden"
@@ -877,7 +886,7 @@ class _Reader:
             inside = {m for m in members if any(v in self._ancestors(m) for v in f.values)}
             keep = [m for m in keep if (m in inside) != f.negate]
             p.filters.remove(f)
-        p.filters.append(Filter(tm.label or "", "in", tuple(keep), pos=kinds[0].pos))
+        p.filters.append(Filter(tm.label or "", "in", tuple(sorted(keep)), pos=kinds[0].pos))
 
     def _ancestors(self, row: str) -> list[str]:
         """The rows a row belongs to, nearest first."""
@@ -1053,12 +1062,16 @@ class _Reader:
                 p.filters.append(Filter(self.tm.order, "cmp", (int(arg),), pos=i))
             else:
                 self.problems.append(item.text)
+        elif kind == "zero":
+            self.zero = True
         elif kind == "nonzero":
             self.nonzero = True
         elif kind == "neither":
             self.neither = self.negate = True
         elif kind == "and" and item.text.startswith("resp") and self._dimension_next(i):
             self.pending = "per"  # "har respektive ansvarig": one row per
+        elif kind == "and" and item.text in ("plus", "ihop med", "tillsammans med"):
+            self.summed = True  # "köp av tjänster plus övriga kostnader": their sum
         elif kind == "and" and self.neither:
             self.negate = True  # "… eller B" after "varken A": not B either
         elif kind == "and" and self.negated_list and self._value_next(i, self.negated_list):
@@ -1203,6 +1216,8 @@ class _Reader:
             # "118,5 mnkr": a decimal amount in a larger unit
             scale = {"tkr": 1000, "kr": 1_000_000}.get(self.tm.unit, 1)
             n = round(float(item.text.replace(",", ".")) * scale)
+            decimals = len(item.text.replace(",", ".").split(".")[1])
+            self.approx = round(scale / 10**decimals / 2)  # "118,5 mnkr": ± 50 tkr
             item = _Item(str(n), item.senses, n)
             unit = False
         if n is None:
@@ -1242,7 +1257,8 @@ class _Reader:
             for s in it.senses
         )
         after_value = prev is not None and any(
-            s.kind in ("value", "number", "measure") for s in prev.senses
+            s.kind in ("value", "number", "measure") and s.table == self.tm.name
+            for s in prev.senses
         )  # "sannolikhet 2 betyder": the level, not two rows
         if (
             (prev_op and prev_op.column == "rank" and self.cmp is None)
@@ -1286,9 +1302,16 @@ class _Reader:
             self.cmp, self.pending = ">=", "between_to"
         elif self.pending == "between_to":
             self.cmp, self.pending = "<=", None
-        self.plan.filters.append(
-            Filter(column, "cmp", (n,), cmp=self.cmp or "=", negate=self.negate, pos=i)
-        )
+        if (self.cmp or "=") == "=" and self.approx:
+            # "stämmer det att KS får 118,5 mnkr": any amount that rounds to it
+            self.plan.filters.append(
+                Filter(column, "cmp", (n, self.approx), cmp="≈", negate=self.negate, pos=i)
+            )
+        else:
+            self.plan.filters.append(
+                Filter(column, "cmp", (n,), cmp=self.cmp or "=", negate=self.negate, pos=i)
+            )
+        self.approx = 0
         self.cmp, self.negate = None, False
 
     def _negatable(self, i: int) -> bool:
@@ -1705,6 +1728,8 @@ class _Reader:
             ]
             if len(listed) == 1:
                 p.group = (listed[0],)  # "antal utredningar från KUN och socialnämnden": each
+        if self.summed and p.aggregate is None and len(self.values.get(tm.label or "", [])) > 1:
+            p.aggregate = "sum"  # "X plus Y": one sum
         if self.list_too and p.aggregate == "count" and not p.group:
             p.aggregate = None  # the rows themselves: how many, and which
         one_row = len(self.values.get(tm.label or "", [])) == 1
@@ -1770,6 +1795,7 @@ _CMP_WORDS = {
     "<=": "högst",
     "=": "lika med",
     "!=": "skilt från",
+    "≈": "ungefär",
 }
 _AGG_WORDS = {
     "sum": "summan av",

@@ -80,7 +80,11 @@ def _condition(f: Filter, tm: TableModel, bind: _Params, years: tuple[int, ...])
     elif f.op == "cmp":
         if f.column == tm.measure and tm.signed:
             column = exp.func("abs", column)  # "kostnader över 50 000 tkr": by size, not sign
-        cond = _CMP[f.cmp](this=column, expression=bind(f.values[0], f.column))
+        if f.cmp == "≈":  # "118,5 mnkr": within the rounding of the amount as written
+            distance = exp.func("abs", exp.Sub(this=column, expression=bind(f.values[0], f.column)))
+            cond = exp.LTE(this=distance, expression=bind(f.values[1], "avrundning"))
+        else:
+            cond = _CMP[f.cmp](this=column, expression=bind(f.values[0], f.column))
     elif f.op == "row":
         sub = (
             exp.select(exp.func("max", _col(f.column)))

@@ -97,7 +97,7 @@ def tokens(text: str) -> list[str]:
 
 
 # Bump when the model's layout or the way the lexicon is built changes.
-MODEL_VERSION = "8"
+MODEL_VERSION = "9"
 
 
 def load(catalog: Catalog, grammar_words: Iterable[str] = ()) -> Model:
@@ -253,7 +253,7 @@ def _build(catalog: Catalog) -> Model:
         if kinds and tm.label:
             column = kinds["column"]
             for kind, row in _rows(
-                catalog, f'SELECT DISTINCT "{column}", "{tm.label}" FROM "{name}"'
+                catalog, f'SELECT DISTINCT "{column}", "{tm.label}" FROM "{name}" ORDER BY 2'
             ):
                 if kind is not None and row is not None:
                     tm.kind_rows.setdefault(str(kind), []).append(str(row))
@@ -262,7 +262,10 @@ def _build(catalog: Catalog) -> Model:
             sums.get("parent") if sums.get("row") == tm.label else None
         ) or tm.parent  # the rows a row sums into, or the row it belongs to ("överordnad")
         if tm.label and parent_column:
-            pairs = _rows(catalog, f'SELECT DISTINCT "{tm.label}", "{parent_column}" FROM "{name}"')
+            pairs = _rows(
+                catalog,
+                f'SELECT DISTINCT "{tm.label}", "{parent_column}" FROM "{name}" ORDER BY 1, 2',
+            )
             for row, parent in pairs:
                 if parent is not None:
                     tm.parents.setdefault(str(row), []).append(str(parent))

@@ -126,3 +126,18 @@ def test_everyday_shorthand_is_read(catalog):
     # "vad står X för" asks what X means; "vad står det om X" asks the text
     assert swedish.spell_out("vad står KLK för") == "vad betyder KLK"
     assert swedish.spell_out("vad står det om e-arkivet") == "vad står det om e-arkivet"
+
+
+def test_a_lead_in_before_the_question_is_left_out_and_said_so(catalog):
+    result = answer(catalog, "Som ny controller vill jag dubbelkolla: kommunbidrag expl 2027?")
+    assert values(result) >= {246} and any("inledningen" in n for n in result.notes)
+    # a lead-in that names something of the data is part of the question
+    with pytest.raises(NoAnswer):
+        answer(catalog, "tekniska nämnden: budget 2026")
+
+
+def test_a_yes_no_question_on_a_rounded_amount(catalog):
+    # "118,5 mnkr" is any amount that rounds to it; the answer shows the amount and whether
+    result = answer(catalog, "Stämmer det att KS får 118,5 mnkr i kommunbidrag i år?")
+    assert result.rows[0][result.columns.index("belopp_tkr")] == 118535
+    assert result.rows[0][result.columns.index("stämmer")] is True

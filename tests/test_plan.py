@@ -165,6 +165,10 @@ READINGS = [
     ("vilka enheter ligger under ekonomiavdelningen", {"filters": "row Upphandlingsenheten"}),
     # a relation word with last year is the flag the data declares for that year
     ("risker som inte var med i förra årets internkontrollplan", {"filters": "not flag 2024"}),
+    # "om två år" counts from the budget year; "X plus Y" is their sum
+    ("finansnetto ks om två år", {"years": (2027,)}),
+    ("köp av tjänster plus övriga kostnader för ks 2026", {"aggregate": "sum"}),
+    ("vilka objekt får ingenting 2028", {"filters": "zero"}),
     # "andra" (other) is no change ("ändra")
     ("hur stor andel av ks kostnader 2025 är andra personalkostnader", {"aggregate": "share"}),
 ]

@@ -24,7 +24,17 @@ from ksquery.errors import KsqueryError
 HERE = Path(__file__).parent
 SETS = {
     name: HERE / f"eval_composed_{name}.toml"
-    for name in ("dev", "dev2", "dev3", "dev4", "holdout", "holdout2", "holdout3", "holdout4")
+    for name in (
+        "dev",
+        "dev2",
+        "dev3",
+        "dev4",
+        "dev5",
+        "holdout",
+        "holdout2",
+        "holdout3",
+        "holdout4",
+    )
 }
 # Floors against regression (right overall, right on composed, most answered-but-wrong, least
 # declined when unanswerable), set a little under where each set stands now. Each held-out set
@@ -39,7 +49,9 @@ GOALS = {
     # written blind after dev2's fixes, development data (first run 81,1 / 74,7 / 8,4)
     "dev3": (0.92, 0.92, 0.03, 0.95),
     # written blind after dev3's fixes, development data (first run 76,3 / 65,7 / 9,3)
-    "dev4": (0.85, 0.78, 0.03, 0.95),
+    "dev4": (0.86, 0.80, 0.03, 0.95),
+    # written blind after dev4's fixes, development data (first run 83,9 / 80,2 / 2,8)
+    "dev5": (0.90, 0.87, 0.03, 0.95),
     "holdout": (0.82, 0.82, 0.03, 0.95),
     "holdout2": (0.80, 0.82, 0.03, 0.95),
     "holdout3": (0.82, 0.82, 0.04, 0.95),

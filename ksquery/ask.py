@@ -581,7 +581,9 @@ def answer(
     if not textual and _about_the_text(model, text, read):
         # "vilket verktyg ska hjälpa mot felaktig debitering": what the tables cannot read, when
         # the best paragraph holds every word they could not explain, as written
-        hits = _search(catalog, plan_mod.canonical(model, text), text, read.words)
+        # a year the question names must be in the paragraph too ("vad är PKV för 2027")
+        years = tuple(re.findall(r"\b(?:19|20)\d\d\b", text))
+        hits = _search(catalog, plan_mod.canonical(model, text), text, read.words + years)
         if hits is not None:
             return hits
     raise NoAnswer(_decline_message(read, text), _nearest(catalog, named, text, context))

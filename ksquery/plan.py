@@ -82,6 +82,7 @@ _op("agg", "sum", "totalt", "sammanlagt", "summa", "summan", "tillsammans", "sam
 _op("agg", "sum", "sammantaget", "totala", "total", "summerat", "summerade", "sammanlagda")
 _op("agg", "sum", "i summa", "i hela", "sammanlagd", "totalsumma", "totalsumman", "totalen")
 _op("agg", "count", "hur många", "antal", "antalet", "hur stort antal")
+_op("count_years", None, "hur många år", "antal år", "hur många av åren")
 _op("agg", "avg", "genomsnitt", "snitt", "medel", "medelvärde", "genomsnittlig", "genomsnittliga")
 _op("agg", "avg", "genomsnittet", "snittet", "medelvärdet", "i snitt", "i genomsnitt", "medeltal")
 _op("share", None, "andel", "andelen", "hur stor del", "procent", "procentuellt", "%", "del av")
@@ -191,6 +192,7 @@ _FILLER_WORDS = """
     ensam enkelt extra plötsligt bestämt vanliga vanlig lägga decimal decimaler trots bakom
     deltar satt enskilt delvis innehåller stämmer stämde
 """
+_CHANGE_FORMS = {"ändras", "ändrats", "ändrades", "ändrad", "ändra", "förändra"}
 _DIGITS = re.compile(r"^\d+$")
 _GROUPED = re.compile(r"(?<![\d,.])(\d{1,3})[ \u00a0\u202f](\d{3})(?![\d,])")
 _POSSESSIVE = re.compile(r"(\w):s\b")  # "expl:s kostnader"
@@ -248,6 +250,8 @@ class Plan:
     part: tuple[str, Any] | None = None  # a share's part when the whole lists it with another
     versus_by: str | None = None  # the column whose two values "versus" compares (else label)
     versus_total: bool = False  # "under planperioden": one sum over the years, not year by year
+    count_years: bool = False  # "hur många år …": count the years, not the rows
+    by_percent: bool = False  # "ökar mest i procent": rank a change by its percent
 
     def as_dict(self) -> dict[str, Any]:
         """The plan for --format json."""
@@ -277,6 +281,8 @@ class Plan:
             "del": list(self.part) if self.part else None,
             "jämför": self.versus_by,
             "summerat": self.versus_total,
+            "räkna_år": self.count_years,
+            "efter_procent": self.by_percent,
         }
 
 
@@ -345,6 +351,8 @@ def items(model: Model, text: str) -> list[_Item]:
                 op = None  # a longer word is no inflection: fastigheter is not fast
             if n == 1 and toks[i] == "årets":
                 op = ("year_rel", 0)  # "årets investeringar" (its stem is the year word's)
+            if n == 1 and toks[i] in _CHANGE_FORMS:
+                op = ("change", None)  # "hur ändras": its stem is "andra"'s (other)
             if op:
                 senses.insert(0, Sense("op", column=op[0], value=op[1]))
             if (
@@ -899,6 +907,12 @@ class _Reader:
                 todo.extend(self.tm.parents.get(up, ()))
         return out
 
+    def _year_after_than(self) -> bool:
+        for i, it in enumerate(self.items[:-1]):
+            if any(s.column == "than" for s in it.senses) and _is_year(self.items[i + 1]):
+                return True
+        return False
+
     def _listed(self, column: str, at: int) -> bool:
         """Whether the value at `at` is listed with another value of the column ('avdelning
         eller enhet'): only 'och', 'eller' (and filler) between them."""
@@ -1060,6 +1074,11 @@ class _Reader:
         elif kind == "ordinal":
             if self.tm.order:  # "den andra inriktningen": the row in that place
                 p.filters.append(Filter(self.tm.order, "cmp", (int(arg),), pos=i))
+            else:
+                self.problems.append(item.text)
+        elif kind == "count_years":
+            if self.tm.time:  # "hur många år ligger X på 5 miljoner": the years, counted
+                p.aggregate, p.count_years = "count", True
             else:
                 self.problems.append(item.text)
         elif kind == "zero":
@@ -1528,6 +1547,9 @@ class _Reader:
             rows.append(row_cmp[0].values[0])
             self.value_pos.setdefault(tm.label or "", row_cmp[0].pos)
             p.aggregate = "change"
+        elif row_cmp and self._year_after_than():
+            # "vilka år har expl högre kommunbidrag än 2025": compared with a year, not a row
+            return Decline("jämförelsen med ett annat år kan jag inte läsa", (), tm.name)
         elif len(rows) == 1 and len(row_cmp) == 1 and tm.measure:
             # "hur mycket mer får Stadsskogen än Bälinge": both, and the difference
             p.filters.remove(row_cmp[0])
@@ -1675,6 +1697,9 @@ class _Reader:
             p.limit = self.limit or 1
         elif self.limit is not None and not p.rank:
             p.rank, p.limit = "desc", self.limit
+        if p.aggregate == "change" and tm.time and tm.time in p.group:
+            # "vilket år höjs kommunbidraget mest": a change from each year to the next
+            return Decline("förändringen år för år räknar jag inte ut", (), tm.name)
         if p.aggregate == "change" and len(p.years) < 2 and tm.time:
             if len(p.years) == 1:
                 y = p.years[0]
@@ -1704,6 +1729,8 @@ class _Reader:
             if p.aggregate == "versus":
                 p.change_filter = self.change_cmp
                 self.change_cmp = None
+        if p.aggregate == "change" and p.rank and self.share_words:
+            p.by_percent = True  # "vilken kostnad ökar mest i procent"
         if self.change_cmp is not None:
             if p.aggregate != "change":
                 return Decline("jämförelsen gäller en förändring men frågan har ingen", (), tm.name)
@@ -1715,7 +1742,7 @@ class _Reader:
                 return Decline(f"{tm.noun} har inget belopp att räkna med", (), tm.name)
         if p.aggregate == "compare" and len(p.years) < 2:
             p.aggregate = None
-        if self.nonzero and p.measure and p.aggregate is None and not p.answer:
+        if self.nonzero and p.measure and p.aggregate in (None, "count") and not p.answer:
             p.filters.append(Filter(p.measure, "cmp", (0,), cmp="!=", pos=-3))
         if self.zero and p.measure:
             if tm.time and not p.years:
@@ -1749,6 +1776,8 @@ class _Reader:
         )
         p.by = self.numeric or p.measure
         p.level = _level(p, tm)
+        if p.aggregate == "compare" and self.summed and tm.levels and not p.group:
+            p.level = str(list(tm.levels.get("order") or [p.level])[-1])  # "jämför totala …"
         if self.top_level and tm.levels and p.level:
             p.level = str(list(tm.levels.get("order") or [p.level])[-1])
         return p

@@ -155,7 +155,9 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
         name = {"sum": f"summa_{tm.unit}" if tm.unit else "summa", "avg": "medel"}.get(agg, "antal")
         if agg == "count":
             value: exp.Expression = (
-                exp.Count(this=exp.Distinct(expressions=[label.copy()]))
+                exp.Count(this=exp.Distinct(expressions=[time.copy()]))
+                if p.count_years and time is not None
+                else exp.Count(this=exp.Distinct(expressions=[label.copy()]))
                 if tm.time and label is not None
                 else exp.Count(this=exp.Star())
             )
@@ -304,6 +306,8 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
                 if tm.signed
                 else diff.copy()
             )
+            if p.by_percent:
+                key = pct.copy()  # "ökar mest i procent": relative growth, sign as shown
             if p.decrease:
                 key = exp.Neg(this=key)
             if p.change_filter:

@@ -73,6 +73,8 @@ def _same_word(asked: str, written: str) -> bool:
     """Whether a word of the question is a word of the text, inflected at most ("verktyg",
     "verktyget"), not merely the start of another ("brist" is not "bristande")."""
     asked, written = fold(asked), fold(written)
+    if asked.isdigit() or written.isdigit():
+        return asked == written  # a year is that year
     if abs(len(written) - len(asked)) > 3:
         return False
     stem_len = max(2, min(len(asked), len(written)) - 2)
@@ -105,8 +107,8 @@ def search(
     """BM25 over the document's paragraphs and text columns; None when nothing matches.
     `also`: the question as typed, whose words rank too but need not occur in the document
     (the text is the question with names replaced by the data's own). `require`: words of
-    which the best paragraph must hold at least half as they are (no near spelling, no longer
-    word), else None."""
+    which the best paragraph must hold at least half, and every number, as they are (no near
+    spelling, no longer word), else None."""
     query = _query(text)
     optional_words = [q for q in _query(also) if q not in query]
     docs = documents(catalog)
@@ -158,7 +160,8 @@ def search(
         best = {t.lower() for t in words(documents(catalog)[scored[0][5]][2])}
         needed = [w for phrase in require for w in words(phrase) if w not in ASKING]
         held = [w for w in needed if any(_same_word(w, t) for t in best)]
-        if not needed or len(held) * 2 < len(needed):
+        years = [w for w in needed if w.isdigit()]
+        if not needed or len(held) * 2 < len(needed) or not set(years) <= set(held):
             return None  # the best paragraph is not about the words no table explains
     rows = [(section, body, line, table) for _, table, section, body, line, _ in scored[:limit]]
     roles = catalog.dictionary.meta.get("roles") or {}

@@ -104,6 +104,7 @@ def test_questions_about_the_text_get_the_paragraph(catalog, text, phrase):
         "tekniska nämndens driftbudget 2026",  # another nämnd's amounts
         "vad har socialnämnden för budget 2025",
         "vad blir elpriset i vinter för kommunens verksamheter",  # never in the document
+        "vad är pkv för 2027",  # the paragraph on PKV gives 2025 and 2026, not 2027
     ],
 )
 def test_amounts_the_document_lacks_get_no_paragraph(catalog, text):

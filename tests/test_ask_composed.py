@@ -34,6 +34,7 @@ SETS = {
         "holdout2",
         "holdout3",
         "holdout4",
+        "holdout5",
     )
 }
 # Floors against regression (right overall, right on composed, most answered-but-wrong, least
@@ -56,6 +57,9 @@ GOALS = {
     "holdout2": (0.80, 0.82, 0.03, 0.95),
     "holdout3": (0.82, 0.82, 0.04, 0.95),
     "holdout4": (0.88, 0.85, 0.03, 0.95),
+    # written blind at the start of round two's last session and run once at its end: first
+    # run 89,3 % right, 85,8 % composed, 5,4 % answered but wrong, 96,9 % declined
+    "holdout5": (0.90, 0.90, 0.02, 0.95),
 }
 
 

@@ -169,6 +169,15 @@ READINGS = [
     ("finansnetto ks om två år", {"years": (2027,)}),
     ("köp av tjänster plus övriga kostnader för ks 2026", {"aggregate": "sum"}),
     ("vilka objekt får ingenting 2028", {"filters": "zero"}),
+    # "ökar mest i procent": ranked by the percent change
+    ("vilken kostnad hos ks ökar mest i procent från i år till nästa år", {"by_percent": True}),
+    # "hur ändras": a change ("ändras" has the stem of "andra", other)
+    ("hur ändras nettokostnaden för ks mellan i år och nästa år", {"aggregate": "change"}),
+    # "hur många år": the years counted; "har pengar" in a count
+    ("hur många år ligger lokalanpassningar på 5 miljoner", {"count_years": True}),
+    ("hur många investeringsobjekt har pengar 2029", {"filters": "one nonzero"}),
+    # "jämför totala investeringar": the total row, not every object
+    ("jämför totala investeringar 2025 och 2026", {"level": "totalt"}),
     # "andra" (other) is no change ("ändra")
     ("hur stor andel av ks kostnader 2025 är andra personalkostnader", {"aggregate": "share"}),
 ]
@@ -229,6 +238,9 @@ def test_readings(model, text, fields):
         ("hur stor blev löneökningen i procent för ks 2025", {"löneökningen"}),
         # a bare number on an amount in tkr: no one asks for posts of exactly 26 tkr
         ("kommunbidrag 26", {"26"}),
+        # a change from each year to the next, and a comparison with another year: not read
+        ("vilket år höjs ks kommunbidrag mest i kronor", set()),
+        ("vilka år har expl högre kommunbidrag än 2025", set()),
         # "samma" with nothing to compare with is not silently dropped
         ("vilket investeringsobjekt har samma belopp alla år", {"samma"}),
     ],

@@ -100,6 +100,9 @@ _op("per", None, "per", "varje", "för varje", "fördelat på", "uppdelat på", 
 _op("per", None, "fördelning", "fördelningen", "uppdelning", "uppdelat", "fördelat", "vardera")
 _op("per", None, "fördelas", "fördelade", "fördelar", "fördelas på", "fördelat per")
 _op("per", None, "i varje", "för respektive", "respektive")
+# each year against the one before ("vilket år ökar X mest jämfört med året innan")
+_op("yearly", None, "jämfört med året innan", "mot året innan", "från året innan", "året innan")
+_op("yearly", None, "jämfört med föregående år", "årlig ökning", "ökning per år")
 _op("cmp", ">", "över", "mer än", "fler än", "högre än", "större än", ">", "överstiger")
 _op("cmp", ">", "passerar", "överskrider", "går över")
 _op("cmp", ">", "mer", "fler", "högre", "större")
@@ -142,6 +145,7 @@ _op("whole", None, "hela", "alla år", "under hela")
 _op("only", None, "bara", "endast", "enbart", "just", "enda", "en enda", "bara en", "endast en")
 _op("than", None, "än", "jämfört med än")
 _op("year_word", None, "år", "året", "åren", "årsvis", "årligen", "per år", "budgetår", "årtal")
+_op("year_word", None, "år för år")
 _op("when", None, "när", "vilket år", "vilka år", "under vilket år", "vilket årtal")
 _op("howmuch", None, "hur mycket", "hur mycket pengar", "hur stor summa")
 # "vilka objekt får pengar 2029": the rows with an amount, not those at zero
@@ -252,6 +256,7 @@ class Plan:
     versus_total: bool = False  # "under planperioden": one sum over the years, not year by year
     count_years: bool = False  # "hur många år …": count the years, not the rows
     by_percent: bool = False  # "ökar mest i procent": rank a change by its percent
+    yearly: bool = False  # with aggregate "change": each year against the year before
 
     def as_dict(self) -> dict[str, Any]:
         """The plan for --format json."""
@@ -283,6 +288,7 @@ class Plan:
             "summerat": self.versus_total,
             "räkna_år": self.count_years,
             "efter_procent": self.by_percent,
+            "år_för_år": self.yearly,
         }
 
 
@@ -1076,6 +1082,13 @@ class _Reader:
                 p.filters.append(Filter(self.tm.order, "cmp", (int(arg),), pos=i))
             else:
                 self.problems.append(item.text)
+        elif kind == "yearly":
+            if self.tm.time:
+                p.aggregate = "change"
+                if self.tm.time not in p.group:
+                    p.group += (self.tm.time,)
+            else:
+                self.problems.append(item.text)
         elif kind == "count_years":
             if self.tm.time:  # "hur många år ligger X på 5 miljoner": the years, counted
                 p.aggregate, p.count_years = "count", True
@@ -1148,7 +1161,7 @@ class _Reader:
             self.between_rows = True  # "skillnaden mellan Bälinge och Stadsskogen 2026"
         elif kind in ("per", "which", "between", "from", "to", "first", "when"):
             self.pending = kind
-            self.which = self.which or kind == "which"
+            self.which = self.which or kind in ("which", "when")  # "vilka år minskar …"
             self.per_used = self.per_used or kind == "per"
             if kind == "which" and p.aggregate == "count":
                 self.list_too = True  # "hur många …, och vilka är det": the rows show both
@@ -1698,9 +1711,11 @@ class _Reader:
         elif self.limit is not None and not p.rank:
             p.rank, p.limit = "desc", self.limit
         if p.aggregate == "change" and tm.time and tm.time in p.group:
-            # "vilket år höjs kommunbidraget mest": a change from each year to the next
-            return Decline("förändringen år för år räknar jag inte ut", (), tm.name)
-        if p.aggregate == "change" and len(p.years) < 2 and tm.time:
+            # "vilket år höjs kommunbidraget mest": each year against the year before
+            if p.group != (tm.time,) or not tm.measure:
+                return Decline("förändringen år för år gäller en rad i taget", (), tm.name)
+            p.yearly = True
+        elif p.aggregate == "change" and len(p.years) < 2 and tm.time:
             if len(p.years) == 1:
                 y = p.years[0]
                 if y - 1 not in tm.years:
@@ -1711,7 +1726,7 @@ class _Reader:
                 p.defaults += (f"år = {p.years[0]}–{p.years[1]}",)
             else:
                 return Decline("förändringen behöver två år", (), tm.name)
-        if p.aggregate == "change" and len(p.years) >= 2:
+        if p.aggregate == "change" and len(p.years) >= 2 and not p.yearly:
             p.years = (min(p.years), max(p.years))
         if (
             p.aggregate == "change"
@@ -1852,7 +1867,16 @@ def explain(p: Plan, model: Model) -> str:
         head = f"de {p.limit}" if p.limit and p.limit > 1 else "den"
         return f"{head} {' och '.join(p.group)} med {many} {tm.noun}"
     by_year = p.rank in ("desc", "asc") and p.limit == 1 and p.group == (tm.time,)
-    if by_year:  # "vilket år är investeringarna högst"
+    if p.yearly:  # "vilket år ökar kommunbidraget mest": each year against the year before
+        way = "minskningen" if p.decrease else "ökningen"
+        most = "största" if p.rank != "asc" else "minsta"
+        parts.append(
+            f"året med den {most} {way} mot året före i"
+            if p.rank
+            else "förändringen mot året före, år för år, i"
+        )
+        by_year = True
+    elif by_year:  # "vilket år är investeringarna högst"
         parts.append("året med de " + ("största" if p.rank == "desc" else "minsta"))
     elif p.rank and p.limit is None:
         parts.append("sorterat från " + ("minsta" if p.rank == "asc" else "största") + ":")
@@ -1863,7 +1887,7 @@ def explain(p: Plan, model: Model) -> str:
         parts.append(f"de {p.limit} {word}" if p.limit and p.limit > 1 else f"den {word}")
         if p.aggregate not in _AGG_WORDS and not p.decrease:
             parts.append("raderna i" if p.limit and p.limit > 1 else "raden i")
-    if p.aggregate in _AGG_WORDS and not (p.rank and p.decrease):
+    if p.aggregate in _AGG_WORDS and not (p.rank and p.decrease) and not p.yearly:
         parts.append(_AGG_WORDS["last" if p.latest else p.aggregate])
     parts.append(tm.noun)
     pinned = any(f.op == "in" and f.column == tm.label and not f.negate for f in p.filters)

@@ -281,6 +281,50 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
             if p.change_filter:  # "vilka år är X större än Y"
                 cmp, bound, _ = p.change_filter
                 q = q.having(_CMP[cmp](this=difference.copy(), expression=bind(bound, "gräns")))
+    elif agg == "change" and p.yearly and time is not None and measure is not None:
+        # "vilket år ökar kommunbidraget mest": each year's sum against the year before's
+        total = exp.Sum(this=measure.copy())
+        before = exp.Window(
+            this=exp.Anonymous(this="lag", expressions=[total.copy()]),
+            order=exp.Order(expressions=[exp.Ordered(this=time.copy())]),
+        )
+        name = f"summa_{tm.unit}" if tm.unit else "summa"
+        inner = exp.select(time.copy(), _alias(total, name), _alias(before, "året_före"))
+        inner = inner.from_(table)
+        cond = where(p.filters, ())
+        if cond is not None:
+            inner = inner.where(cond)
+        inner = inner.group_by(time.copy())
+        now, then = _col(name), _col("året_före")
+        diff = exp.Paren(this=exp.Sub(this=now.copy(), expression=then.copy()))
+        q = exp.select(
+            _col(tm.time or ""),
+            now.copy(),
+            _alias(diff.copy(), "förändring"),
+            _alias(_percent(diff, then), "förändring_procent"),
+        ).from_(inner.subquery("år_för_år"))
+        if p.years:  # "mellan 2025 och 2029": the years whose change is asked
+            q = q.where(_col(tm.time or "").isin(*(bind(y, tm.time) for y in p.years)))
+        growth: exp.Expression = (
+            exp.Paren(
+                this=exp.Sub(
+                    this=exp.func("abs", now.copy()), expression=exp.func("abs", then.copy())
+                )
+            )
+            if tm.signed
+            else diff.copy()
+        )
+        if p.decrease:
+            growth = exp.Neg(this=growth)
+        if p.change_filter:  # "vilka år minskar investeringarna jämfört med året innan"
+            cmp, bound, percent = p.change_filter
+            size = _percent(diff, then) if percent else growth.copy()
+            q = q.where(_CMP[cmp](this=size, expression=bind(bound, "gräns")))
+        if p.rank:
+            q = q.where(exp.not_(exp.Is(this=then.copy(), expression=exp.null())))
+            q = _ranked(q, growth, p)
+        else:
+            q = q.order_by(_col(tm.time or ""))
     elif agg in ("change", "setdiff", "compare") and time is not None and measure is not None:
         years = p.years
         cols = [_col(c) for c in (p.group or shown)]

@@ -178,6 +178,13 @@ READINGS = [
     ("hur många investeringsobjekt har pengar 2029", {"filters": "one nonzero"}),
     # "jämför totala investeringar": the total row, not every object
     ("jämför totala investeringar 2025 och 2026", {"level": "totalt"}),
+    # each year against the year before
+    ("vilket år höjs ks kommunbidrag mest i kronor", {"yearly": True, "rank": "desc"}),
+    (
+        "vilka år minskar de totala investeringsutgifterna jämfört med året innan",
+        {"yearly": True, "change_filter": (">", 0, False), "decrease": True},
+    ),
+    ("ks kommunbidrag 2024 till 2027 år för år", {"yearly": False, "aggregate": None}),
     # "andra" (other) is no change ("ändra")
     ("hur stor andel av ks kostnader 2025 är andra personalkostnader", {"aggregate": "share"}),
 ]
@@ -238,8 +245,7 @@ def test_readings(model, text, fields):
         ("hur stor blev löneökningen i procent för ks 2025", {"löneökningen"}),
         # a bare number on an amount in tkr: no one asks for posts of exactly 26 tkr
         ("kommunbidrag 26", {"26"}),
-        # a change from each year to the next, and a comparison with another year: not read
-        ("vilket år höjs ks kommunbidrag mest i kronor", set()),
+        # a comparison with another year: not read
         ("vilka år har expl högre kommunbidrag än 2025", set()),
         # "samma" with nothing to compare with is not silently dropped
         ("vilket investeringsobjekt har samma belopp alla år", {"samma"}),
@@ -322,6 +328,14 @@ def _reference(p: plan_mod.Plan, tm: semantic.TableModel, rows: list[dict]) -> A
         return True
 
     chosen = [r for r in rows if keep(r)]
+    if p.yearly:  # each year's sum against the year before's
+        per_year: dict[int, int] = defaultdict(int)
+        for r in chosen:
+            per_year[r[tm.time]] += r[tm.measure]
+        ordered = sorted(per_year)
+        return {
+            y: per_year[y] - per_year[ordered[i - 1]] if i else None for i, y in enumerate(ordered)
+        }
     if p.aggregate == "sum":
         return sum(r[tm.measure] for r in chosen if r[tm.time] in p.years)
     if p.aggregate == "change":
@@ -366,10 +380,12 @@ def _plans(catalog):
         p.filters.append(plan_mod.Filter(tm.label, "in", tuple(picked)))
         for column, value in tm.defaults.items():
             p.filters.append(plan_mod.Filter(column, "in", (value,), default=True))
-        kind = draw(st.sampled_from(["sum", "change", "bounded change", "rank", "order"]))
+        kind = draw(st.sampled_from(["sum", "change", "bounded change", "rank", "order", "yearly"]))
         years = draw(st.lists(st.sampled_from(tm.years), min_size=2, max_size=4, unique=True))
         if kind == "sum":
             p.aggregate, p.years = "sum", tuple(sorted(years))
+        elif kind == "yearly":  # "förändringen mot året före, år för år"
+            p.aggregate, p.group, p.yearly = "change", (tm.time,), True
         elif kind in ("change", "bounded change"):
             p.aggregate, p.years = "change", (min(years), max(years))
             if kind == "bounded change":  # "ökar mer än 5 procent", "minskar under 1 000 tkr"
@@ -401,7 +417,10 @@ def test_compiled_plans_equal_the_reference(request, which):
         sql, params = plancache.compile_plan(p, model)
         result = engine.run(catalog, sql, params)  # through the same gate as any SQL
         want = _reference(p, tm, rows[tm.name])
-        if p.aggregate == "sum":
+        if p.yearly:
+            got = {r[0]: r[result.columns.index("förändring")] for r in result.rows}
+            assert got == want
+        elif p.aggregate == "sum":
             assert result.rows == [(want,)]
         elif p.aggregate == "change":
             got = {

@@ -143,6 +143,8 @@ _op("ordinal", 1, "den första", "det första", "nummer ett", "nummer 1")
 _op("same", None, "samma", "lika", "likadant")
 _op("whole", None, "hela", "alla år", "under hela")
 _op("only", None, "bara", "endast", "enbart", "just", "enda", "en enda", "bara en", "endast en")
+_op("list", None, "lista", "lista alla", "visa alla", "räkna upp")
+_op("other", None, "annan", "annat", "andra än", "övriga än")
 _op("than", None, "än", "jämfört med än")
 _op("year_word", None, "år", "året", "åren", "årsvis", "årligen", "per år", "budgetår", "årtal")
 _op("year_word", None, "år för år")
@@ -150,6 +152,7 @@ _op("when", None, "när", "vilket år", "vilka år", "under vilket år", "vilket
 _op("howmuch", None, "hur mycket", "hur mycket pengar", "hur stor summa")
 # "vilka objekt får pengar 2029": the rows with an amount, not those at zero
 _op("nonzero", None, "får pengar", "har pengar", "får medel", "har medel", "tilldelas pengar")
+_op("nonzero", None, "har några pengar", "får några pengar", "har någon budget", "får någon budget")
 _op("nonzero", None, "får budget", "har budget", "får något", "med pengar", "har belopp")
 _op("zero", None, "får ingenting", "ingenting", "inga pengar alls", "noll kronor")
 _op("than_row", None, "som", "som för", "som risken")
@@ -168,7 +171,8 @@ _TEXT = re.compile(
     # X med", "vad ligger bakom"
     r"\b(vad (?:står(?! det för)|nämns|sägs|skrivs)|står det(?! för)|nämns det|sägs det|"
     r"skrivs det|sysslar|jobbar|"
-    r"vad hände|vad händer|grundar (?:sig|den|det)|ligger bakom|förklaras|jobba med|arbeta med|"
+    r"vad hände|vad händer|grundar (?:sig|den|det)|vad ligger bakom|förklaras|jobba med|"
+    r"arbeta med|vad planeras|för något|"
     r"hur tänker|vad görs|göra åt|görs åt|hur mäter|hur mäts|som gör att|hur redovisas|hur styrs|"
     r"hur organiseras|vad ansvarar|vad visade|vad visar)\b"
 )
@@ -650,6 +654,10 @@ class _Reader:
         self.per_used = False  # "varje nämnd", "per ansvarig"
         self.last_year_at: int | None = None  # where "sista året" put the table's last year
         self.than_seen = False  # "än"
+        self.list_asked = False
+        self.rank_was_word = False
+        self.other = False
+        self.rows_asked = False  # "vilken kontroll …": the rows, even when "vem" follows
         self.asked_column = False  # "vilka nämnder": the column is what is asked for
         self.summed = False  # "tillsammans", "totalt"
         self.approx = 0  # the rounding of a decimal amount just read ("118,5 mnkr": 50 tkr)
@@ -700,6 +708,7 @@ class _Reader:
                             self.apply(s, item, i)
                     if self.pending == "which":
                         self.pending = None
+                        self.rows_asked = True  # "vilken kontroll görs och vem ansvarar"
                     continue
                 if dim is None and self.pending == "per":
                     dim = next((s for s in senses if s.kind in ("number", "measure")), None)
@@ -757,7 +766,11 @@ class _Reader:
                     if s.kind == "op":
                         self.apply(s, item, i)
                 item = _Item(item.text, content)
-            self.apply(self.sense(item), item, i)
+            chosen = self.sense(item)
+            self.apply(chosen, item, i)
+            time_sense = next((s for s in item.senses if s.kind == "time"), None)
+            if time_sense is not None and chosen.kind != "time":
+                self.apply(time_sense, item, i)  # "hela investeringsplanen": the table, its years
         return self.finish()
 
     def _left_out(self) -> Decline | None:
@@ -772,6 +785,7 @@ class _Reader:
         if (
             not negated
             or self.which  # "vilka kostnader utom personal …": a list without those rows
+            or self.list_asked
             or p.rank
             or p.group
             or p.aggregate not in (None, "sum")
@@ -1049,6 +1063,7 @@ class _Reader:
         elif s.kind == "table":
             if self.pending == "which":
                 self.pending = None  # "vilka kontrollmoment …": the rows themselves
+                self.rows_asked = True
         elif s.kind == "time":
             spec = self.model.time_phrases[int(s.value)]
             self.time_phrase = True
@@ -1058,6 +1073,8 @@ class _Reader:
 
     def op(self, kind: str, arg: Any, item: _Item, i: int) -> None:
         p = self.plan
+        if kind == "rank" and any(s.kind in ("level", "value") for s in item.senses):
+            self.rank_was_word = True
         if kind == "rank":
             nxt = self.items[i + 1] if i + 1 < len(self.items) else None
             if (
@@ -1089,6 +1106,10 @@ class _Reader:
                     p.group += (self.tm.time,)
             else:
                 self.problems.append(item.text)
+        elif kind == "list":
+            self.list_asked = True  # "lista expl kostnadsposter utom lokalhyror": rows, not a sum
+        elif kind == "other":
+            self.other = True  # "vilken annan risk har samma riskvärde som X": not X itself
         elif kind == "count_years":
             if self.tm.time:  # "hur många år ligger X på 5 miljoner": the years, counted
                 p.aggregate, p.count_years = "count", True
@@ -1553,6 +1574,10 @@ class _Reader:
             # (with no year or several: year by year)
             p.aggregate = "versus"
         row_cmp = [f for f in p.filters if f.op == "row"]
+        if row_cmp and self.other:
+            # "vilken annan risk har samma riskvärde som energibristen": not that risk
+            for f in row_cmp:
+                p.filters.append(Filter(tm.label or "", "in", f.values, negate=True, pos=f.pos))
         if not rows and len(row_cmp) == 1 and len(set(years)) == 2 and tm.measure:
             # "hur mycket mer är X 2028 än 2024": one row in two years, its change
             p.filters.remove(row_cmp[0])
@@ -1787,10 +1812,32 @@ class _Reader:
             p.answer
             and p.answer not in (tm.label, tm.time)
             and (self.values.get(tm.label or "") or self.asked_column)  # "vilka nämnder har …"
+            and not self.rows_asked  # "vilken kontroll görs och vem ansvarar": the whole row
             and not (p.aggregate or p.rank or p.group or p.years or self.how_much or self.numeric)
         )
+        if p.aggregate == "change" and any(
+            f.op == "cmp" and f.column == p.measure for f in p.filters
+        ):
+            # "ökar med 5,2 mnkr": a bound on the years' amounts would answer something else
+            return Decline("ett belopp i en fråga om förändring: skriv t.ex. 'ökar mer än …'")
+        if p.rank and p.aggregate == "count" and not p.group:
+            if not self.rank_was_word:
+                return Decline(
+                    "en rangordning av ett antal behöver något att räkna per", (), tm.name
+                )
+            p.rank = None  # "väsentlighet 4 (allvarlig)": a level's word, not a ranking
+        if (
+            p.aggregate == "share"
+            and tm.time
+            and len(set(self.years)) >= 2
+            and self.span == [None, None]
+            and not (self.cumulative or self.time_phrase)
+        ):
+            p.group = (tm.time,)  # "andel … 2024 jämfört med 2027": each year's share
         p.by = self.numeric or p.measure
         p.level = _level(p, tm)
+        if p.count_years and self.summed and tm.levels:
+            p.level = str(list(tm.levels.get("order") or [p.level])[-1])  # "totala investeringar"
         if p.aggregate == "compare" and self.summed and tm.levels and not p.group:
             p.level = str(list(tm.levels.get("order") or [p.level])[-1])  # "jämför totala …"
         if self.top_level and tm.levels and p.level:

@@ -199,7 +199,10 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
             if groups:
                 q = q.group_by(*[g.copy() for g in groups])
         if p.rank and (groups or split):
-            q = _ranked(q, exp.column(name, quoted=True), p)
+            ranked: exp.Expression = exp.column(name, quoted=True)
+            if tm.signed and agg != "count":
+                ranked = exp.func("abs", ranked)  # "störst personalkostnader": by size, not sign
+            q = _ranked(q, ranked, p)
         elif groups or split:
             q = q.order_by(*[_col(g) for g in (split or p.group)])
     elif agg == "share":
@@ -241,12 +244,15 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
             den = exp.Count(this=exp.Star())
             names = ("antal", "av")
             pct = _percent(num, den)
+        by_year = [time.copy()] if time is not None and p.group == (tm.time,) else []
         q = exp.select(
-            _alias(num, names[0]), _alias(den, names[1]), _alias(pct, "andel_procent")
+            *by_year, _alias(num, names[0]), _alias(den, names[1]), _alias(pct, "andel_procent")
         ).from_(table)
         cond = where(base, level=False)
         if cond is not None:
             q = q.where(cond)
+        if by_year:  # "andel … 2024 jämfört med 2027": each year's share
+            q = q.group_by(*[c.copy() for c in by_year]).order_by(*[c.copy() for c in by_year])
     elif agg == "versus" and measure is not None and label is not None:
         # two named rows side by side and their difference ("hur mycket mer får X än Y")
         by_column = p.versus_by or tm.label

@@ -163,7 +163,15 @@ def search(
         years = [w for w in needed if w.isdigit()]
         if not needed or len(held) * 2 < len(needed) or not set(years) <= set(held):
             return None  # the best paragraph is not about the words no table explains
-    rows = [(section, body, line, table) for _, table, section, body, line, _ in scored[:limit]]
+    top = scored[:limit]
+    asked = f"{text} {also}".casefold()
+    titles = [s[3].partition(" — ")[0].casefold() for s in top]
+    said = {t for t in titles if t and t in asked}
+    if titles[0] in said:
+        # "hur ska felaktiga löneutbetalningar kontrolleras": the rows it names (and those
+        # whose name begins with it: "Energibrist/effektbrist")
+        top = [s for s, t in zip(top, titles, strict=True) if any(t.startswith(n) for n in said)]
+    rows = [(section, body, line, table) for _, table, section, body, line, _ in top]
     roles = catalog.dictionary.meta.get("roles") or {}
     return engine.Result(
         (str(roles.get("section") or "del"), "text", str(roles.get("line") or "rad"), "tabell"),

@@ -96,6 +96,7 @@ _AR = re.compile(
 _IS = re.compile(r"(?<![\w-])ar(?![\w-])", re.I)
 # "el" is "eller" between two things, but electricity after "på", "av", "om" ("brist på el")
 _OR = re.compile(r"(?<![\w-])(?<!på )(?<!av )(?<!om )el\.?(?![\w-])", re.I)
+_WHAT_SAYS = re.compile(r",\s*vad står det\s*\??\s*$", re.I)
 _HALF = re.compile(r"\ben halv (?:miljon|miljoner|mnkr)\b", re.I)  # "mindre än en halv miljon"
 # "vad står X för" asks what X means, not what the text says ("vad står det om X")
 _STANDS_FOR = re.compile(r"\bvad står (?!det\b)((?:\S+\s+){0,4}?\S+) för\b", re.I)
@@ -134,6 +135,7 @@ def spell_out(text: str) -> str:
     text = _IS.sub("är", _AR.sub(r"\1 år", text))
     text = _OR.sub("eller", text)
     text = _HALF.sub("0,5 miljoner", text)
+    text = _WHAT_SAYS.sub("", text)  # "reinvestering i fastigheter 2027, vad står det?"
     return _STANDS_FOR.sub(r"vad betyder \1", text)
 
 

@@ -185,6 +185,16 @@ READINGS = [
         {"yearly": True, "change_filter": (">", 0, False), "decrease": True},
     ),
     ("ks kommunbidrag 2024 till 2027 år för år", {"yearly": False, "aggregate": None}),
+    # "vilken annan risk har samma riskvärde som X": not X itself
+    ("vilken annan risk har samma riskvärde som energibristen", {"filters": "not the row"}),
+    # "lista … utom X": the rows left, not their sum
+    ("lista expl kostnadsposter 2027 utom lokalhyror", {"aggregate": None}),
+    # "andel … 2024 jämfört med 2027": each year's share
+    ("köp av tjänster som andel av ks kostnader, 2024 jämfört med 2027", {"group": ("år",)}),
+    # "hur många år … ligger totala investeringar över 140 mnkr": the total row's years
+    ("hur många år 2025-2029 ligger totala investeringar över 140 mnkr", {"level": "totalt"}),
+    # "sista året X har några pengar"
+    ("sista året stadsskogen har några pengar i budgeten", {"latest": True}),
     # "andra" (other) is no change ("ändra")
     ("hur stor andel av ks kostnader 2025 är andra personalkostnader", {"aggregate": "share"}),
 ]
@@ -220,6 +230,9 @@ def test_readings(model, text, fields):
             flags = [(f.column, f.negate) for f in read.filters if f.op in ("flag", "exists")]
             assert flags == [("internkontroll_2024", True)], read
             continue
+        if value == "not the row":
+            assert any(f.op == "in" and f.negate for f in read.filters), read
+            continue
         if value == "zero":
             assert [(f.cmp, f.values) for f in read.filters if f.op == "cmp"] == [("=", (0,))]
             assert not any(f.negate for f in read.filters), read
@@ -247,6 +260,8 @@ def test_readings(model, text, fields):
         ("kommunbidrag 26", {"26"}),
         # a comparison with another year: not read
         ("vilka år har expl högre kommunbidrag än 2025", set()),
+        # an amount in a change question ("ökar med 5,2 mnkr") is no bound on the years' amounts
+        ("stämmer det att kommunbidraget till ks ökar med 5,2 mnkr från 2024 till 2025", set()),
         # "samma" with nothing to compare with is not silently dropped
         ("vilket investeringsobjekt har samma belopp alla år", {"samma"}),
     ],

@@ -311,15 +311,7 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
         ).from_(inner.subquery("år_för_år"))
         if p.years:  # "mellan 2025 och 2029": the years whose change is asked
             q = q.where(_col(tm.time or "").isin(*(bind(y, tm.time) for y in p.years)))
-        growth: exp.Expression = (
-            exp.Paren(
-                this=exp.Sub(
-                    this=exp.func("abs", now.copy()), expression=exp.func("abs", then.copy())
-                )
-            )
-            if tm.signed
-            else diff.copy()
-        )
+        growth = _growth(now, then, tm.signed)
         if p.decrease:
             growth = exp.Neg(this=growth)
         if p.change_filter:  # "vilka år minskar investeringarna jämfört med året innan"
@@ -346,16 +338,7 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
             # relative to the first year with its sign: a cost that grows grows by +x %
             pct = _percent(diff, a)
             q = q.select(_alias(diff, "förändring"), _alias(pct, "förändring_procent"))
-            # growth by size: a cost that grows (more negative) grows
-            key: exp.Expression = (
-                exp.Paren(
-                    this=exp.Sub(
-                        this=exp.func("abs", b.copy()), expression=exp.func("abs", a.copy())
-                    )
-                )
-                if tm.signed
-                else diff.copy()
-            )
+            key = _growth(b, a, tm.signed)
             if p.by_percent:
                 key = pct.copy()  # "ökar mest i procent": relative growth, sign as shown
             if p.decrease:
@@ -458,6 +441,13 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
                 if order:
                     q = q.order_by(*order)
     return q.sql(dialect="duckdb"), bind.values
+
+
+def _growth(now: exp.Expression, then: exp.Expression, signed: bool) -> exp.Expression:
+    """How much an amount grew, by size: a cost (negative) that becomes larger grew."""
+    if signed:
+        now, then = exp.func("abs", now.copy()), exp.func("abs", then.copy())
+    return exp.Paren(this=exp.Sub(this=now.copy(), expression=then.copy()))
 
 
 def _percent(part: exp.Expression, whole: exp.Expression) -> exp.Expression:

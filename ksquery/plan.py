@@ -143,6 +143,7 @@ _op("ordinal", 1, "den första", "det första", "nummer ett", "nummer 1")
 _op("same", None, "samma", "lika", "likadant")
 _op("whole", None, "hela", "alla år", "under hela")
 _op("only", None, "bara", "endast", "enbart", "just", "enda", "en enda", "bara en", "endast en")
+_op("times", None, "gånger", "hur många gånger", "gånger så", "gånger större", "gånger mer")
 _op("list", None, "lista", "lista alla", "visa alla", "räkna upp")
 _op("other", None, "annan", "annat", "andra än", "övriga än")
 _op("than", None, "än", "jämfört med än")
@@ -261,6 +262,8 @@ class Plan:
     count_years: bool = False  # "hur många år …": count the years, not the rows
     by_percent: bool = False  # "ökar mest i procent": rank a change by its percent
     yearly: bool = False  # with aggregate "change": each year against the year before
+    with_avg: bool = False  # "totalt och snitt per år": the sum and the yearly average
+    ratio: bool = False  # "hur många gånger större": a comparison's ratio too
 
     def as_dict(self) -> dict[str, Any]:
         """The plan for --format json."""
@@ -293,6 +296,8 @@ class Plan:
             "räkna_år": self.count_years,
             "efter_procent": self.by_percent,
             "år_för_år": self.yearly,
+            "med_snitt": self.with_avg,
+            "kvot": self.ratio,
         }
 
 
@@ -656,6 +661,8 @@ class _Reader:
         self.than_seen = False  # "än"
         self.list_asked = False
         self.rank_was_word = False
+        self.averaged = False
+        self.times = False  # "gånger"
         self.other = False
         self.rows_asked = False  # "vilken kontroll …": the rows, even when "vem" follows
         self.asked_column = False  # "vilka nämnder": the column is what is asked for
@@ -1106,6 +1113,10 @@ class _Reader:
                     p.group += (self.tm.time,)
             else:
                 self.problems.append(item.text)
+        elif kind == "times":
+            self.times = True  # "hur många gånger större är X än Y"
+            if "större" in item.text or "mer" in item.text:
+                self.cmp = ">"
         elif kind == "list":
             self.list_asked = True  # "lista expl kostnadsposter utom lokalhyror": rows, not a sum
         elif kind == "other":
@@ -1152,6 +1163,7 @@ class _Reader:
                 self.negate = True
         elif kind == "agg":
             self.summed = self.summed or arg == "sum"
+            self.averaged = self.averaged or arg == "avg"
             if arg == "count" or p.aggregate in (None, "sum"):
                 p.aggregate = str(arg) if p.aggregate not in ("share", "change") else p.aggregate
         elif kind == "share":
@@ -1806,6 +1818,12 @@ class _Reader:
             for f in p.filters:
                 if f.op == "cmp" and f.column == p.measure:
                     f.extra = "asked"
+        if self.times:
+            if p.aggregate != "versus":
+                return Decline("'gånger' behöver två rader att jämföra", (), tm.name)
+            p.ratio = True
+        if self.summed and self.averaged and p.aggregate in ("sum", "avg") and tm.time:
+            p.aggregate, p.with_avg = "sum", True  # "totalt och snitt per år": both
         if p.aggregate == "versus" and (self.cumulative or self.time_phrase):
             p.versus_total = True  # "… än på reinvesteringar under planperioden": one sum
         p.answer_only = bool(
@@ -1994,6 +2012,10 @@ def explain(p: Plan, model: Model) -> str:
     if asked:
         parts.append("— svaret visar om: " + ", ".join(asked))
     text = " ".join(parts)
+    if p.with_avg:
+        text += ", och snittet per år"
+    if p.ratio:
+        text += ", och hur många gånger den första är den andra"
     if p.defaults:
         text += " (standardval: " + ", ".join(p.defaults) + ")"
     return text

@@ -166,6 +166,14 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
             value = func(this=measure.copy())
             if agg == "avg":
                 value = exp.func("round", value, exp.Literal.number(2))
+        also: list[exp.Expression] = []
+        if p.with_avg and time is not None and measure is not None:
+            # "totalt och snitt per år": the sum over the years counted
+            per_year = exp.Div(
+                this=exp.Sum(this=measure.copy()),
+                expression=exp.Count(this=exp.Distinct(expressions=[time.copy()])),
+            )
+            also.append(_alias(exp.func("round", per_year, exp.Literal.number(2)), "snitt_per_år"))
         groups = [_col(g) for g in p.group]
         split = [g for g in p.group if g in tm.separators]
         if split:
@@ -192,7 +200,7 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
                 .group_by(_col(g))
             )
         else:
-            q = exp.select(*groups, _alias(value, name)).from_(table)
+            q = exp.select(*groups, _alias(value, name), *also).from_(table)
             cond = where(p.filters)
             if cond is not None:
                 q = q.where(cond)
@@ -279,6 +287,20 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
             _alias(one(second), f"andra{unit}"),
             _alias(exp.Paren(this=difference), f"skillnad{unit}"),
         ).from_(table)
+        if p.ratio:  # "hur många gånger större": the first's size over the second's
+            q = q.select(
+                _alias(
+                    exp.func(
+                        "round",
+                        exp.Div(
+                            this=one(first, True),
+                            expression=exp.func("nullif", one(second, True), exp.Literal.number(0)),
+                        ),
+                        exp.Literal.number(2),
+                    ),
+                    "gånger",
+                )
+            )
         cond = where(p.filters)
         if cond is not None:
             q = q.where(cond)

@@ -195,6 +195,12 @@ READINGS = [
     ("hur många år 2025-2029 ligger totala investeringar över 140 mnkr", {"level": "totalt"}),
     # "sista året X har några pengar"
     ("sista året stadsskogen har några pengar i budgeten", {"latest": True}),
+    # "totalt och snitt per år": both; "hur många gånger större": the ratio beside the difference
+    ("anpassningsinvesteringar totalt 2024-2029 och snitt per år", {"with_avg": True}),
+    (
+        "hur många gånger större är bälinge än stadsskogen 2027",
+        {"aggregate": "versus", "ratio": True},
+    ),
     # "andra" (other) is no change ("ändra")
     ("hur stor andel av ks kostnader 2025 är andra personalkostnader", {"aggregate": "share"}),
 ]
@@ -260,6 +266,8 @@ def test_readings(model, text, fields):
         ("kommunbidrag 26", {"26"}),
         # a comparison with another year: not read
         ("vilka år har expl högre kommunbidrag än 2025", set()),
+        # "gånger" with nothing to divide by
+        ("hur många gånger större är investeringarna 2027", set()),
         # an amount in a change question ("ökar med 5,2 mnkr") is no bound on the years' amounts
         ("stämmer det att kommunbidraget till ks ökar med 5,2 mnkr från 2024 till 2025", set()),
         # "samma" with nothing to compare with is not silently dropped

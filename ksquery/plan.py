@@ -264,6 +264,7 @@ class Plan:
     yearly: bool = False  # with aggregate "change": each year against the year before
     with_avg: bool = False  # "totalt och snitt per år": the sum and the yearly average
     ratio: bool = False  # "hur många gånger större": a comparison's ratio too
+    constant: bool = False  # "samma belopp varje år": the rows whose amount never changes
 
     def as_dict(self) -> dict[str, Any]:
         """The plan for --format json."""
@@ -298,6 +299,7 @@ class Plan:
             "år_för_år": self.yearly,
             "med_snitt": self.with_avg,
             "kvot": self.ratio,
+            "oförändrad": self.constant,
         }
 
 
@@ -833,6 +835,15 @@ class _Reader:
                     return column, v
         return None
 
+    def _every_year_soon(self, i: int) -> bool:
+        """Whether "varje år", "alla år" or "hela perioden" follows within four words."""
+        for it in self.items[i + 1 : i + 5]:
+            if any(
+                s.column in ("whole", "per", "year_word") or s.kind == "time" for s in it.senses
+            ):
+                return True
+        return False
+
     def _number_soon(self, i: int) -> bool:
         """Whether a number that is no year follows within two words."""
         return any(
@@ -1235,8 +1246,10 @@ class _Reader:
         elif kind == "same":
             if self._compares(i):
                 self.cmp = "="
+            elif self.tm.time and self._every_year_soon(i):
+                p.constant = True  # "samma belopp varje år": rows whose amount never changes
             else:
-                self.problems.append(item.text)  # "samma belopp alla år": not a filter we have
+                self.problems.append(item.text)
         elif kind == "whole":
             self.cumulative = True
         elif kind == "only":
@@ -1818,6 +1831,15 @@ class _Reader:
             for f in p.filters:
                 if f.op == "cmp" and f.column == p.measure:
                     f.extra = "asked"
+        if p.constant:
+            if p.aggregate or p.rank or not tm.measure or not tm.label:
+                return Decline("'samma belopp varje år' går inte ihop med resten", (), tm.name)
+            p.group = ()
+        if p.aggregate == "versus":
+            by = p.versus_by or tm.label
+            pair = [f for f in p.filters if f.op == "in" and f.column == by and not f.negate]
+            if len(pair) != 1 or len(pair[0].values) != 2:
+                return Decline("jämförelsen behöver precis två rader", (), tm.name)
         if self.times:
             if p.aggregate != "versus":
                 return Decline("'gånger' behöver två rader att jämföra", (), tm.name)
@@ -2012,6 +2034,8 @@ def explain(p: Plan, model: Model) -> str:
     if asked:
         parts.append("— svaret visar om: " + ", ".join(asked))
     text = " ".join(parts)
+    if p.constant:
+        text += ", de rader som har samma belopp varje år"
     if p.with_avg:
         text += ", och snittet per år"
     if p.ratio:

@@ -264,7 +264,9 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
     elif agg == "versus" and measure is not None and label is not None:
         # two named rows side by side and their difference ("hur mycket mer får X än Y")
         by_column = p.versus_by or tm.label
-        named = next(f for f in p.filters if f.op == "in" and f.column == by_column)
+        named = next((f for f in p.filters if f.op == "in" and f.column == by_column), None)
+        if named is None or len(named.values) != 2:
+            raise NoPlan("jämförelsen behöver precis två rader")
         first, second = named.values[0], named.values[1]
 
         def one(v: Any, size: bool = False) -> exp.Expression:
@@ -402,6 +404,22 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
         if p.years:
             q = q.having(exp.EQ(this=first.copy(), expression=bind(p.years[0], name)))
         q = q.order_by(exp.column(name, quoted=True))
+    elif p.constant and time is not None and measure is not None and label is not None:
+        # "vilket objekt har samma belopp varje år": one amount over all the years asked
+        cols = [_col(c) for c in shown]
+        q = exp.select(
+            *cols,
+            _alias(exp.Min(this=measure.copy()), f"belopp_{tm.unit}" if tm.unit else "belopp"),
+        )
+        q = q.from_(table)
+        cond = where(p.filters)
+        if cond is not None:
+            q = q.where(cond)
+        q = q.group_by(*[c.copy() for c in cols]).having(
+            exp.EQ(this=exp.Min(this=measure.copy()), expression=exp.Max(this=measure.copy()))
+        )
+        if tm.order:
+            q = q.order_by(exp.func("min", _col(tm.order)))
     elif p.answer_only and p.answer and label is not None:
         # "vilken kategori hör Tjänstekatalog till": each named row and its answer, once
         named_rows = any(f.op == "in" and f.column == tm.label and not f.negate for f in p.filters)

@@ -201,6 +201,8 @@ READINGS = [
         "hur många gånger större är bälinge än stadsskogen 2027",
         {"aggregate": "versus", "ratio": True},
     ),
+    # "samma belopp varje år": the rows whose amount never changes
+    ("vilket investeringsobjekt har samma belopp alla år", {"constant": True}),
     # "andra" (other) is no change ("ändra")
     ("hur stor andel av ks kostnader 2025 är andra personalkostnader", {"aggregate": "share"}),
 ]
@@ -271,7 +273,7 @@ def test_readings(model, text, fields):
         # an amount in a change question ("ökar med 5,2 mnkr") is no bound on the years' amounts
         ("stämmer det att kommunbidraget till ks ökar med 5,2 mnkr från 2024 till 2025", set()),
         # "samma" with nothing to compare with is not silently dropped
-        ("vilket investeringsobjekt har samma belopp alla år", {"samma"}),
+        ("vilken risk har samma", {"samma"}),
     ],
 )
 def test_declines_name_what_was_not_understood(model, text, words):

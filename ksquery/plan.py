@@ -145,6 +145,9 @@ _op("whole", None, "hela", "alla år", "under hela")
 _op("only", None, "bara", "endast", "enbart", "just", "enda", "en enda", "bara en", "endast en")
 _op("times", None, "gånger", "hur många gånger", "gånger så", "gånger större", "gånger mer")
 _op("list", None, "lista", "lista alla", "visa alla", "räkna upp")
+# a verb with its preposition, not a span: "vad uppgår investeringarna till nästa år"
+_op("noop", None, "uppgår till", "uppgick till", "uppgå till", "landar på", "hamnar på")
+_op("noop", None, "summerar till", "uppgår totalt till", "går till")
 _op("other", None, "annan", "annat", "andra än", "övriga än")
 _op("than", None, "än", "jämfört med än")
 _op("year_word", None, "år", "året", "åren", "årsvis", "årligen", "per år", "budgetår", "årtal")
@@ -173,7 +176,7 @@ _TEXT = re.compile(
     r"\b(vad (?:står(?! det för)|nämns|sägs|skrivs)|står det(?! för)|nämns det|sägs det|"
     r"skrivs det|sysslar|jobbar|"
     r"vad hände|vad händer|grundar (?:sig|den|det)|vad ligger bakom|förklaras|jobba med|"
-    r"arbeta med|vad planeras|för något|"
+    r"arbeta med|vad planeras|för något|vad arbetar|"
     r"hur tänker|vad görs|göra åt|görs åt|hur mäter|hur mäts|som gör att|hur redovisas|hur styrs|"
     r"hur organiseras|vad ansvarar|vad visade|vad visar)\b"
 )
@@ -201,6 +204,7 @@ _FILLER_WORDS = """
     ensam enkelt extra plötsligt bestämt vanliga vanlig lägga decimal decimaler trots bakom
     deltar satt enskilt delvis innehåller stämmer stämde
 """
+_AMOUNT_VERBS = {"uppgår", "uppgick", "uppgå", "landar", "hamnar", "summerar"}
 _CHANGE_FORMS = {"ändras", "ändrats", "ändrades", "ändrad", "ändra", "förändra"}
 _DIGITS = re.compile(r"^\d+$")
 _GROUPED = re.compile(r"(?<![\d,.])(\d{1,3})[ \u00a0\u202f](\d{3})(?![\d,])")
@@ -995,6 +999,8 @@ class _Reader:
             column = s.column or ""
             if self.parent and column == self.tm.label:
                 column, self.parent = self.parent, None  # "enheterna under KLK"
+            if self.cmp and column == self.tm.label and s.value in self.values.get(column, []):
+                return  # "konsulter och andra köpta tjänster": the same row named twice
             if self.cmp and column == self.tm.label and self.values.get(column):
                 # "är köp av tjänster större än övriga kostnader", "hur mycket mer får X än Y":
                 # both rows and the difference, not a filter that may leave nothing
@@ -1198,6 +1204,12 @@ class _Reader:
             and not (kind in ("to", "from") and self._year_word_next(i))
         ):
             return  # "anslaget från kommunen till KS": a preposition, not a span
+        elif (
+            kind == "to"
+            and any(it.text in _AMOUNT_VERBS for it in self.items[:i])
+            and not any(_is_year(it) for it in self.items[:i])  # "2024 till 2029" stays a span
+        ):
+            return  # "vad uppgår investeringarna till nästa år": the verb's 'till'
         elif kind in ("to_sum", "after"):
             self.cumulative = self.cumulative or kind == "to_sum"  # "fram till 2029": a total
             self.pending = "to" if kind == "to_sum" else "after"
@@ -1599,6 +1611,13 @@ class _Reader:
             # (with no year or several: year by year)
             p.aggregate = "versus"
         row_cmp = [f for f in p.filters if f.op == "row"]
+        if len(row_cmp) == 1 and row_cmp[0].values[0] in rows:
+            # "hur mycket mer kostar konsulter och andra köpta tjänster i år jämfört med förra
+            # året": one row named twice, compared over the years
+            p.filters.remove(row_cmp[0])
+            row_cmp = []
+            if len(set(years)) == 2 and tm.measure:
+                p.aggregate = "change"
         if row_cmp and self.other:
             # "vilken annan risk har samma riskvärde som energibristen": not that risk
             for f in row_cmp:

@@ -203,6 +203,17 @@ READINGS = [
     ),
     # "samma belopp varje år": the rows whose amount never changes
     ("vilket investeringsobjekt har samma belopp alla år", {"constant": True}),
+    # "uppgår … till nästa år": the verb's 'till', not a span; "2024–2029" after it still is
+    ("vad uppgår de totala investeringsutgifterna till nästa år", {"years": (2026,)}),
+    (
+        "vad summerar tjänstekatalogen till över alla år 2024–2029",
+        {"years": tuple(range(2024, 2030))},
+    ),
+    # one row named twice ("konsulter och andra köpta tjänster") over two years: its change
+    (
+        "hur mycket mer kostar konsulter och andra köpta tjänster för ks i år jämfört med i fjol",
+        {"aggregate": "change"},
+    ),
     # "andra" (other) is no change ("ändra")
     ("hur stor andel av ks kostnader 2025 är andra personalkostnader", {"aggregate": "share"}),
 ]

@@ -202,7 +202,7 @@ _FILLER_WORDS = """
     presentera sammanfatta liksom dvs kanske vid åt genom varit blev bli funnits allt angående
     beträffande avseende snabbt frågan fråga svar svaret siffra siffran siffror siffrorna ha
     ensam enkelt extra plötsligt bestämt vanliga vanlig lägga decimal decimaler trots bakom
-    deltar satt enskilt delvis innehåller stämmer stämde
+    deltar satt enskilt delvis innehåller stämmer stämde sant sanning ner
 """
 _AMOUNT_VERBS = {"uppgår", "uppgick", "uppgå", "landar", "hamnar", "summerar"}
 _CHANGE_FORMS = {"ändras", "ändrats", "ändrades", "ändrad", "ändra", "förändra"}
@@ -269,6 +269,7 @@ class Plan:
     with_avg: bool = False  # "totalt och snitt per år": the sum and the yearly average
     ratio: bool = False  # "hur många gånger större": a comparison's ratio too
     constant: bool = False  # "samma belopp varje år": the rows whose amount never changes
+    change_claim: tuple[int, int] | None = None  # "ökar med 5,2 mnkr": (amount, rounding)
 
     def as_dict(self) -> dict[str, Any]:
         """The plan for --format json."""
@@ -304,6 +305,7 @@ class Plan:
             "med_snitt": self.with_avg,
             "kvot": self.ratio,
             "oförändrad": self.constant,
+            "påstådd_förändring": list(self.change_claim) if self.change_claim else None,
         }
 
 
@@ -1334,8 +1336,11 @@ class _Reader:
             elif self.pending in ("to", "but"):
                 self.pending = None
             return
-        nxt_rank = nxt is not None and any(
-            s.kind == "op" and s.column == "rank" for s in nxt.senses
+        nxt_rank = (
+            nxt is not None
+            and any(s.kind == "op" and s.column == "rank" for s in nxt.senses)
+            # "väsentlighet 4 (allvarlig)": a level's word, not "de 4 allvarligaste"
+            and not any(s.kind in ("level", "value") for s in nxt.senses)
         )
         nxt_rows = nxt is not None and any(
             s.kind in ("table", "dimension") and s.table == self.tm.name for s in nxt.senses
@@ -1829,7 +1834,7 @@ class _Reader:
         if self.nonzero and p.measure and p.aggregate in (None, "count") and not p.answer:
             p.filters.append(Filter(p.measure, "cmp", (0,), cmp="!=", pos=-3))
         if self.zero and p.measure:
-            if tm.time and not p.years:
+            if tm.time and not p.years and not p.count_years:
                 # "har inga pengar alls": in one year, or in every year? Not guessed.
                 return Decline("ange vilket år beloppet ska vara noll", (), tm.name)
             p.filters.append(Filter(p.measure, "cmp", (0,), cmp="=", pos=-3))
@@ -1874,11 +1879,35 @@ class _Reader:
             and not self.rows_asked  # "vilken kontroll görs och vem ansvarar": the whole row
             and not (p.aggregate or p.rank or p.group or p.years or self.how_much or self.numeric)
         )
-        if p.aggregate == "change" and any(
-            f.op == "cmp" and f.column == p.measure for f in p.filters
+        amounts = [f for f in p.filters if f.op == "cmp" and f.column == p.measure]
+        yes_no = bool(self.items) and self.items[0].text.lower() in _YES_NO
+        if (
+            yes_no
+            and p.aggregate is None
+            and len(amounts) == 1
+            and amounts[0].cmp in ("=", "≈")
+            and len(p.years) > 1
+            and not self.values.get(tm.label or "")
         ):
-            # "ökar med 5,2 mnkr": a bound on the years' amounts would answer something else
-            return Decline("ett belopp i en fråga om förändring: skriv t.ex. 'ökar mer än …'")
+            # "är det sant att investeringsplanen 2025–2029 uppgår till 619,7 mnkr": the sum and
+            # whether it is that much
+            p.aggregate = "sum"
+        if p.aggregate in ("change", "sum") and amounts and yes_no and not p.rank:
+            claimed = amounts[0]
+            if len(amounts) == 1 and claimed.cmp in ("=", "≈"):
+                p.filters.remove(claimed)
+                tolerance = claimed.values[1] if claimed.cmp == "≈" else 0
+                p.change_claim = (claimed.values[0], tolerance)
+                amounts = []
+        if p.aggregate == "change" and amounts:
+            claimed = amounts[0]
+            if len(amounts) > 1 or claimed.cmp not in ("=", "≈") or p.rank:
+                # a bound on the years' amounts would answer something else
+                return Decline("ett belopp i en fråga om förändring: skriv t.ex. 'ökar mer än …'")
+            # "stämmer det att X ökar med 5,2 mnkr": the change and whether it is that much
+            p.filters.remove(claimed)
+            tolerance = claimed.values[1] if claimed.cmp == "≈" else 0
+            p.change_claim = (claimed.values[0], tolerance)
         if p.rank and p.aggregate == "count" and not p.group:
             if not self.rank_was_word:
                 return Decline(
@@ -2055,6 +2084,9 @@ def explain(p: Plan, model: Model) -> str:
     text = " ".join(parts)
     if p.constant:
         text += ", de rader som har samma belopp varje år"
+    if p.change_claim:
+        what = "förändringen" if p.aggregate == "change" else "summan"
+        text += f" — svaret visar om {what} är ungefär {p.change_claim[0]}"
     if p.with_avg:
         text += ", och snittet per år"
     if p.ratio:

@@ -200,6 +200,14 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
                 .group_by(_col(g))
             )
         else:
+            if p.change_claim and agg == "sum":  # "uppgår den till 619,7 mnkr?"
+                claimed, rounding = p.change_claim
+                off = exp.func(
+                    "abs", exp.Sub(this=value.copy(), expression=bind(claimed, "påstått"))
+                )
+                also.append(
+                    _alias(exp.LTE(this=off, expression=bind(rounding, "avrundning")), "stämmer")
+                )
             q = exp.select(*groups, _alias(value, name), *also).from_(table)
             cond = where(p.filters)
             if cond is not None:
@@ -363,6 +371,13 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
             pct = _percent(diff, a)
             q = q.select(_alias(diff, "förändring"), _alias(pct, "förändring_procent"))
             key = _growth(b, a, tm.signed)
+            if p.change_claim:  # "stämmer det att X ökar med 5,2 mnkr"
+                claimed, rounding = p.change_claim
+                growth = exp.Neg(this=key.copy()) if p.decrease else key.copy()
+                off = exp.func("abs", exp.Sub(this=growth, expression=bind(claimed, "påstått")))
+                q = q.select(
+                    _alias(exp.LTE(this=off, expression=bind(rounding, "avrundning")), "stämmer")
+                )
             if p.by_percent:
                 key = pct.copy()  # "ökar mest i procent": relative growth, sign as shown
             if p.decrease:

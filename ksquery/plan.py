@@ -66,6 +66,8 @@ _op("rank", "desc", "störst", "största", "högst", "högsta", "mest", "dyrast"
 _op("rank", "desc", "topp", "top", "tyngst", "tyngsta", "mesta", "värst", "allvarligast")
 _op("rank", "asc", "minst", "minsta", "lägst", "lägsta", "billigast", "billigaste", "färst")
 _op("rank", "asc", "minst av")
+_op("second", "desc", "näst störst", "näst största", "näst högst", "näst högsta", "näst mest")
+_op("second", "asc", "näst minst", "näst minsta", "näst lägst", "näst lägsta")
 # ordering every row, not picking the first: "rangordna", "från störst till minst"
 _op("order", "desc", "rangordna", "rangordnat", "rangordning", "rangordnade", "sortera", "sorterat")
 _op(
@@ -270,6 +272,7 @@ class Plan:
     ratio: bool = False  # "hur många gånger större": a comparison's ratio too
     constant: bool = False  # "samma belopp varje år": the rows whose amount never changes
     change_claim: tuple[int, int] | None = None  # "ökar med 5,2 mnkr": (amount, rounding)
+    nth: int | None = None  # "näst störst": the row ranked this, alone
 
     def as_dict(self) -> dict[str, Any]:
         """The plan for --format json."""
@@ -306,6 +309,7 @@ class Plan:
             "kvot": self.ratio,
             "oförändrad": self.constant,
             "påstådd_förändring": list(self.change_claim) if self.change_claim else None,
+            "plats": self.nth,
         }
 
 
@@ -670,6 +674,7 @@ class _Reader:
         self.list_asked = False
         self.rank_was_word = False
         self.averaged = False
+        self.year_by_year = False
         self.times = False  # "gånger"
         self.other = False
         self.rows_asked = False  # "vilken kontroll …": the rows, even when "vem" follows
@@ -1215,7 +1220,7 @@ class _Reader:
         elif kind in ("to_sum", "after"):
             self.cumulative = self.cumulative or kind == "to_sum"  # "fram till 2029": a total
             self.pending = "to" if kind == "to_sum" else "after"
-        elif kind == "between" and self._names_row(i + 1):
+        elif kind == "between" and not self._year_next(i) and not self._number_soon(i):
             self.between_rows = True  # "skillnaden mellan Bälinge och Stadsskogen 2026"
         elif kind in ("per", "which", "between", "from", "to", "first", "when"):
             self.pending = kind
@@ -1289,6 +1294,10 @@ class _Reader:
             p.aggregate = p.aggregate or "compare"
         elif kind == "but":
             self.pending = "but"
+        elif kind == "second":
+            p.rank, p.nth = str(arg), 2  # "näst störst": the second, not the first
+        elif kind == "year_word" and item.text == "år för år":
+            self.year_by_year = True  # "förändringen år för år": each year against the one before
         elif (
             kind == "year_word"
             and self.tm.time
@@ -1479,6 +1488,8 @@ class _Reader:
             # table's last year
             del self.years[self.last_year_at]
             p.aggregate, p.latest, self.nonzero = "first", True, False
+        if self.year_by_year and p.aggregate == "change" and tm.time and tm.time not in p.group:
+            p.group += (tm.time,)  # "hur förändras X år för år": each year against the one before
         # years
         years = list(dict.fromkeys(self.years))
         lo, hi = self.span
@@ -1489,7 +1500,7 @@ class _Reader:
             if lo is not None and hi is not None:
                 if lo > hi:
                     return Decline(f"spannet {lo}–{hi} går baklänges", (), tm.name)
-                if p.aggregate == "change" and not years:
+                if p.aggregate == "change" and not years and tm.time not in p.group:
                     years = [lo, hi]
                 else:
                     years = list(range(lo, hi + 1)) + years

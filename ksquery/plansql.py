@@ -527,6 +527,10 @@ def _ranked(q: exp.Select, key: exp.Expression, p: Plan) -> exp.Select:
         return exp.LTE(this=window, expression=exp.Literal.number(p.limit or 1))
 
     q = q.order_by(exp.Ordered(this=key.copy(), desc=p.rank != "asc"))
+    if p.nth:  # "näst störst": only the row in that place
+        order = exp.Ordered(this=key.copy(), desc=p.rank != "asc")
+        window = exp.Window(this=exp.Anonymous(this="rank"), order=exp.Order(expressions=[order]))
+        return q.qualify(exp.EQ(this=window, expression=exp.Literal.number(p.nth)))
     if p.rank == "both":
         return q.qualify(exp.or_(top(True), top(False)))
     if p.limit:

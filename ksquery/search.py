@@ -161,7 +161,9 @@ def search(
         needed = [w for phrase in require for w in words(phrase) if w not in ASKING]
         held = [w for w in needed if any(_same_word(w, t) for t in best)]
         years = [w for w in needed if w.isdigit()]
-        if not needed or len(held) * 2 < len(needed) or not set(years) <= set(held):
+        words_ = [w for w in needed if not w.isdigit()]
+        held_words = [w for w in held if not w.isdigit()]
+        if not words_ or len(held_words) * 2 < len(words_) or not set(years) <= set(held):
             return None  # the best paragraph is not about the words no table explains
     top = scored[:limit]
     asked = f"{text} {also}".casefold()

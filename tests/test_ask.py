@@ -105,6 +105,7 @@ def test_questions_about_the_text_get_the_paragraph(catalog, text, phrase):
         "vad har socialnämnden för budget 2025",
         "vad blir elpriset i vinter för kommunens verksamheter",  # never in the document
         "vad är pkv för 2027",  # the paragraph on PKV gives 2025 and 2026, not 2027
+        "vad är kommunalskatten i alingsås 2025",  # a paragraph with the year is not enough
     ],
 )
 def test_amounts_the_document_lacks_get_no_paragraph(catalog, text):

@@ -225,6 +225,12 @@ READINGS = [
     ),
     # "väsentlighet 4 (allvarlig)": a level's word, not "de 4 allvarligaste"
     ("hur många risker har väsentlighet 4 (allvarlig)", {"aggregate": "count", "rank": None}),
+    # "år för år" with a change: each year against the one before, over the span asked
+    ("hur förändras lokalhyrorna år för år 2024–2027 för ks", {"yearly": True}),
+    # "näst störst": only the second
+    ("vilken investeringskategori är näst störst 2026", {"rank": "desc", "nth": 2}),
+    # "skillnaden mellan KS intäkter och kostnader 2025": two rows side by side
+    ("vad är skillnaden mellan ks intäkter och kostnader 2025", {"aggregate": "versus"}),
     # "andra" (other) is no change ("ändra")
     ("hur stor andel av ks kostnader 2025 är andra personalkostnader", {"aggregate": "share"}),
 ]

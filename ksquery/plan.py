@@ -956,6 +956,15 @@ class _Reader:
                 todo.extend(self.tm.parents.get(up, ()))
         return out
 
+    def _covered_by(self, vals: list) -> Any:
+        """The value named right after "täcks av" / "finansieras av", if one of `vals`."""
+        for i, it in enumerate(self.items[:-1]):
+            if it.text.lower().startswith(("täcks", "finansieras")):
+                for v in vals:
+                    if any(i < pos <= i + 3 for pos in self.value_seen.get(v, [])):
+                        return v
+        return None
+
     def _year_after_than(self) -> bool:
         for i, it in enumerate(self.items[:-1]):
             if any(s.column == "than" for s in it.senses) and _is_year(self.items[i + 1]):
@@ -1678,7 +1687,18 @@ class _Reader:
                         key=lambda v: self.value_at.get(v, -1),
                     )
                     containers = [v for v in vals if any(v in tm.parents.get(o, ()) for o in vals)]
-                    whole = containers[0] if containers else (after[0] if after else vals[1])
+                    covered = self._covered_by(vals)
+                    if covered is not None:
+                        # "hur stor del av kostnaderna täcks av intäkter": the part follows "täcks"
+                        whole = next(v for v in vals if v != covered)
+                    elif containers:
+                        whole = containers[0]
+                    elif after:
+                        whole = after[0]
+                    else:
+                        # "fastigheter + lokalanpassningar, hur stor andel av totalen": both are
+                        # the part, the whole is the total
+                        continue
                     vals.remove(whole)
                     p.whole = (column, whole)
         if p.aggregate == "share" and self.share_pos is not None and not p.whole:

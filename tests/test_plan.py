@@ -231,6 +231,15 @@ READINGS = [
     ("vilken investeringskategori är näst störst 2026", {"rank": "desc", "nth": 2}),
     # "skillnaden mellan KS intäkter och kostnader 2025": two rows side by side
     ("vad är skillnaden mellan ks intäkter och kostnader 2025", {"aggregate": "versus"}),
+    # "täcks av X": X is the part; two rows named before the share word are the part together
+    (
+        "hur stor del av verksamhetens kostnader täcks av intäkter för ks 2026",
+        {"whole": ("post", "Verksamhetens kostnader")},
+    ),
+    (
+        "fastigheter och lokalanpassningar nästa år, hur stor andel av totalen blir det",
+        {"whole": None, "level": "totalt"},
+    ),
     # "andra" (other) is no change ("ändra")
     ("hur stor andel av ks kostnader 2025 är andra personalkostnader", {"aggregate": "share"}),
 ]

@@ -672,7 +672,6 @@ class _Reader:
         self.last_year_at: int | None = None  # where "sista året" put the table's last year
         self.than_seen = False  # "än"
         self.list_asked = False
-        self.rank_was_word = False
         self.averaged = False
         self.year_by_year = False
         self.times = False  # "gånger"
@@ -813,14 +812,7 @@ class _Reader:
         ):
             return None
         named = self.values.get(label, [])
-        kinds = [
-            f
-            for f in p.filters
-            if f.op == "in"
-            and f.default
-            and not f.negate
-            and f.column == (tm.kinds or {}).get("column")
-        ]
+        kinds = self._kind_filters()
         if len(named) == 1:
             whole = named[0]
             parts = [r for r, ps in tm.parents.items() if whole in ps]
@@ -906,17 +898,20 @@ class _Reader:
                         break
         return left
 
+    def _kind_filters(self) -> list[Filter]:
+        """The kinds of rows the question names ("enheter", "kostnader"), as filters."""
+        column = (self.tm.kinds or {}).get("column")
+        return [
+            f
+            for f in self.plan.filters
+            if f.op == "in" and f.default and not f.negate and f.column == column
+        ]
+
     def _asks_above(self, i: int) -> bool:
         """Whether "vilken <kind> … <parent word> X" asks for the row of that kind X belongs to
         ("vilken förvaltning tillhör upphandlingsenheten"), not the rows under X ("vilka
         enheter ligger under kansli- och HR-avdelningen")."""
-        kind_column = (self.tm.kinds or {}).get("column")
-        kinds = [
-            str(v)
-            for f in self.plan.filters
-            if f.op == "in" and f.default and f.column == kind_column
-            for v in f.values
-        ]
+        kinds = [str(v) for f in self._kind_filters() for v in f.values]
         if not (self.which and kinds):
             return False
         rows = {
@@ -932,8 +927,7 @@ class _Reader:
         HR-avdelningen": rows of a kind under a row at any depth (the parent column alone only
         holds the row just above)."""
         p, tm = self.plan, self.tm
-        kind_column = (tm.kinds or {}).get("column")
-        kinds = [f for f in p.filters if f.op == "in" and f.column == kind_column and not f.negate]
+        kinds = self._kind_filters()
         under = [f for f in p.filters if f.op == "in" and f.column == tm.parent and tm.parent]
         if len(kinds) != 1 or not under:
             return
@@ -1113,8 +1107,6 @@ class _Reader:
 
     def op(self, kind: str, arg: Any, item: _Item, i: int) -> None:
         p = self.plan
-        if kind == "rank" and any(s.kind in ("level", "value") for s in item.senses):
-            self.rank_was_word = True
         if kind == "rank":
             nxt = self.items[i + 1] if i + 1 < len(self.items) else None
             if (
@@ -1940,11 +1932,7 @@ class _Reader:
             tolerance = claimed.values[1] if claimed.cmp == "≈" else 0
             p.change_claim = (claimed.values[0], tolerance)
         if p.rank and p.aggregate == "count" and not p.group:
-            if not self.rank_was_word:
-                return Decline(
-                    "en rangordning av ett antal behöver något att räkna per", (), tm.name
-                )
-            p.rank = None  # "väsentlighet 4 (allvarlig)": a level's word, not a ranking
+            return Decline("en rangordning av ett antal behöver något att räkna per", (), tm.name)
         if (
             p.aggregate == "share"
             and tm.time

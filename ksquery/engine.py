@@ -24,7 +24,7 @@ else:
 DEFAULT_TIMEOUT = 5.0
 TIMEOUT_RANGE = (0.1, 3600.0)  # seconds, for --timeout and the REPL's .timeout
 # Bump when the validator's rules change so that cached verdicts on named questions expire.
-VALIDATOR_VERSION = "5"
+VALIDATOR_VERSION = "6"
 # A bound parameter is at most this big (characters, or elements and characters of a list):
 # the validator's size bounds count every parameter as this much (validate.VALUE_BOUND).
 MAX_PARAM_SIZE = 100_000

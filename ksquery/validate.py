@@ -833,7 +833,26 @@ def _duckdb_gate(
     params: set[str],
     pivot: bool = False,
 ) -> None:
-    """Check DuckDB's own parse of the exact text that runs, parameters included."""
+    """Check DuckDB's own parse of the exact text that runs, parameters included.
+
+    One DuckDB call on the way through: its JSON tree exists only for exactly one SELECT, and its
+    PARAMETER nodes are the statement's placeholders. Anything else takes the slow path, which
+    asks DuckDB's statement splitter why (several statements, another kind, PIVOT).
+    """
+    tree, lambdas = _serialize(con, sql)
+    statements = tree.get("statements")
+    if tree.get("error") or not isinstance(statements, list) or len(statements) != 1:
+        _not_one_select(sql, con, params, pivot)
+        return
+    if _walk_duckdb(tree, schema, lambdas) != params:
+        raise _two_readings()  # the parsers found different placeholders: refuse, never guess
+
+
+def _not_one_select(
+    sql: str, con: duckdb.DuckDBPyConnection, params: set[str], pivot: bool
+) -> None:
+    """Why DuckDB did not serialize the text as one SELECT: raise, or return for a PIVOT that
+    DuckDB plans in two steps or cannot serialize (sqlglot has checked it)."""
     try:
         statements = con.extract_statements(sql)
     except duckdb.Error as err:
@@ -844,20 +863,15 @@ def _duckdb_gate(
         )
     kind = statements[0].type
     if set(statements[0].named_parameters) != params:
-        raise _two_readings()  # the parsers found different placeholders: refuse, never guess
-    if pivot and kind == duckdb.StatementType.MULTI:
-        return  # PIVOT without an IN list: DuckDB plans it in two steps; sqlglot checked it
+        raise _two_readings()
+    if pivot and kind in (duckdb.StatementType.MULTI, duckdb.StatementType.SELECT):
+        return
     if kind != duckdb.StatementType.SELECT:
         raise _not_read_only(kind.name)
-    tree, lambdas = _serialize(con, sql)
-    if tree.get("error"):
-        if pivot:
-            return  # DuckDB cannot serialize PIVOT; sqlglot has checked the statement
-        raise Rejected(
-            "frågan kunde inte kontrolleras av DuckDB:s egen tolkning",
-            "PIVOT går bara att köra som en egen fråga",
-        )
-    _walk_duckdb(tree, schema, lambdas)
+    raise Rejected(
+        "frågan kunde inte kontrolleras av DuckDB:s egen tolkning",
+        "PIVOT går bara att köra som en egen fråga",
+    )
 
 
 def _serialize(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[dict, bool]:
@@ -936,12 +950,14 @@ def _lambda_depth(node: object) -> int:
     return best
 
 
-def _walk_duckdb(node: object, schema: Schema, lambdas: bool = True) -> None:
-    """Check DuckDB's tree; `lambdas` False: the JSON text has no LAMBDA (its nesting is 0)."""
+def _walk_duckdb(node: object, schema: Schema, lambdas: bool = True) -> set[str]:
+    """Check DuckDB's tree and return its placeholders' names; `lambdas` False: the JSON text
+    has no LAMBDA (its nesting is 0)."""
     # Sizing a lambda evaluates its body at two points, so nesting costs 2^depth: keep it small.
     if lambdas and _lambda_depth(node) > MAX_LAMBDA_DEPTH:
         raise Rejected(f"lambdafunktioner får nästlas högst {MAX_LAMBDA_DEPTH} nivåer")
     memo: dict = {}
+    params: set[str] = set()
     for item, visible, in_lambda in _scoped(node):
         kind = item.get("type")
         if kind == "BASE_TABLE":
@@ -974,6 +990,9 @@ def _walk_duckdb(node: object, schema: Schema, lambdas: bool = True) -> None:
             names = item.get("column_names") or []
             if len(names) == 1 and str(names[0]).lower() in SYSTEM_NAMES:
                 raise Rejected(f"systemvärdet {str(names[0]).lower()} är inte tillåtet")
+        elif item.get("class") == "PARAMETER":
+            params.add(str(item.get("identifier", "")))
+    return params
 
 
 def _check_show(item: dict, schema: Schema) -> None:

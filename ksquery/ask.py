@@ -539,7 +539,7 @@ def answer(
                 result = questions.run(catalog, follow.question, follow.params, timeout=timeout)
                 shown = ", ".join(f"{k} = {v}" for k, v in result.params.items())
                 return result.with_meta(notes=(f"Tolkat som: {result.title} ({shown})",))
-    textual = plan_mod.is_textual(text)
+    textual = plan_mod.is_textual(text) and not plan_mod.names_ordinal(model, text)
     if textual:
         hits = _search(catalog, plan_mod.canonical(model, text), text)
         if hits is not None:

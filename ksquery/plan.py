@@ -79,6 +79,8 @@ _op("order", "asc", "minst först", "lägst först", "billigast först", "från 
 _op("order", "asc", "från lägst till högst", "minst till störst", "stigande")
 _op("not", None, "inte", "ej", "utan", "saknar", "saknas", "icke", "inga", "ingen", "inget")
 _op("not", None, "aldrig", "inte har", "som saknar", "exklusive", "förutom", "utom", "exkl")
+_op("not", None, "räknar bort", "räknat bort", "räknas bort", "bortsett från", "borträknat")
+_op("not", None, "om man räknar bort", "om man bortser från", "drar bort", "dra bort", "frånräknat")
 _op("neither", None, "varken")  # "varken accepteras eller kontrolleras": neither one
 _op("agg", "sum", "totalt", "sammanlagt", "summa", "summan", "tillsammans", "sammanräknat")
 _op("agg", "sum", "sammantaget", "totala", "total", "summerat", "summerade", "sammanlagda")
@@ -135,14 +137,17 @@ _op("which", None, "vilken", "vilka", "vilket", "vilkas", "vilken av", "vilka av
 _op("who", None, "vem", "vems", "vilka personer", "vem är det som", "vilken roll")
 _op("who_is", None, "vem är", "vad heter")
 _op("and", None, "och", "samt", "plus", "respektive och", "&", "o", "resp", "respektive", "eller")
-_op("and", None, "ihop med", "tillsammans med")
+_op("and", None, "ihop med", "tillsammans med", "inklusive", "inkl", "inräknat", "inberäknat")
 _op("agg", "sum", "ihop", "sammanlagt", "totalbelopp")
 _op("unit", 1000, "miljoner", "miljon", "mnkr", "mkr", "milj")
 _op("but", None, "men", "däremot")
 _op("ordinal", 2, "den andra", "det andra", "andra i ordningen", "nummer två", "nummer 2")
 _op("ordinal", 3, "den tredje", "det tredje", "tredje", "nummer tre", "nummer 3")
 _op("ordinal", 1, "den första", "det första", "nummer ett", "nummer 1")
-_op("same", None, "samma", "lika", "likadant")
+_op("ordinal", 4, "fjärde", "den fjärde", "det fjärde", "nummer fyra", "nummer 4")
+_op("ordinal", 5, "femte", "den femte", "det femte", "nummer fem", "nummer 5")
+_op("ordinal", 6, "sjätte", "den sjätte", "det sjätte", "nummer sex", "nummer 6")
+_op("same", None, "samma", "lika", "likadant", "exakt samma", "precis samma", "exakt lika")
 _op("whole", None, "hela", "alla år", "under hela")
 _op("only", None, "bara", "endast", "enbart", "just", "enda", "en enda", "bara en", "endast en")
 _op("times", None, "gånger", "hur många gånger", "gånger så", "gånger större", "gånger mer")
@@ -150,6 +155,8 @@ _op("list", None, "lista", "lista alla", "visa alla", "räkna upp")
 # a verb with its preposition, not a span: "vad uppgår investeringarna till nästa år"
 _op("noop", None, "uppgår till", "uppgick till", "uppgå till", "landar på", "hamnar på")
 _op("noop", None, "summerar till", "uppgår totalt till", "går till")
+_op("direct", None, "direkt", "närmast", "omedelbart")  # "direkt under X": the rows just below
+_op("noop", None, "ansvar för att", "ansvaret för att")
 _op("other", None, "annan", "annat", "andra än", "övriga än")
 _op("than", None, "än", "jämfört med än")
 _op("year_word", None, "år", "året", "åren", "årsvis", "årligen", "per år", "budgetår", "årtal")
@@ -164,7 +171,8 @@ _op("zero", None, "får ingenting", "ingenting", "inga pengar alls", "noll krono
 _op("than_row", None, "som", "som för", "som risken")
 # Questions about reasons, purposes and decisions are answered from the document's text.
 _TEXT = re.compile(
-    r"^\s*(varför|hur ska|hur kommer|hur planerar|vad står(?! det för)|vad säger|"
+    r"^\s*(varför|hur går det (?:för|med)|vad är status|hur ska|hur kommer|hur planerar|"
+    r"vad står(?! det för)|vad säger|"
     r"berätta|beskriv|förklara|vad handlar|vad ska .* användas|vad används|vad är syftet|"
     r"vad gäller|på vilket sätt|vad ska göras|hur (?:kontrolleras|hanteras|följs|genomförs|görs|"
     r"sker|fungerar|motiveras|finansieras|påverkas|säkerställs|arbetar)|när antogs|när beslutade|"
@@ -213,6 +221,10 @@ _GROUPED = re.compile(r"(?<![\d,.])(\d{1,3})[ \u00a0\u202f](\d{3})(?![\d,])")
 _POSSESSIVE = re.compile(r"(\w):s\b")  # "expl:s kostnader"
 _ARROW = re.compile(r"\s*(?:->|→|=>|–>)\s*")
 _SHORT_YEAR = re.compile(r"\b(plan|budget|bu|pl|år|b)\s*-?(\d\d)\b")
+# "KS -26", "mellan -24 och -25": a dash before two digits is a year, never a negative amount
+_DASH_YEAR = re.compile(
+    r"(?<![\w-])[-–](\d\d)\b(?!\s*(?:%|procent|tkr|mnkr|kr\b|miljon|tusen|[.,]\d))"
+)
 
 
 def _full_year(m: re.Match) -> str:
@@ -346,6 +358,14 @@ def without_text_words(text: str) -> str:
     return _TEXT_WORDS.sub(" ", text.lower())
 
 
+def names_ordinal(model: Model, text: str) -> bool:
+    """Whether the question picks a row by its place ("den andra inriktningen"): the table
+    reads it, not the text search."""
+    return any(
+        s.kind == "op" and s.column == "ordinal" for it in items(model, text) for s in it.senses
+    )
+
+
 def is_textual(text: str) -> bool:
     """True for why/what-for/when questions that the document's words answer."""
     return bool(_TEXT.search(text.lower()))
@@ -358,6 +378,7 @@ def items(model: Model, text: str) -> list[_Item]:
     low = _GROUPED.sub(r"\1\2", low)  # "16 500" is one number
     low = _FOR_YEAR.sub("", low)  # "internkontrollplanen för 2024" names what "… 2024" does
     low = _SHORT_YEAR.sub(_full_year, low)  # "plan 26", "bu25": the years of this century
+    low = _DASH_YEAR.sub(r"20\1", low)
     toks = [SYNONYMS.get(t, t) for t in tokens(low)]
     keys = [norm(t) if not _DIGITS.match(t) else t for t in toks]
     out: list[_Item] = []
@@ -565,7 +586,20 @@ def parse(model: Model, text: str) -> Plan | Decline:
     loose = _only_loose_words(found, table)
     if loose:
         return Decline("ett enstaka ord ur ett längre namn räcker inte", loose, table)
-    return _Reader(model, model.tables[table], found).read()
+    tm = model.tables[table]
+    amount = [
+        it.text
+        for it in found
+        if any(
+            (s.kind == "measure" and s.table != table) or (s.kind == "op" and s.column == "howmuch")
+            for s in it.senses
+        )
+        and not any(s.table == table and s.kind != "filler" for s in it.senses)
+    ]
+    if amount and not tm.measure:
+        # "vad kostar införandet av e-arkivet": the table holds no amounts to answer with
+        return Decline(f"{tm.noun} har inga belopp", tuple(amount), table)
+    return _Reader(model, tm, found).read()
 
 
 _SUPPORT = ("filler", "op", "owner", "parent", "number", "time")
@@ -576,18 +610,20 @@ def _only_loose_words(found: list[_Item], table: str) -> tuple[str, ...]:
     long names ('anställda' of "Anställdas missbruk upptäcks inte") and nothing else in the
     question names the table: "hur många anställda har KS" is not about that risk."""
     loose = []
+    said: dict[str, int] = {}  # name -> how many of its words the question says
     for it in found:
         senses = [s for s in it.senses if s.table == table and s.kind not in _SUPPORT]
         if not senses:
             continue
         if any(s.kind != "partial" for s in senses):
             return ()  # a table word, a column, a whole name: the table is named
-        names = {str(s.value) for s in senses}
-        if any(
-            len(tokens(it.text)) * 2 >= len([w for w in tokens(n) if len(w) > 2]) for n in names
-        ):
-            return ()  # most of a name ('energibristen' of "Energibrist/effektbrist")
+        for name in {str(s.value) for s in senses}:
+            said[name] = said.get(name, 0) + len(tokens(it.text))
         loose.append(it.text)
+    if any(n * 2 >= len([w for w in tokens(name) if len(w) > 2]) for name, n in said.items()):
+        # most of a name ('energibristen' of "Energibrist/effektbrist"; 'införandet' and
+        # 'e-arkiv' of "Införande av ett E-arkiv")
+        return ()
     return tuple(loose)
 
 
@@ -674,6 +710,8 @@ class _Reader:
         self.list_asked = False
         self.averaged = False
         self.year_by_year = False
+        self.year_asked = False  # "det år med lägst investeringar", "lägsta investeringsåret"
+        self.direct = False  # "direkt under": the rows just below, never deeper
         self.times = False  # "gånger"
         self.other = False
         self.rows_asked = False  # "vilken kontroll …": the rows, even when "vem" follows
@@ -883,6 +921,7 @@ class _Reader:
         years left over."""
         p, tm = self.plan, self.tm
         left = list(years)
+        left = self._relation_years(left)
         for y in years:
             for f in [f for f in p.filters if f.op in ("exists", "flag")]:
                 said = self.items[f.pos].text.lower() if f.pos < len(self.items) else ""
@@ -897,6 +936,19 @@ class _Reader:
                             left.remove(y)
                         break
         return left
+
+    def _relation_years(self, years: list[int]) -> list[int]:
+        """The years left when those a named relation is about are taken out ("saknar kontroll
+        i 2025 års plan": the relation's own year, declared among its words)."""
+        own = {
+            y
+            for y in years
+            for f in self.plan.filters
+            if f.op == "exists" and f.extra
+            for w in f.extra.get("words") or ()
+            if str(w).endswith(str(y))
+        }
+        return [y for y in years if y not in own]
 
     def _kind_filters(self) -> list[Filter]:
         """The kinds of rows the question names ("enheter", "kostnader"), as filters."""
@@ -934,7 +986,11 @@ class _Reader:
         members = [m for k in kinds[0].values for m in tm.kind_rows.get(str(k), [])]
         keep = list(members)
         for f in under:
-            inside = {m for m in members if any(v in self._ancestors(m) for v in f.values)}
+            inside = {
+                m
+                for m in members
+                if any(v in self._ancestors(m)[: 1 if self.direct else None] for v in f.values)
+            }
             keep = [m for m in keep if (m in inside) != f.negate]
             p.filters.remove(f)
         p.filters.append(Filter(tm.label or "", "in", tuple(sorted(keep)), pos=kinds[0].pos))
@@ -999,7 +1055,9 @@ class _Reader:
         if i >= len(self.items):
             return False
         return any(
-            s.kind in ("value", "partial") and s.table == self.tm.name and s.column == self.tm.label
+            s.kind in ("value", "partial")
+            and s.table == self.tm.name
+            and s.column in (self.tm.label, self.tm.parent)  # a root is a value of the parent
             for s in self.items[i].senses
         )
 
@@ -1127,7 +1185,10 @@ class _Reader:
         elif kind == "order":
             p.rank, self.sort_all = str(arg), True
         elif kind == "ordinal":
-            if self.tm.order:  # "den andra inriktningen": the row in that place
+            held = len(self.model.values.get((self.tm.name, self.tm.label or ""), ()))
+            if self.tm.order and held and int(arg) > held:
+                self.problems.append(item.text)  # "den fjärde inriktningen" of three
+            elif self.tm.order:  # "den andra inriktningen": the row in that place
                 p.filters.append(Filter(self.tm.order, "cmp", (int(arg),), pos=i))
             else:
                 self.problems.append(item.text)
@@ -1307,8 +1368,12 @@ class _Reader:
             if self.tm.time not in p.group:
                 p.group += (self.tm.time,)
             self.pending = None
+        elif kind == "year_word" and item.text.endswith(("år", "året")) and not self._dated(i):
+            self.year_asked = True
         elif kind == "howmuch":
             self.how_much = True
+        elif kind == "direct":
+            self.direct = True
 
     def number(self, i: int, item: _Item) -> None:
         n = item.number
@@ -1432,6 +1497,11 @@ class _Reader:
         """Whether other rows sum into this one (a category, a total)."""
         return any(value in parents for parents in self.tm.parents.values())
 
+    def _dated(self, i: int) -> bool:
+        """Whether the year word at i stands beside a number ("år 2026", "2 år")."""
+        near = self.items[max(0, i - 1) : i] + self.items[i + 1 : i + 2]
+        return any(it.number is not None or _is_year(it) for it in near)
+
     def _year_word_next(self, i: int) -> bool:
         nxt = self.items[i + 1] if i + 1 < len(self.items) else None
         return nxt is not None and any(s.column == "year_rel" for s in nxt.senses)
@@ -1521,6 +1591,17 @@ class _Reader:
             )
         if years and not tm.time:
             years = self._dated_flags(years)
+        if self.excluded_years and not tm.time:
+            # "ingick 2024 men saknar kontroll i 2025 års plan": the relation's year, not a span
+            self.excluded_years = self._relation_years(self.excluded_years)
+            for y in list(self.excluded_years):
+                dated = [
+                    c for c, words in tm.flags.items() if any(w.endswith(str(y)) for w in words)
+                ]
+                if len(dated) == 1:
+                    # "… men inte med 2024": not in the flag the data declares for that year
+                    p.filters.append(Filter(dated[0], "flag", negate=True))
+                    self.excluded_years.remove(y)
         if years and not tm.time:
             about = self._year_ref(tm.year) if tm.year else None
             if about is None or set(years) != {about}:
@@ -1622,6 +1703,20 @@ class _Reader:
             rows = self.values.setdefault(tm.label or "", [])
             rows.append(compared[0].values[0])
             self.value_pos.setdefault(tm.label or "", compared[0].pos)
+            p.aggregate, p.versus_by = "versus", two[0]
+        elif (
+            self.than_seen
+            and all(f.values[0] in rows for f in compared)
+            and len(two) == 1
+            and len(rows) == 1
+            and tm.measure
+            and p.aggregate is None
+            and not p.rank
+            and len(set(years)) <= 1
+        ):
+            # "hur mycket större är KS personalkostnader än expl:s personalkostnader": the one
+            # row for both units, and the difference
+            p.filters = [f for f in p.filters if f not in compared]
             p.aggregate, p.versus_by = "versus", two[0]
         if p.aggregate == "change" and self.between_rows and len(rows) == 2 and tm.measure:
             # "skillnaden mellan X och Y 2026": two rows side by side, not a change over years
@@ -1763,14 +1858,17 @@ class _Reader:
             and not p.rank
             and tm.measure
             and tm.levels
-            and not any(f.column == tm.label and f.op == "in" for f in p.filters)
+            and not any(f.column == tm.label and f.op == "in" and not f.negate for f in p.filters)
             and not self.values.get(tm.label or "")
         ):
-            p.aggregate = "sum"  # "hur mycket investeras 2029": one amount, the total
+            # "hur mycket investeras 2029": one amount, the total; "… utan Stadsskogen": of the rest
+            p.aggregate = "sum"
         if p.rank and not p.answer and self.dims_named:
             named_dims = [d for d in self.dims_named if d not in self.values and d != tm.label]
             if named_dims:
                 p.answer = named_dims[0]  # "nämnden med flest utredningar"
+        if self.year_asked and p.rank and tm.time and not p.group and not p.answer:
+            p.when = True  # "det år med lägst investeringar": which year, not which row
         if p.when and p.rank and tm.time:
             p.when, p.group = False, (tm.time,)  # "vilket år är investeringarna lägst"
             if p.aggregate == "first":
@@ -1966,6 +2064,8 @@ def _level(p: Plan, tm: TableModel) -> str | None:
         return None  # the question names the level itself ("objekt", "kategorier")
     if p.aggregate == "share":
         return None if p.whole else order[-1]
+    if any(f.op == "in" and f.column == tm.label and f.negate for f in p.filters):
+        return order[0]  # "… utan Stadsskogen": only the finest rows can leave a row out
     dims = [g for g in p.group if g != tm.time]
     if dims:
         if p.aggregate == "count":

@@ -97,7 +97,7 @@ def tokens(text: str) -> list[str]:
 
 
 # Bump when the model's layout or the way the lexicon is built changes.
-MODEL_VERSION = "9"
+MODEL_VERSION = "10"
 
 
 def load(catalog: Catalog, grammar_words: Iterable[str] = ()) -> Model:
@@ -271,6 +271,11 @@ def _build(catalog: Catalog) -> Model:
                     tm.parents.setdefault(str(row), []).append(str(parent))
             containers = {p for ps in tm.parents.values() for p in ps}
             tm.leaves = tuple(sorted({str(r) for r, _ in pairs} - containers))
+            if parent_column == tm.parent:
+                # a root that is no row of its own ("under kommunstyrelsen"): a value of the
+                # parent column, so its children are the rows that name it
+                for root in sorted(containers - {str(r) for r, _ in pairs}):
+                    add(root, Sense("value", name, parent_column, root))
         for w in _strs((spec.get("parent") or {}).get("words")):
             add(w, Sense("parent", name, tm.parent))
         for col, words in tm.flags.items():

@@ -143,3 +143,48 @@ def test_a_yes_no_question_on_a_rounded_amount(catalog):
     result = answer(catalog, "Stämmer det att KS får 118,5 mnkr i kommunbidrag i år?")
     assert result.rows[0][result.columns.index("belopp_tkr")] == 118535
     assert result.rows[0][result.columns.index("stämmer")] is True
+
+
+@pytest.mark.parametrize(
+    "text, expected, at_most",
+    [
+        # a dash before two digits is a year
+        ("kommunbidraget till KS -25?", {118535}, 1),
+        # "inkl" puts two units together
+        ("lönekostnaderna för KS inkl expl nästa år tillsammans", {-126977}, 1),
+        # what "räknar bort" leaves out is left out of the sum, at the finest level
+        ("hur mkt investeras i år om man räknar bort övr. exploateringsområden", {76045}, 1),
+        # "hur mycket större är A:s X än B:s X": one row for both units and the difference
+        ("hur mycket större är KS personalkostnader än expl:s personalkostnader i år", {108530}, 1),
+        # a ranking that asks for a year ranks the years' totals
+        ("lägsta investeringsåret under planperioden", {2029, 89625}, 1),
+        # the relation's own year is the relation, the flag's year is the flag
+        ("vilka risker i 2025 års internkontrollplan var inte med 2024", {"R01", "R02"}, 2),
+        # a root of the hierarchy that is no row of its own: the rows right under it
+        ("vilka förvaltningar ligger under kommunstyrelsen", {"Kommunledningskontoret"}, 2),
+        # the words of a long name said apart still name it
+        ("hur går det med införandet av e-arkiv", {"Arbetet har påbörjats"}, 5),
+    ],
+)
+def test_composed_readings_of_this_round(catalog, text, expected, at_most):
+    result = answer(catalog, text)
+    cells = [str(c) for row in result.rows for c in row]
+    for want in expected:
+        assert any(str(want) == c or (isinstance(want, str) and want in c) for c in cells), want
+    assert len(result.rows) <= at_most
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "vad kostar införandet av e-arkivet",  # utredningar hold no amounts
+        "vad handlar den fjärde politiska inriktningen om",  # there are three
+        "vilka enheter ligger direkt under kommunledningskontoret",  # none: they sit deeper
+    ],
+)
+def test_what_the_rows_cannot_say_is_declined_or_empty(catalog, text):
+    try:
+        result = answer(catalog, text)
+    except NoAnswer:
+        return
+    assert result.rows == []

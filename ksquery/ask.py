@@ -544,7 +544,22 @@ def answer(
         hits = _search(catalog, plan_mod.canonical(model, text), text)
         if hits is not None:
             return hits
+    plain, clause = _without_restatement(text)
+    first = plan_mod.parse(model, plain) if clause and not textual else None
+    if isinstance(first, plan_mod.Plan) and (
+        not re.search(r"\d", clause) or not model.tables[first.table].time
+    ):
+        # "hur många risker accepteras, alltså ska inte åtgärdas": the clause only says the
+        # same again in other words, which read on their own may mean something else (a
+        # year in it counts where the table has years)
+        result = _run_plan(catalog, model, first, plain, timeout)
+        return result.with_meta(notes=(*result.notes, f"(»{clause}« läst som en förklaring)"))
     read = plan_mod.parse(model, textual and plan_mod.without_text_words(text) or text)
+    if isinstance(read, plan_mod.Decline) and clause and not textual:
+        again = plan_mod.parse(model, plain)
+        if isinstance(again, plan_mod.Plan):
+            result = _run_plan(catalog, model, again, plain, timeout)
+            return result.with_meta(notes=(*result.notes, f"(»{clause}« läst som en förklaring)"))
     if isinstance(read, plan_mod.Decline) and read.unread and not textual:
         lead, rest = _preamble(text)
         after = plan_mod.parse(model, rest) if lead else None
@@ -601,6 +616,22 @@ _AMOUNT = re.compile(
 
 
 _LEAD = re.compile(r"^(.{3,120}?)\s*(?::|\s[–—-]\s|,\s*så\b)\s*(.+)$", re.S)
+
+
+# "…, alltså ska inte åtgärdas", "…, dvs kräver åtgärder": the same thing said again
+_RESTATED = re.compile(
+    r"\s*,?\s*\b(?:alltså|dvs\.?|d\.v\.s\.?|det vill säga|med andra ord|sa att saga)\s+[^,?.!]*",
+    re.I,
+)
+
+
+def _without_restatement(text: str) -> tuple[str, str]:
+    """The question without a clause that restates it ("…, alltså …"), and the clause; the
+    text and "" when there is none (a clause that opens the question restates nothing)."""
+    m = _RESTATED.search(text)
+    if m is None or not text[: m.start()].strip():
+        return text, ""
+    return text[: m.start()] + text[m.end() :], m.group().strip(" ,")
 
 
 def _preamble(text: str) -> tuple[str, str]:

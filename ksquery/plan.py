@@ -79,7 +79,16 @@ _op("order", "asc", "minst först", "lägst först", "billigast först", "från 
 _op("order", "asc", "från lägst till högst", "minst till störst", "stigande")
 _op("not", None, "inte", "ej", "utan", "saknar", "saknas", "icke", "inga", "ingen", "inget")
 _op("not", None, "aldrig", "inte har", "som saknar", "exklusive", "förutom", "utom", "exkl")
-_op("not", None, "räknar bort", "räknat bort", "räknas bort", "bortsett från", "borträknat")
+_op(
+    "not",
+    None,
+    "utanför",
+    "räknar bort",
+    "räknat bort",
+    "räknas bort",
+    "bortsett från",
+    "borträknat",
+)
 _op("not", None, "om man räknar bort", "om man bortser från", "drar bort", "dra bort", "frånräknat")
 _op("neither", None, "varken")  # "varken accepteras eller kontrolleras": neither one
 _op("agg", "sum", "totalt", "sammanlagt", "summa", "summan", "tillsammans", "sammanräknat")
@@ -131,6 +140,7 @@ _op("year_rel", 3, "om tre år", "om 3 år")
 _op("year_rel", "last", "sista året", "sista planåret", "sista år", "sista budgetåret")
 _op("year_rel", "last", "sista året i planen", "planperiodens sista år", "sista planår")
 _op("first", None, "först", "första gången", "för första gången", "börjar", "tidigast")
+_op("first", None, "från vilket år", "från och med vilket år", "sedan vilket år", "från vilket")
 _op("compare", None, "jämför", "jämfört med", "jämförelse", "mot", "vs", "sida vid sida")
 _op("compare", None, "jämfört", "jämföra", "gentemot", "i förhållande till", "bredvid")
 _op("which", None, "vilken", "vilka", "vilket", "vilkas", "vilken av", "vilka av")
@@ -155,7 +165,7 @@ _op("list", None, "lista", "lista alla", "visa alla", "räkna upp")
 # a verb with its preposition, not a span: "vad uppgår investeringarna till nästa år"
 _op("noop", None, "uppgår till", "uppgick till", "uppgå till", "landar på", "hamnar på")
 _op("noop", None, "summerar till", "uppgår totalt till", "går till")
-_op("direct", None, "direkt", "närmast", "omedelbart")  # "direkt under X": the rows just below
+_op("direct", None, "direkt", "omedelbart")  # "direkt under X": the rows just below
 _op("noop", None, "ansvar för att", "ansvaret för att")
 _op("other", None, "annan", "annat", "andra än", "övriga än")
 _op("than", None, "än", "jämfört med än")
@@ -192,6 +202,7 @@ _TEXT = re.compile(
 )
 _FILLER_WORDS = """
     vad vilka hur mycket många är var finns det den de dem som med för på i om av till att har
+    ange anges uppge uppger
     hade ska skall kan visa ge lista mig oss en ett står säger jag vi man läggs blir alla all
     går gå satsas avsätts kostar planeras får fick ges tack snabbfråga alltså där här nu då ju
     väl egentligen ungefär hela sina sin sitt deras dess inom under stor stora liten lite
@@ -285,6 +296,7 @@ class Plan:
     constant: bool = False  # "samma belopp varje år": the rows whose amount never changes
     change_claim: tuple[int, int] | None = None  # "ökar med 5,2 mnkr": (amount, rounding)
     nth: int | None = None  # "näst störst": the row ranked this, alone
+    having: tuple[str, int] | None = None  # "nämnder med mer än två utredningar": (cmp, count)
 
     def as_dict(self) -> dict[str, Any]:
         """The plan for --format json."""
@@ -322,6 +334,7 @@ class Plan:
             "oförändrad": self.constant,
             "påstådd_förändring": list(self.change_claim) if self.change_claim else None,
             "plats": self.nth,
+            "antal_villkor": list(self.having) if self.having else None,
         }
 
 
@@ -712,6 +725,8 @@ class _Reader:
         self.year_by_year = False
         self.year_asked = False  # "det år med lägst investeringar", "lägsta investeringsåret"
         self.direct = False  # "direkt under": the rows just below, never deeper
+        self.having: tuple[str, int] | None = None  # a bound on a count of rows per group
+        self.only_count = False  # "bara två utredningar": the count, exactly
         self.times = False  # "gånger"
         self.other = False
         self.rows_asked = False  # "vilken kontroll …": the rows, even when "vem" follows
@@ -745,6 +760,9 @@ class _Reader:
         items = self.items
         for i, item in enumerate(items):
             if i in self.skip:
+                continue
+            if item.text.lower() in ("en", "ett") and self.cmp and self._rows_at(i + 1):
+                self.having, self.cmp = (self.cmp, 1), None  # "fler än en kontroll"
                 continue
             if item.number is not None or item.senses == [Sense("number")]:
                 self.number(i, item)
@@ -1335,7 +1353,12 @@ class _Reader:
             self.cumulative = True
         elif kind == "only":
             nxt = self.items[i + 1] if i + 1 < len(self.items) else None
-            if " " in item.text or item.text == "enda" or (nxt is not None and nxt.number):
+            one = " " in item.text or item.text == "enda"
+            if one and self._rows_at(i + 1):
+                self.having = ("=", 1)  # "nämnder med bara en enda utredning"
+            elif nxt is not None and nxt.number is not None and self._rows_at(i + 2):
+                self.only_count = True  # "bara två utredningar": the number says how many
+            elif one or (nxt is not None and nxt.number):
                 self.problems.append(item.text)  # "bara en utredning": a count we cannot filter
         elif kind == "who_is":
             nxt = self.items[i + 1] if i + 1 < len(self.items) else None
@@ -1410,6 +1433,10 @@ class _Reader:
                 self.pending = "to"
             elif self.pending in ("to", "but"):
                 self.pending = None
+            return
+        if (self.cmp or self.only_count) and self._rows_at(i + 1) and n <= 1000:
+            # "vilka nämnder har mer än två utredningar": a bound on how many rows per group
+            self.having, self.cmp, self.only_count = (self.cmp or "=", n), None, False
             return
         nxt_rank = (
             nxt is not None
@@ -1496,6 +1523,13 @@ class _Reader:
     def _contains(self, value: Any) -> bool:
         """Whether other rows sum into this one (a category, a total)."""
         return any(value in parents for parents in self.tm.parents.values())
+
+    def _rows_at(self, i: int) -> bool:
+        """Whether the item at i names the table's own rows ("utredningar"), the thing a
+        bound on a count counts."""
+        return i < len(self.items) and any(
+            s.kind == "table" and s.table == self.tm.name for s in self.items[i].senses
+        )
 
     def _dated(self, i: int) -> bool:
         """Whether the year word at i stands beside a number ("år 2026", "2 år")."""
@@ -1863,10 +1897,15 @@ class _Reader:
         ):
             # "hur mycket investeras 2029": one amount, the total; "… utan Stadsskogen": of the rest
             p.aggregate = "sum"
-        if p.rank and not p.answer and self.dims_named:
+        if (p.rank or self.having) and not p.answer and self.dims_named:
             named_dims = [d for d in self.dims_named if d not in self.values and d != tm.label]
             if named_dims:
                 p.answer = named_dims[0]  # "nämnden med flest utredningar"
+        if self.having:
+            if not p.answer or p.answer == tm.label or p.aggregate not in (None, "count"):
+                return Decline("ett antal rader utan något att räkna per", (), tm.name)
+            # "nämnder med mer än två utredningar": the groups whose count passes the bound
+            p.aggregate, p.group, p.having = "count", (p.answer,), self.having
         if self.year_asked and p.rank and tm.time and not p.group and not p.answer:
             p.when = True  # "det år med lägst investeringar": which year, not which row
         if p.when and p.rank and tm.time:
@@ -1955,9 +1994,12 @@ class _Reader:
         if self.nonzero and p.measure and p.aggregate in (None, "count") and not p.answer:
             p.filters.append(Filter(p.measure, "cmp", (0,), cmp="!=", pos=-3))
         if self.zero and p.measure:
-            if tm.time and not p.years and not p.count_years:
+            asks_years = p.when or tm.time in p.group  # "vilka år får X inga pengar"
+            if tm.time and not p.years and not p.count_years and not asks_years:
                 # "har inga pengar alls": in one year, or in every year? Not guessed.
                 return Decline("ange vilket år beloppet ska vara noll", (), tm.name)
+            if asks_years and p.aggregate == "first":
+                p.aggregate, p.when = None, False  # the years themselves, not the first
             p.filters.append(Filter(p.measure, "cmp", (0,), cmp="=", pos=-3))
         if p.aggregate == "count" and not self.summed and not p.group and not p.rank:
             listed = [
@@ -2113,6 +2155,11 @@ def explain(p: Plan, model: Model) -> str:
     """The plan in plain Swedish, for the "Tolkat som" line."""
     tm = model.tables[p.table]
     parts: list[str] = []
+    if p.having:  # "vilka nämnder har mer än två utredningar"
+        bound = f"{_CMP_WORDS.get(p.having[0], p.having[0])} {p.having[1]}"
+        if p.having[0] == "=":
+            bound = f"exakt {p.having[1]}"
+        return f"varje {' och '.join(p.group)} med {bound} {tm.noun}, och antalet"
     if p.rank and p.aggregate == "count" and p.group and p.limit is None:
         most = "flest" if p.rank == "desc" else "färst"
         return f"antalet {tm.noun} per {' och '.join(p.group)}, {most} först"

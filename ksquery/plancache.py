@@ -17,7 +17,7 @@ from ksquery.plan import Plan
 from ksquery.semantic import Model
 
 # Bump when the SQL a plan compiles to changes, so that cached shapes expire.
-SHAPE_VERSION = "30"
+SHAPE_VERSION = "31"
 
 
 def compile_plan(p: Plan, model: Model, fingerprint: str = "") -> tuple[str, dict[str, Any]]:
@@ -64,9 +64,16 @@ def _masked(p: Plan) -> tuple[Plan, dict[str, Any]]:
         bound = (bound[0], mask(bound[1]), bound[2])
     part = (p.part[0], mask(p.part[1])) if p.part else None
     claim = (mask(p.change_claim[0]), mask(p.change_claim[1])) if p.change_claim else None
+    having = (p.having[0], mask(p.having[1])) if p.having else None
     return (
         replace(
-            p, filters=filters, whole=whole, change_filter=bound, part=part, change_claim=claim
+            p,
+            filters=filters,
+            whole=whole,
+            change_filter=bound,
+            part=part,
+            change_claim=claim,
+            having=having,
         ),
         real,
     )

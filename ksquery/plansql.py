@@ -214,6 +214,10 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
                 q = q.where(cond)
             if groups:
                 q = q.group_by(*[g.copy() for g in groups])
+        if p.having and (groups or split):
+            op, bound = p.having
+            compare = _CMP[op]
+            q = q.having(compare(this=value.copy(), expression=bind(bound, "antal")))
         if p.rank and (groups or split):
             ranked: exp.Expression = exp.column(name, quoted=True)
             if tm.signed and agg != "count":

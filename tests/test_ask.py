@@ -164,6 +164,13 @@ def test_a_yes_no_question_on_a_rounded_amount(catalog):
         ("vilka förvaltningar ligger under kommunstyrelsen", {"Kommunledningskontoret"}, 2),
         # the words of a long name said apart still name it
         ("hur går det med införandet av e-arkiv", {"Arbetet har påbörjats"}, 5),
+        # a bound on how many rows each group has
+        ("vilka nämnder har mer än två utredningar", {"Kommunstyrelsen", 7}, 2),
+        ("nämnder som bara har en enda utredning", {"Bygg- och miljönämnden"}, 2),
+        # "från vilket år": the first year the condition holds
+        ("från vilket år får stadsskogen mer än 20 mnkr", {2025}, 1),
+        # a clause that restates the question is read as an explanation
+        ("hur stor andel av riskerna accepteras, alltså ska inte åtgärdas", {45.5}, 1),
     ],
 )
 def test_composed_readings_of_this_round(catalog, text, expected, at_most):

@@ -499,6 +499,50 @@ def test_compiled_plans_equal_the_reference(request, which):
     check()
 
 
+@pytest.mark.parametrize("which", ["shipped", "next_year"])
+def test_bounded_counts_per_group_equal_the_reference(request, which):
+    # "vilka nämnder har mer än två utredningar": every group whose row count passes the bound
+    catalog = request.getfixturevalue("catalog" if which == "shipped" else "next_year")
+    model = semantic.load(catalog)
+    grouped = [
+        (tm, d)
+        for tm in model.tables.values()
+        for d in tm.dimensions
+        if not tm.time and d != tm.label and d not in tm.separators and d in _columns(catalog, tm)
+    ]
+    assert grouped
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        case=st.sampled_from(grouped),
+        cmp=st.sampled_from([">", ">=", "<", "<=", "=", "!="]),
+        bound=st.integers(0, 5),
+    )
+    def check(case, cmp, bound):
+        tm, dim = case
+        p = plan_mod.Plan(tm.name, aggregate="count", group=(dim,), having=(cmp, bound))
+        sql, params = plancache.compile_plan(p, model)
+        result = engine.run(catalog, sql, params)
+        counts: dict[Any, int] = defaultdict(int)
+        for r in _rows(catalog, tm.name):
+            counts[r[dim]] += 1
+        test = {
+            ">": int.__gt__,
+            ">=": int.__ge__,
+            "<": int.__lt__,
+            "<=": int.__le__,
+            "=": int.__eq__,
+            "!=": int.__ne__,
+        }[cmp]
+        assert dict(result.rows) == {k: v for k, v in counts.items() if test(v, bound)}
+
+    check()
+
+
+def _columns(catalog, tm) -> set[str]:
+    return {c.name for c in catalog.tables[tm.name].columns}
+
+
 # --- next year's budget answers from its own data -------------------------------------------
 
 

@@ -2156,10 +2156,10 @@ def explain(p: Plan, model: Model) -> str:
     tm = model.tables[p.table]
     parts: list[str] = []
     if p.having:  # "vilka nämnder har mer än två utredningar"
-        bound = f"{_CMP_WORDS.get(p.having[0], p.having[0])} {p.having[1]}"
+        how_many = f"{_CMP_WORDS.get(p.having[0], p.having[0])} {p.having[1]}"
         if p.having[0] == "=":
-            bound = f"exakt {p.having[1]}"
-        return f"varje {' och '.join(p.group)} med {bound} {tm.noun}, och antalet"
+            how_many = f"exakt {p.having[1]}"
+        return f"varje {' och '.join(p.group)} med {how_many} {tm.noun}, och antalet"
     if p.rank and p.aggregate == "count" and p.group and p.limit is None:
         most = "flest" if p.rank == "desc" else "färst"
         return f"antalet {tm.noun} per {' och '.join(p.group)}, {most} först"

@@ -162,6 +162,7 @@ _op("whole", None, "hela", "alla år", "under hela")
 _op("only", None, "bara", "endast", "enbart", "just", "enda", "en enda", "bara en", "endast en")
 _op("times", None, "gånger", "hur många gånger", "gånger så", "gånger större", "gånger mer")
 _op("list", None, "lista", "lista alla", "visa alla", "räkna upp")
+_op("agg", "count", "räkna dem", "räkna dessa", "hur många är de", "hur många är det")
 # a verb with its preposition, not a span: "vad uppgår investeringarna till nästa år"
 _op("noop", None, "uppgår till", "uppgick till", "uppgå till", "landar på", "hamnar på")
 _op("noop", None, "summerar till", "uppgår totalt till", "går till")
@@ -297,6 +298,7 @@ class Plan:
     change_claim: tuple[int, int] | None = None  # "ökar med 5,2 mnkr": (amount, rounding)
     nth: int | None = None  # "näst störst": the row ranked this, alone
     having: tuple[str, int] | None = None  # "nämnder med mer än två utredningar": (cmp, count)
+    with_count: bool = False  # "hur många …, och vilka": the rows and how many there are
 
     def as_dict(self) -> dict[str, Any]:
         """The plan for --format json."""
@@ -335,6 +337,7 @@ class Plan:
             "påstådd_förändring": list(self.change_claim) if self.change_claim else None,
             "plats": self.nth,
             "antal_villkor": list(self.having) if self.having else None,
+            "med_antal": self.with_count,
         }
 
 
@@ -1268,6 +1271,8 @@ class _Reader:
         elif kind == "agg":
             self.summed = self.summed or arg == "sum"
             self.averaged = self.averaged or arg == "avg"
+            if arg == "count" and self.rows_listed():
+                self.list_too = True  # "vilka risker …? räkna dem": the rows, and how many
             if arg == "count" or p.aggregate in (None, "sum"):
                 p.aggregate = str(arg) if p.aggregate not in ("share", "change") else p.aggregate
         elif kind == "share":
@@ -1523,6 +1528,11 @@ class _Reader:
     def _contains(self, value: Any) -> bool:
         """Whether other rows sum into this one (a category, a total)."""
         return any(value in parents for parents in self.tm.parents.values())
+
+    def rows_listed(self) -> bool:
+        """Whether the question asked for rows before counting them ("vilka risker …, och hur
+        många är de", "… lista dem och räkna dem")."""
+        return self.which and self.pending is None and not self.plan.answer
 
     def _rows_at(self, i: int) -> bool:
         """Whether the item at i names the table's own rows ("utredningar"), the thing a
@@ -2010,7 +2020,7 @@ class _Reader:
         if self.summed and p.aggregate is None and len(self.values.get(tm.label or "", [])) > 1:
             p.aggregate = "sum"  # "X plus Y": one sum
         if self.list_too and p.aggregate == "count" and not p.group:
-            p.aggregate = None  # the rows themselves: how many, and which
+            p.aggregate, p.with_count = None, True  # the rows themselves: which, and how many
         one_row = len(self.values.get(tm.label or "", [])) == 1
         if one_row and self.items and self.items[0].text.lower() in _YES_NO and not p.aggregate:
             # "är personalkostnaderna 2026 större än 120 miljoner?": the amount and whether

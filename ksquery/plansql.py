@@ -486,6 +486,9 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
                     name = f.column if f.op == "flag" else f"i_{(f.extra or {}).get('table')}"
                 yes = _condition(replace(f, negate=False), tm, bind, p.years)
                 extra.append(_alias(yes, name))
+            if p.with_count:  # "hur många …, och vilka": each row says how many there are
+                window = exp.Window(this=exp.Count(this=exp.Star()))
+                extra.append(_alias(window, "antal"))
             q = exp.select(*cols, *extra).from_(table)
             cond = where([f for f in p.filters if f not in asked])
             if cond is not None:

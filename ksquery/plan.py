@@ -595,6 +595,18 @@ def parse(model: Model, text: str) -> Plan | Decline:
     if table is None:
         return Decline("frågan nämner inget i budgetens tabeller", tuple(unknown), unread=True)
     left = [w for w in left if w] + [w for w in unknown if w not in left]
+    named = {
+        norm(w)
+        for it in found
+        for s in it.senses
+        if s.kind in ("partial", "value") and s.table == table
+        for w in tokens(str(s.value))
+    }
+    # "översyn av lokalkostnader med fokus på specialobjekt": a word of the name the rest of
+    # the question names is part of that name, whatever else it could mean
+    absorbed = {w for w in left if tokens(w) and all(norm(t) in named for t in tokens(w))}
+    left = [w for w in left if w not in absorbed]
+    found = [_Item(it.text, [Sense("filler")]) if it.text in absorbed else it for it in found]
     if left:
         return Decline(
             "orden passar inte i någon läsning", tuple(dict.fromkeys(left)), table, unread=True
@@ -1016,6 +1028,22 @@ class _Reader:
             p.filters.remove(f)
         p.filters.append(Filter(tm.label or "", "in", tuple(sorted(keep)), pos=kinds[0].pos))
 
+    def _inside_level(self) -> None:
+        """ "Vilka objekt ingår i expansionsinvesteringarna", "objekt under reinvesteringar":
+        a row that sums others, with a level named, stands for the rows inside it."""
+        p, tm = self.plan, self.tm
+        column = (tm.levels or {}).get("column")
+        if p.aggregate == "share" or not any(
+            f.column == column and f.op == "in" and not f.negate for f in p.filters
+        ):
+            return
+        for f in p.filters:
+            if f.op != "in" or f.column != tm.label or f.negate:
+                continue
+            inside = {v: [r for r in tm.parents if v in self._ancestors(r)] for v in f.values}
+            if all(inside.values()):
+                f.values = tuple(dict.fromkeys(r for rows in inside.values() for r in rows))
+
     def _ancestors(self, row: str) -> list[str]:
         """The rows a row belongs to, nearest first."""
         out: list[str] = []
@@ -1203,6 +1231,9 @@ class _Reader:
             p.rank = "both" if p.rank and p.rank != arg else str(arg)
         elif kind == "than":
             self.than_seen = True
+            before = {it.text.lower() for it in self.items[max(0, i - 3) : i]}
+            if not self.cmp and before & {"andra", "annan", "annat", "övriga"}:
+                self.negate = True  # "andra nämnder än KS": every one but KS
         elif kind == "order":
             p.rank, self.sort_all = str(arg), True
         elif kind == "ordinal":
@@ -1762,7 +1793,13 @@ class _Reader:
             # row for both units, and the difference
             p.filters = [f for f in p.filters if f not in compared]
             p.aggregate, p.versus_by = "versus", two[0]
-        if p.aggregate == "change" and self.between_rows and len(rows) == 2 and tm.measure:
+        difference = any(it.text.lower().startswith(("skillnad", "differens")) for it in self.items)
+        if (
+            p.aggregate == "change"
+            and (self.between_rows or (difference and len(set(years)) == 1))
+            and len(rows) == 2
+            and tm.measure
+        ):
             # "skillnaden mellan X och Y 2026": two rows side by side, not a change over years
             # (with no year or several: year by year)
             p.aggregate = "versus"
@@ -2091,6 +2128,7 @@ class _Reader:
             and not (self.cumulative or self.time_phrase)
         ):
             p.group = (tm.time,)  # "andel … 2024 jämfört med 2027": each year's share
+        self._inside_level()
         p.by = self.numeric or p.measure
         p.level = _level(p, tm)
         if p.count_years and self.summed and tm.levels:

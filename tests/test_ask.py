@@ -169,6 +169,18 @@ def test_a_yes_no_question_on_a_rounded_amount(catalog):
         ("nämnder som bara har en enda utredning", {"Bygg- och miljönämnden"}, 2),
         # "från vilket år": the first year the condition holds
         ("från vilket år får stadsskogen mer än 20 mnkr", {2025}, 1),
+        # "andra nämnder än KS": every one but KS
+        ("hur många prioriterade utredningar kommer från andra nämnder än KS?", {7}, 1),
+        # a row that sums others, with a level named, stands for the rows inside it
+        ("summa objekt i reinvesteringar 2026", {43100}, 1),
+        # "skillnaden" between two rows in one year is the rows side by side, not a change
+        ("Stadsskogen eller Bälinge, hur stor är skillnaden 2025?", {11255}, 1),
+        # a word of the name the rest of the question names is part of it
+        (
+            "vilken nämnd föreslog översyn av lokalkostnader med fokus på specialobjekt",
+            {"Kultur"},
+            1,
+        ),
         # a clause that restates the question is read as an explanation
         ("hur stor andel av riskerna accepteras, alltså ska inte åtgärdas", {45.5}, 1),
     ],

@@ -938,15 +938,19 @@ class _Reader:
             s.kind == "value" and s.column == column and s.table == self.tm.name for s in nxt.senses
         )
 
-    def _amount_next(self, i: int) -> bool:
-        """Whether the word after a negation names the amount ("saknar budget", "inga pengar")."""
-        nxt = self.items[i + 1] if i + 1 < len(self.items) else None
-        return (
-            bool(self.tm.measure)
-            and any(s.table == self.tm.name and s.kind in ("measure", "table") for s in nxt.senses)
-            if nxt is not None
-            else False
-        )
+    def _amount_next(self, i: int) -> int | None:
+        """Where the word after a negation names the amount ("saknar budget", "inga pengar";
+        "inte får några pengar": filler words between, then only the measure itself)."""
+        if not self.tm.measure:
+            return None
+        for j in range(i + 1, min(i + 4, len(self.items))):
+            senses = self.items[j].senses
+            kinds = ("measure", "table") if j == i + 1 else ("measure",)
+            if any(s.table == self.tm.name and s.kind in kinds for s in senses):
+                return j
+            if not all(s.kind == "filler" for s in senses):
+                return None
+        return None
 
     def _dated_flags(self, years: list[int]) -> list[int]:
         """ "I förra årets internkontrollplan": a relation word with a year the table is not
@@ -1266,6 +1270,8 @@ class _Reader:
                 self.problems.append(item.text)
         elif kind == "zero":
             self.zero = True
+        elif kind == "nonzero" and self.negate:
+            self.zero, self.negate = True, False  # "som inte får några pengar": zero
         elif kind == "nonzero":
             self.nonzero = True
         elif kind == "neither":
@@ -1278,9 +1284,9 @@ class _Reader:
             self.negate = True  # "… eller B" after "varken A": not B either
         elif kind == "and" and self.negated_list and self._value_next(i, self.negated_list):
             self.negate = True  # "utom personal och lokalhyror": the list goes on
-        elif kind == "not" and self._amount_next(i):
+        elif kind == "not" and self._amount_next(i) is not None:
             self.zero = True  # "saknar budget", "har inga pengar": the amount is zero
-            self.skip.add(i + 1)
+            self.skip.update(range(i + 1, (self._amount_next(i) or i) + 1))
         elif kind == "not" and self._value_before(i) is not None and not self._negatable(i + 1):
             column, value = self._value_before(i)  # type: ignore[misc]
             # "vilka kontroller ansvarar ekonomichefen inte för": not that value
@@ -2047,7 +2053,21 @@ class _Reader:
                 return Decline("ange vilket år beloppet ska vara noll", (), tm.name)
             if asks_years and p.aggregate == "first":
                 p.aggregate, p.when = None, False  # the years themselves, not the first
-            p.filters.append(Filter(p.measure, "cmp", (0,), cmp="=", pos=-3))
+            dims = [d for d in self.dims_named if d != tm.time and d not in self.values]
+            over = p.answer or (dims[0] if dims else tm.label)  # "någon kategori som …"
+            if (
+                len(p.years) > 1
+                and not asks_years
+                and not p.count_years
+                and p.aggregate is None
+                and over
+                and not p.rank
+            ):
+                # "vilken kategori får inga pengar alls under planperioden": nothing in any of
+                # the years, not the rows of the years that happen to be zero
+                p.aggregate, p.group, p.having = "sum", (over,), ("=", 0)
+            else:
+                p.filters.append(Filter(p.measure, "cmp", (0,), cmp="=", pos=-3))
         if p.aggregate == "count" and not self.summed and not p.group and not p.rank:
             listed = [
                 c for c, v in self.values.items() if c != tm.label and len(v) > 1 and c != tm.time
@@ -2199,10 +2219,20 @@ _AGG_WORDS = {
 }
 
 
+def _years_text(years: tuple[int, ...], each: bool = False) -> str:
+    """'år 2026', 'åren 2025 och 2026', 'åren 2025–2029' ('each': every year named)."""
+    if each or len(years) <= 2:
+        return ("år " if len(years) == 1 else "åren ") + " och ".join(map(str, years))
+    return f"åren {years[0]}–{years[-1]}"
+
+
 def explain(p: Plan, model: Model) -> str:
     """The plan in plain Swedish, for the "Tolkat som" line."""
     tm = model.tables[p.table]
     parts: list[str] = []
+    if p.having and p.aggregate == "sum":  # "vilken kategori får inga pengar under …"
+        years = _years_text(p.years) if p.years else ""
+        return f"varje {' och '.join(p.group)} i {tm.noun} med summan {p.having[1]} {years}"
     if p.having:  # "vilka nämnder har mer än två utredningar"
         how_many = f"{_CMP_WORDS.get(p.having[0], p.having[0])} {p.having[1]}"
         if p.having[0] == "=":
@@ -2279,12 +2309,7 @@ def explain(p: Plan, model: Model) -> str:
     if p.whole:
         parts.append(f"av {p.whole[1]}")
     if p.years:
-        if p.aggregate in ("change", "setdiff", "compare") or len(p.years) <= 2:
-            parts.append(
-                ("år " if len(p.years) == 1 else "åren ") + " och ".join(map(str, p.years))
-            )
-        else:
-            parts.append(f"åren {p.years[0]}–{p.years[-1]}")
+        parts.append(_years_text(p.years, p.aggregate in ("change", "setdiff", "compare")))
     elif tm.time and tm.years and p.aggregate in ("sum", "avg") and tm.time not in p.group:
         parts.append(f"alla år {tm.years[0]}–{tm.years[-1]}")  # say so: no year was named
     if p.group and not by_year:

@@ -181,6 +181,8 @@ def test_a_yes_no_question_on_a_rounded_amount(catalog):
             {"Kultur"},
             1,
         ),
+        # no money over a span: nothing in any of its years (not the years that are zero)
+        ("vilken investeringskategori får inte några pengar under planperioden", {"Image"}, 1),
         # a clause that restates the question is read as an explanation
         ("hur stor andel av riskerna accepteras, alltså ska inte åtgärdas", {45.5}, 1),
     ],

@@ -167,7 +167,9 @@ _op("agg", "count", "räkna dem", "räkna dessa", "hur många är de", "hur mån
 _op("noop", None, "uppgår till", "uppgick till", "uppgå till", "landar på", "hamnar på")
 _op("noop", None, "summerar till", "uppgår totalt till", "går till")
 _op("direct", None, "direkt", "omedelbart")  # "direkt under X": the rows just below
-_op("noop", None, "ansvar för att", "ansvaret för att")
+_op(
+    "noop", None, "ansvar för att", "ansvaret för att", "under sig", "alla nivåer", "på alla nivåer"
+)
 _op("other", None, "annan", "annat", "andra än", "övriga än")
 _op("than", None, "än", "jämfört med än")
 _op("year_word", None, "år", "året", "åren", "årsvis", "årligen", "per år", "budgetår", "årtal")
@@ -1032,6 +1034,43 @@ class _Reader:
             p.filters.remove(f)
         p.filters.append(Filter(tm.label or "", "in", tuple(sorted(keep)), pos=kinds[0].pos))
 
+    def _per_parent(self, a: Filter, b: Filter) -> bool:
+        """ "Vilken avdelning har flest enheter", "antal enheter per avdelning på KLK": two kinds
+        of rows, one counted (named right after the count or ranking word) under each row of
+        the other; True when the plan now says so."""
+        p, tm = self.plan, self.tm
+        column = (tm.kinds or {}).get("column")
+        counting = p.rank or p.aggregate == "count" or self.having
+        if a.column != column or not tm.parent or not counting:
+            return False
+
+        def counted(f: Filter) -> bool:
+            prev = self.items[f.pos - 1] if 0 < f.pos <= len(self.items) else None
+            return prev is not None and (
+                prev.number is not None
+                or any(
+                    s.kind == "op"
+                    and (s.column in ("rank", "only") or (s.column, s.value) == ("agg", "count"))
+                    for s in prev.senses
+                )
+            )
+
+        inner = [f for f in (a, b) if counted(f)]
+        if len(inner) != 1:
+            return False
+        outer = b if inner[0] is a else a
+        groups = list(tm.kind_rows.get(str(outer.values[0]), []))
+        above = [f for f in p.filters if f.op == "in" and f.column == tm.parent and not f.negate]
+        named = [*self.values.pop(tm.label or "", []), *(v for f in above for v in f.values)]
+        if named:  # "på kommunledningskontoret": the groups inside it
+            groups = [g for g in groups if any(n in self._ancestors(g) for n in named)]
+        if not groups:
+            return False
+        p.filters = [f for f in p.filters if f is not outer and f not in above]
+        p.filters.append(Filter(tm.parent, "in", tuple(groups), pos=outer.pos))
+        p.aggregate, p.group, p.answer = "count", (tm.parent,), None
+        return True
+
     def _inside_level(self) -> None:
         """ "Vilka objekt ingår i expansionsinvesteringarna", "objekt under reinvesteringar":
         a row that sums others, with a level named, stands for the rows inside it."""
@@ -1733,6 +1772,8 @@ class _Reader:
                 continue
             if f.column in merged:
                 first = merged[f.column]
+                if self._per_parent(first, f):
+                    continue  # "vilken avdelning har flest enheter": counted per parent
                 if not self._listed(f.column, f.pos):
                     # "vilken avdelning har flest enheter": two roles of one column, not a filter
                     return Decline(
@@ -1954,7 +1995,9 @@ class _Reader:
             named_dims = [d for d in self.dims_named if d not in self.values and d != tm.label]
             if named_dims:
                 p.answer = named_dims[0]  # "nämnden med flest utredningar"
-        if self.having:
+        if self.having and p.aggregate == "count" and p.group == (tm.parent,):
+            p.having = self.having  # "avdelningar med bara en enhet under sig"
+        elif self.having:
             if not p.answer or p.answer == tm.label or p.aggregate not in (None, "count"):
                 return Decline("ett antal rader utan något att räkna per", (), tm.name)
             # "nämnder med mer än två utredningar": the groups whose count passes the bound

@@ -183,6 +183,9 @@ def test_a_yes_no_question_on_a_rounded_amount(catalog):
         ),
         # no money over a span: nothing in any of its years (not the years that are zero)
         ("vilken investeringskategori får inte några pengar under planperioden", {"Image"}, 1),
+        # one kind of row counted under each row of another (the column in two roles)
+        ("vilken avdelning har flest enheter", {"Kansli- och HR-avdelningen", 5}, 1),
+        ("vilka avdelningar på KLK har bara en enhet under sig", {"Ekonomiavdelningen"}, 2),
         # a clause that restates the question is read as an explanation
         ("hur stor andel av riskerna accepteras, alltså ska inte åtgärdas", {45.5}, 1),
     ],

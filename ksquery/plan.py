@@ -65,7 +65,8 @@ def grammar_words() -> list[str]:
 _op("rank", "desc", "störst", "största", "högst", "högsta", "mest", "dyrast", "dyraste", "flest")
 _op("rank", "desc", "topp", "top", "tyngst", "tyngsta", "mesta", "värst", "allvarligast")
 _op("rank", "asc", "minst", "minsta", "lägst", "lägsta", "billigast", "billigaste", "färst")
-_op("rank", "asc", "minst av")
+_op("rank", "asc", "minst av", "långsammast", "långsammaste")
+_op("rank", "desc", "snabbast", "snabbaste", "kraftigast", "kraftigaste")
 _op("second", "desc", "näst störst", "näst största", "näst högst", "näst högsta", "näst mest")
 _op("second", "asc", "näst minst", "näst minsta", "näst lägst", "näst lägsta")
 # ordering every row, not picking the first: "rangordna", "från störst till minst"
@@ -109,12 +110,14 @@ _op("change", None, "sjunker", "sjunka", "tappar", "tappa", "går upp", "går ne
 _op("change", None, "ökade", "minskade", "utveckling", "utvecklingen", "förändringar", "öka")
 _op("change", None, "minska", "förändra", "förändrades", "höjning", "sänkning")
 _op("change", None, "ändring", "ändringen", "utvecklats", "utvecklas")
+_op("change", None, "fördubblas", "fördubblats", "halveras", "halverats", "dubblas", "tredubblas")
 _op("per", None, "per", "varje", "för varje", "fördelat på", "uppdelat på", "fördelade på")
 _op("per", None, "fördelning", "fördelningen", "uppdelning", "uppdelat", "fördelat", "vardera")
 _op("per", None, "fördelas", "fördelade", "fördelar", "fördelas på", "fördelat per")
 _op("per", None, "i varje", "för respektive", "respektive")
 # each year against the one before ("vilket år ökar X mest jämfört med året innan")
 _op("yearly", None, "jämfört med året innan", "mot året innan", "från året innan", "året innan")
+_op("yearly", None, "mellan vilka två år", "mellan vilka år", "från vilket år till nästa")
 _op("yearly", None, "jämfört med föregående år", "årlig ökning", "ökning per år")
 _op("cmp", ">", "över", "mer än", "fler än", "högre än", "större än", ">", "överstiger")
 _op("cmp", ">", "passerar", "överskrider", "går över")
@@ -205,7 +208,8 @@ _TEXT = re.compile(
 )
 _FILLER_WORDS = """
     vad vilka hur mycket många är var finns det den de dem som med för på i om av till att har
-    ange anges uppge uppger
+    ange anges uppge uppger påstår påstod hävdar hävdade sa sade menar nästan ens kring kommit
+    oppositionen politiker politikern politikerna debattören debattör slutändan
     hade ska skall kan visa ge lista mig oss en ett står säger jag vi man läggs blir alla all
     går gå satsas avsätts kostar planeras får fick ges tack snabbfråga alltså där här nu då ju
     väl egentligen ungefär hela sina sin sitt deras dess inom under stor stora liten lite
@@ -301,6 +305,7 @@ class Plan:
     nth: int | None = None  # "näst störst": the row ranked this, alone
     having: tuple[str, int] | None = None  # "nämnder med mer än två utredningar": (cmp, count)
     with_count: bool = False  # "hur många …, och vilka": the rows and how many there are
+    filter_asked: bool = False  # a yes/no on the change bound: a 'stämmer' column, no filter
 
     def as_dict(self) -> dict[str, Any]:
         """The plan for --format json."""
@@ -340,6 +345,7 @@ class Plan:
             "plats": self.nth,
             "antal_villkor": list(self.having) if self.having else None,
             "med_antal": self.with_count,
+            "villkoret_frågas": self.filter_asked,
         }
 
 
@@ -1449,6 +1455,15 @@ class _Reader:
                 p.answer = self.tm.who  # "vem är ansvarig för …"
             elif nxt is not None and any(x.kind == "table" for x in nxt.senses):
                 self.pending = "which"  # "vilka är riskerna …"
+            elif (
+                item.text == "vad heter"
+                and self.tm.label
+                and not self.tm.who  # where rows name roles, "vad heter X" asks a person's name
+                and any(it.number is not None for it in self.items[i + 1 :])  # "… nivå 2"
+                and nxt is not None
+                and any(x.table == self.tm.name and x.kind != "filler" for x in nxt.senses)
+            ):
+                p.answer = self.tm.label  # "vad heter sannolikhetsnivå 2": its name
             else:
                 self.problems.append(item.text)  # "vem är kommundirektör": a person's name
         elif kind == "who":
@@ -2068,6 +2083,8 @@ class _Reader:
         ):
             # "vilka investeringar minskar 2026 till 2027": the rows that do, not the total
             self.change_cmp = (">", 0, False)
+        if p.aggregate == "versus" and tm.time in p.group and self.versus_cmp and tm.time:
+            p.when, p.group = True, tuple(g for g in p.group if g != tm.time)  # "vilka år …"
         if p.aggregate == "versus" and p.when and self.versus_cmp and tm.time:
             # "vilka år är X större än Y": the years where the difference has that sign
             self.change_cmp, p.when = (self.versus_cmp, 0, False), False
@@ -2080,6 +2097,16 @@ class _Reader:
             if p.aggregate != "change":
                 return Decline("jämförelsen gäller en förändring men frågan har ingen", (), tm.name)
             p.change_filter = self.change_cmp
+            one = len(self.values.get(tm.label or "", [])) == 1
+            opener = self.items[0] if self.items else None
+            asks = opener is not None and (
+                opener.text.lower() in _YES_NO
+                or any(s.kind == "op" and s.column == "change" for s in opener.senses)
+            )
+            if one and asks and not p.rank:
+                # "stämmer det att X stiger med mer än 3 %": the change and whether it does,
+                # not a filter that shows nothing when it does not
+                p.filter_asked = True
         if p.aggregate in ("sum", "avg", "change", "share", "first", "setdiff", "compare") and (
             not p.measure and p.aggregate != "share"
         ):
@@ -2143,7 +2170,11 @@ class _Reader:
             p.ratio = True
         if self.summed and self.averaged and p.aggregate in ("sum", "avg") and tm.time:
             p.aggregate, p.with_avg = "sum", True  # "totalt och snitt per år": both
-        if p.aggregate == "versus" and (self.cumulative or self.time_phrase):
+        if (
+            p.aggregate == "versus"
+            and (self.cumulative or self.time_phrase)
+            and not p.change_filter
+        ):
             p.versus_total = True  # "… än på reinvesteringar under planperioden": one sum
         p.answer_only = bool(
             p.answer
@@ -2340,15 +2371,20 @@ def explain(p: Plan, model: Model) -> str:
             conds.append(f"{f.column} {neg}{_CMP_WORDS[f.cmp]} {f.values[0]}")
         elif f.op == "row":
             conds.append(f"{f.column} {_CMP_WORDS[f.cmp]} värdet för {f.values[0]}")
+    said = ""
     if p.change_filter and p.aggregate == "versus":
         bigger = "större" if p.change_filter[0].startswith(">") else "mindre"
         conds.append(f"den första är {bigger} än den andra")
     elif p.change_filter:
         cmp, bound, percent = p.change_filter
         way = "minskningen" if p.decrease else "ökningen"
-        conds.append(f"{way} är {_CMP_WORDS[cmp]} {bound}{' %' if percent else ' ' + tm.unit}")
+        said = f"{way} är {_CMP_WORDS[cmp]} {bound}{' %' if percent else ' ' + tm.unit}"
+        if not p.filter_asked:
+            conds.append(said)
     if conds:
         parts.append("där " + " och ".join(conds))
+    if p.filter_asked and said:
+        parts.append(f"och om {said}")
     if p.whole:
         parts.append(f"av {p.whole[1]}")
     if p.years:

@@ -391,7 +391,11 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
                 cmp, bound, percent = p.change_filter
                 size = exp.Neg(this=pct.copy()) if percent and p.decrease else pct.copy()
                 compared = size if percent else key.copy()
-                q = q.having(_CMP[cmp](this=compared, expression=bind(bound, "gräns")))
+                test = _CMP[cmp](this=compared, expression=bind(bound, "gräns"))
+                if p.filter_asked:  # "stämmer det att X stiger med mer än 3 %": ja eller nej
+                    q = q.select(_alias(test, "stämmer"))
+                else:
+                    q = q.having(test)
             if p.rank:
                 q = _ranked(q, key, p)
         elif agg == "setdiff":

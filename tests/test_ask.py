@@ -186,6 +186,16 @@ def test_a_yes_no_question_on_a_rounded_amount(catalog):
         # one kind of row counted under each row of another (the column in two roles)
         ("vilken avdelning har flest enheter", {"Kansli- och HR-avdelningen", 5}, 1),
         ("vilka avdelningar på KLK har bara en enhet under sig", {"Ekonomiavdelningen"}, 2),
+        # a yes/no on a bounded change: the change and whether it holds, not a filter
+        (
+            "Stämmer det att KS personalkostnader stiger med mer än 3 % mellan 2025 och 2026?",
+            {2.5},
+            1,
+        ),
+        # "vilka år är A lägre än B" within a span: the years, not one sum
+        ("Vilka år i planperioden är lokalanpassningarna lägre än IT-infrastrukturen?", {2028}, 2),
+        # the name of a level of a scale
+        ("vad heter sannolikhetsnivå 2", {"Mindre sannolik"}, 1),
         # a clause that restates the question is read as an explanation
         ("hur stor andel av riskerna accepteras, alltså ska inte åtgärdas", {45.5}, 1),
     ],

@@ -74,6 +74,14 @@ def check(catalog: Catalog, sql: str):
     return validate(sql, catalog.schema, catalog.con)
 
 
+def prefetch_checks(catalog: Catalog, statements: list[str]) -> None:
+    """Before a script runs: DuckDB's half of the gate for all its statements in one call."""
+    if len(statements) > 1:
+        from ksquery.validate import prefetch
+
+        prefetch(catalog.con, statements)
+
+
 def check_question(text: str) -> None:
     """Raise Rejected when a Swedish question is too long to match within the time limit."""
     if len(text) > MAX_QUESTION_CHARS:

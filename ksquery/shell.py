@@ -27,6 +27,7 @@ from ksquery.commands import (
     is_complete,
     is_sql,
     script_inputs,
+    split_statements,
 )
 from ksquery.errors import KsqueryError
 from ksquery.output import safe, terminal_text
@@ -130,7 +131,12 @@ def run_script(state: State, text: str) -> int:
     stderr; returns 2 if any input failed, else 0.
     """
     failed = False
-    for item_text in script_inputs(text):
+    inputs = list(script_inputs(text))
+    engine.prefetch_checks(
+        state.catalog,
+        [s for t in inputs if is_sql(t.strip()) for s in split_statements(t.strip())],
+    )
+    for item_text in inputs:
         for item in handle(state, item_text):
             failed |= isinstance(item, Reply) and item.kind == "error"
             _show(state, item, interactive=False)

@@ -874,13 +874,46 @@ def _not_one_select(
     )
 
 
+# DuckDB's JSON for statements a script is about to run, fetched together (see prefetch)
+_PREFETCHED: dict[str, str] = {}
+PREFETCH_MAX = 2_000  # statements fetched in one call …
+PREFETCH_CHARS = 200_000  # … and their text, so the JSON kept stays a few megabytes
+
+
+def prefetch(con: duckdb.DuckDBPyConnection, texts: Iterable[str]) -> None:
+    """Ask DuckDB for the parse trees of a script's statements in one call, for the gate to use
+    as they run: each statement still gets its own whole check, on the very text it runs, but
+    not a DuckDB round trip of its own (~0,25 ms each). Never raises: a miss costs only time."""
+    todo: list[str] = []
+    size = 0
+    for t in dict.fromkeys(texts):
+        size += len(t)
+        if len(todo) == PREFETCH_MAX or size > PREFETCH_CHARS:
+            break  # the rest is checked one by one, as always
+        if len(t) <= MAX_CHARS:
+            todo.append(t)
+    _PREFETCHED.clear()
+    if len(todo) < 2:
+        return
+    try:
+        rows = con.execute(
+            "SELECT s, json_serialize_sql(s) FROM unnest($1::VARCHAR[]) AS t(s)", [todo]
+        ).fetchall()
+    except duckdb.Error:
+        return
+    _PREFETCHED.update((str(s), str(j)) for s, j in rows if j is not None)
+
+
 def _serialize(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[dict, bool]:
     """DuckDB's own parse tree of one SELECT as JSON ({"error": true, …} when it cannot), and
     whether the JSON text names a LAMBDA anywhere (no lambda node without the word)."""
-    raw = con.execute("SELECT json_serialize_sql($1)", [sql]).fetchone()
-    if not raw:
-        return {"error": True}, False
-    return json.loads(raw[0]), "LAMBDA" in raw[0]
+    text = _PREFETCHED.pop(sql, None)
+    if text is None:
+        raw = con.execute("SELECT json_serialize_sql($1)", [sql]).fetchone()
+        if not raw:
+            return {"error": True}, False
+        text = raw[0]
+    return json.loads(text), "LAMBDA" in text
 
 
 def _dicts(node: object):

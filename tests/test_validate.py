@@ -642,6 +642,28 @@ def test_hostile_input_is_refused(catalog, baseline, tmp_path, sql, expected):
         assert word in message, f"{word!r} not in {message!r}"
 
 
+def test_a_scripts_prefetched_checks_give_the_same_verdicts(catalog, tmp_path):
+    # Piped input fetches DuckDB's half of the gate for all its statements at once; every
+    # hostile input is still refused with the same message, every accepted one still accepted.
+    from ksquery import validate as gate
+
+    texts = [sql.replace("{tmp}", str(tmp_path)) for sql, _ in (p.values for p in HOSTILE)]
+    texts += ["SELECT risk FROM risker WHERE riskvärde >= $v", "SELECT 1 AS a, ? AS b"]
+
+    def verdict(sql: str) -> str:
+        try:
+            return repr(gate._validate_cached.__wrapped__(sql, catalog.schema, catalog.con))
+        except Rejected as err:
+            return f"Rejected: {err}"
+        except Exception as err:  # noqa: BLE001 - compared, whatever it is
+            return f"{type(err).__name__}"
+
+    alone = [verdict(t) for t in texts]
+    gate.prefetch(catalog.con, texts)
+    assert gate._PREFETCHED  # the batch did fetch
+    assert [verdict(t) for t in texts] == alone
+
+
 @pytest.mark.parametrize(
     "sql",
     ["EXPORT DATABASE '{tmp}/exp'", f"IMPORT DATABASE '/tmp/{MARK}_exp'"],

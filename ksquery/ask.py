@@ -540,14 +540,20 @@ def answer(
                 shown = ", ".join(f"{k} = {v}" for k, v in result.params.items())
                 return result.with_meta(notes=(f"Tolkat som: {result.title} ({shown})",))
     textual = plan_mod.is_textual(text) and not plan_mod.names_ordinal(model, text)
+    absent = plan_mod.names_absent(model, text)
+    if absent:
+        shown = ", ".join(f"'{w}'" for w in absent[:3])
+        raise NoAnswer(f"det förstår jag inte: {shown} (det finns inte i dokumentet)")
     if textual:
         hits = _search(catalog, plan_mod.canonical(model, text), text)
         if hits is not None:
             return hits
     plain, clause = _without_restatement(text)
     first = plan_mod.parse(model, plain) if clause and not textual else None
+    numbers = re.findall(r"\d+", clause)
+    years_only = all(re.fullmatch(r"(?:19|20)\d\d", n) for n in numbers)
     if isinstance(first, plan_mod.Plan) and (
-        not re.search(r"\d", clause) or not model.tables[first.table].time
+        not numbers or (years_only and not model.tables[first.table].time)
     ):
         # "hur många risker accepteras, alltså ska inte åtgärdas": the clause only says the
         # same again in other words, which read on their own may mean something else (a
@@ -555,11 +561,6 @@ def answer(
         result = _run_plan(catalog, model, first, plain, timeout)
         return result.with_meta(notes=(*result.notes, f"(»{clause}« läst som en förklaring)"))
     read = plan_mod.parse(model, textual and plan_mod.without_text_words(text) or text)
-    if isinstance(read, plan_mod.Decline) and clause and not textual:
-        again = plan_mod.parse(model, plain)
-        if isinstance(again, plan_mod.Plan):
-            result = _run_plan(catalog, model, again, plain, timeout)
-            return result.with_meta(notes=(*result.notes, f"(»{clause}« läst som en förklaring)"))
     if isinstance(read, plan_mod.Decline) and read.unread and not textual:
         lead, rest = _preamble(text)
         after = plan_mod.parse(model, rest) if lead else None

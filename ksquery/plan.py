@@ -91,6 +91,8 @@ _op(
     "borträknat",
 )
 _op("not", None, "om man räknar bort", "om man bortser från", "drar bort", "dra bort", "frånräknat")
+_op("not", None, "exkluderar", "exkludera", "exkluderat", "exkluderas")
+_op("which", None, "vilka delar av", "vilka delar i", "vilka delar")  # rows, not a share
 _op("neither", None, "varken")  # "varken accepteras eller kontrolleras": neither one
 _op("agg", "sum", "totalt", "sammanlagt", "summa", "summan", "tillsammans", "sammanräknat")
 _op("agg", "sum", "sammantaget", "totala", "total", "summerat", "summerade", "sammanlagda")
@@ -151,7 +153,7 @@ _op("who", None, "vem", "vems", "vilka personer", "vem är det som", "vilken rol
 _op("who_is", None, "vem är", "vad heter")
 _op("and", None, "och", "samt", "plus", "respektive och", "&", "o", "resp", "respektive", "eller")
 _op("and", None, "ihop med", "tillsammans med", "inklusive", "inkl", "inräknat", "inberäknat")
-_op("agg", "sum", "ihop", "sammanlagt", "totalbelopp")
+_op("agg", "sum", "ihop", "sammanlagt", "totalbelopp", "samlade", "samlat", "samlad")
 _op("unit", 1000, "miljoner", "miljon", "mnkr", "mkr", "milj")
 _op("but", None, "men", "däremot")
 _op("ordinal", 2, "den andra", "det andra", "andra i ordningen", "nummer två", "nummer 2")
@@ -209,7 +211,7 @@ _TEXT = re.compile(
 _FILLER_WORDS = """
     vad vilka hur mycket många är var finns det den de dem som med för på i om av till att har
     ange anges uppge uppger påstår påstod hävdar hävdade sa sade menar nästan ens kring kommit
-    oppositionen politiker politikern politikerna debattören debattör slutändan
+    oppositionen politiker politikern politikerna debattören debattör slutändan lyder
     hade ska skall kan visa ge lista mig oss en ett står säger jag vi man läggs blir alla all
     går gå satsas avsätts kostar planeras får fick ges tack snabbfråga alltså där här nu då ju
     väl egentligen ungefär hela sina sin sitt deras dess inom under stor stora liten lite
@@ -250,6 +252,8 @@ def _full_year(m: re.Match) -> str:
     return f"{word} 20{m.group(2)}"
 
 
+_ANY_YEAR = re.compile(r"\b(?:något|inget|ett enda) (?:av )?år(?:en)?\b|\balla år(?:en)?\b")
+_SCALE_HINT = re.compile(r"\(\s*\d{1,2}\s*(?:[-–]|till)\s*\d{1,2}\s*\)")
 _FOR_YEAR = re.compile(r"\bför (?=(?:19|20)\d\d\b)")
 _RANGE = re.compile(r"\b((?:19|20)\d\d)\s*[-–—]\s*((?:19|20)\d\d)\b")
 
@@ -306,6 +310,7 @@ class Plan:
     having: tuple[str, int] | None = None  # "nämnder med mer än två utredningar": (cmp, count)
     with_count: bool = False  # "hur många …, och vilka": the rows and how many there are
     filter_asked: bool = False  # a yes/no on the change bound: a 'stämmer' column, no filter
+    count_of: str | None = None  # "hur många nämnder …": count this column's different values
 
     def as_dict(self) -> dict[str, Any]:
         """The plan for --format json."""
@@ -346,6 +351,7 @@ class Plan:
             "antal_villkor": list(self.having) if self.having else None,
             "med_antal": self.with_count,
             "villkoret_frågas": self.filter_asked,
+            "räkna_olika": self.count_of,
         }
 
 
@@ -366,6 +372,7 @@ class _Item:
     number: int | None = None
     compound: bool = False  # two words in one ('medelriskvärde'): each part may count
     parts: tuple = ()  # a compound's senses, part by part
+    absent: bool = False  # a thing the document does not hold ([semantic] absent)
 
 
 # --- reading the text --------------------------------------------------------------------------
@@ -380,6 +387,12 @@ _TEXT_WORDS = re.compile(
 def without_text_words(text: str) -> str:
     """The question without the words that ask for reasons ('varför ökar X' -> 'ökar X')."""
     return _TEXT_WORDS.sub(" ", text.lower())
+
+
+def names_absent(model: Model, text: str) -> tuple[str, ...]:
+    """The words of the question that name what the document does not hold ("utfallet",
+    "den senaste pulsmätningen"): no paragraph answers them either."""
+    return tuple(it.text for it in items(model, text) if it.absent)
 
 
 def names_ordinal(model: Model, text: str) -> bool:
@@ -400,6 +413,7 @@ def items(model: Model, text: str) -> list[_Item]:
     low = _ARROW.sub(" till ", expand(_POSSESSIVE.sub(r"\1", text)))
     low = _RANGE.sub(r"\1 till \2", low)
     low = _GROUPED.sub(r"\1\2", low)  # "16 500" is one number
+    low = _SCALE_HINT.sub(" ", low)  # "väsentlighetsvärde (1–4)": the scale's range, said
     low = _FOR_YEAR.sub("", low)  # "internkontrollplanen för 2024" names what "… 2024" does
     low = _SHORT_YEAR.sub(_full_year, low)  # "plan 26", "bu25": the years of this century
     low = _DASH_YEAR.sub(r"20\1", low)
@@ -445,7 +459,7 @@ def items(model: Model, text: str) -> list[_Item]:
             found = _Item(t, senses, compound=bool(parts), parts=parts)
             i += 1
         if any(s.kind == "absent" for s in found.senses):
-            found = _Item(found.text, [])  # "löneökningen": not what the data holds, unread
+            found = _Item(found.text, [], absent=True)  # "löneökningen": not in the data
         if NUMBER_WORDS.get(t, 1) > 1 and not any(s.kind != "filler" for s in found.senses):
             found = _Item(t, [Sense("number")], NUMBER_WORDS[t])
         out.append(found)
@@ -738,6 +752,7 @@ class _Reader:
         self.increase = False
         self.between_rows = False
         self.zero = False  # "saknar budget"
+        self.zero_negated = False  # zero said as a negation: nothing in any year named
         self.versus_cmp: str | None = None  # "X större än Y"
         self.negated_list: str | None = None  # the column of the last value excluded
         self.per_used = False  # "varje nämnd", "per ansvarig"
@@ -746,6 +761,8 @@ class _Reader:
         self.list_asked = False
         self.averaged = False
         self.year_by_year = False
+        self.spans: list[tuple] = []  # spans closed before the last one ("… respektive …")
+        self.count_of: str | None = None  # "hur många nämnder": count that column's values
         self.year_asked = False  # "det år med lägst investeringar", "lägsta investeringsåret"
         self.direct = False  # "direkt under": the rows just below, never deeper
         self.having: tuple[str, int] | None = None  # a bound on a count of rows per group
@@ -821,7 +838,7 @@ class _Reader:
                         if self.pending == "per" or yw:
                             self.plan.group += (column,)
                         else:
-                            self.plan.answer = column
+                            self._asked(column)
                             self.asked_column = True  # "vilka nämnder …"
                     self.pending = None
                     continue
@@ -1067,7 +1084,16 @@ class _Reader:
         outer = b if inner[0] is a else a
         groups = list(tm.kind_rows.get(str(outer.values[0]), []))
         above = [f for f in p.filters if f.op == "in" and f.column == tm.parent and not f.negate]
-        named = [*self.values.pop(tm.label or "", []), *(v for f in above for v in f.values)]
+        named = [
+            *self.values.pop(tm.label or "", []),
+            *self.values.pop(tm.parent, []),  # "under kommunledningskontoret"
+            *(v for f in above for v in f.values),
+        ]
+        if self.summed and named:
+            # "hur många enheter finns sammanlagt under KLK:s avdelningar": all of them, once
+            p.filters = [f for f in p.filters if f is not outer and f not in above]
+            p.filters.append(Filter(tm.parent, "in", tuple(dict.fromkeys(named)), pos=outer.pos))
+            return True
         if named:  # "på kommunledningskontoret": the groups inside it
             groups = [g for g in groups if any(n in self._ancestors(g) for n in named)]
         if not groups:
@@ -1315,8 +1341,10 @@ class _Reader:
                 self.problems.append(item.text)
         elif kind == "zero":
             self.zero = True
+            self.zero_negated = not item.text.startswith("noll")  # "ingenting"; not "noll kr"
         elif kind == "nonzero" and self.negate:
             self.zero, self.negate = True, False  # "som inte får några pengar": zero
+            self.zero_negated = True
         elif kind == "nonzero":
             self.nonzero = True
         elif kind == "neither":
@@ -1330,7 +1358,7 @@ class _Reader:
         elif kind == "and" and self.negated_list and self._value_next(i, self.negated_list):
             self.negate = True  # "utom personal och lokalhyror": the list goes on
         elif kind == "not" and self._amount_next(i) is not None:
-            self.zero = True  # "saknar budget", "har inga pengar": the amount is zero
+            self.zero = self.zero_negated = True  # "saknar budget", "har inga pengar": zero
             self.skip.update(range(i + 1, (self._amount_next(i) or i) + 1))
         elif kind == "not" and self._value_before(i) is not None and not self._negatable(i + 1):
             column, value = self._value_before(i)  # type: ignore[misc]
@@ -1350,6 +1378,13 @@ class _Reader:
                 last.negate = not last.negate  # "accepteras inte": the word before
             else:
                 self.negate = True
+        elif kind == "agg" and arg == "count" and self._money_after(i):
+            self.how_much = True  # "lokalanpassningar 2028, hur många tkr": an amount
+        elif kind == "agg" and arg == "count" and self._dimension_counted(i) is not None:
+            # "hur många nämnder har lämnat förslag": the different values, not the rows
+            self.count_of = self._dimension_counted(i)
+            self.skip.add(i + 1)
+            p.aggregate = "count"
         elif kind == "agg":
             self.summed = self.summed or arg == "sum"
             self.averaged = self.averaged or arg == "avg"
@@ -1452,7 +1487,7 @@ class _Reader:
             if nxt is not None and any(
                 x.kind == "dimension" and x.column == self.tm.who for x in nxt.senses
             ):
-                p.answer = self.tm.who  # "vem är ansvarig för …"
+                self._asked(str(self.tm.who))  # "vem är ansvarig för …"
             elif nxt is not None and any(x.kind == "table" for x in nxt.senses):
                 self.pending = "which"  # "vilka är riskerna …"
             elif (
@@ -1468,7 +1503,7 @@ class _Reader:
                 self.problems.append(item.text)  # "vem är kommundirektör": a person's name
         elif kind == "who":
             if self.tm.who:
-                p.answer = self.tm.who
+                self._asked(self.tm.who)
             else:
                 self.pending = "which"
         elif kind == "compare":
@@ -1498,6 +1533,7 @@ class _Reader:
         n = item.number
         nxt = self.items[i + 1] if i + 1 < len(self.items) else None
         unit = nxt is not None and any(s.column == "unit" for s in nxt.senses)
+        scaled = n is None and unit and bool(self.tm.unit)  # "2,0 mnkr" is 2000 tkr, no year
         if n is None and unit and self.tm.unit:
             # "118,5 mnkr": a decimal amount in a larger unit
             scale = {"tkr": 1000, "kr": 1_000_000}.get(self.tm.unit, 1)
@@ -1511,7 +1547,7 @@ class _Reader:
             return
         prev = self.items[i - 1] if i else None
         prev_op = next((s for s in prev.senses if s.kind == "op"), None) if prev else None
-        if _is_year(item):
+        if _is_year(item) and not scaled:
             if self.pending == "but" or (self.negate and self.pending is None):
                 self.excluded_years.append(n)
                 self.negate = False
@@ -1520,6 +1556,10 @@ class _Reader:
                 if self.span[0] is None and self.years:
                     self.span[0] = self.years.pop()  # "2026 till 2027"
             elif self.pending in ("from", "between"):
+                if self.span[1] is not None:
+                    # "från 2025 till 2026, respektive från 2026 till 2027": another span
+                    self.spans.append(tuple(self.span))
+                    self.span = [None, None]
                 self.span[0] = n
             elif self.pending == "after":
                 self.span[0], self.pending = n + 1, None  # "efter 2027": 2028 on
@@ -1607,7 +1647,40 @@ class _Reader:
         self.approx = 0
         self.cmp, self.negate = None, False
 
+    def _asked(self, column: str) -> None:
+        """The column a question asks for; one asked before it is shown too ("vilken nämnd
+        föreslog X, och vem samordnar den": both)."""
+        p = self.plan
+        if p.answer and p.answer != column and p.answer not in p.show:
+            p.show += (p.answer,)
+        p.answer = column
+
+    def _dimension_counted(self, i: int) -> str | None:
+        """The column whose different values a count counts ("hur många nämnder"): a
+        dimension of the table right after the count word, not its rows' own word."""
+        if i + 1 >= len(self.items):
+            return None
+        senses = [s for s in self.items[i + 1].senses if s.table == self.tm.name]
+        other = ("table", "category", "value", "partial", "flag", "relation", "level", "number")
+        if any(s.kind in other for s in senses):
+            return None  # "antal accepterade risker": a flag on the rows, not values to count
+        dims = [s.column for s in senses if s.kind == "dimension" and s.column != self.tm.label]
+        return dims[0] if len(dims) == 1 and dims[0] not in self.tm.separators else None
+
+    def _money_after(self, i: int) -> bool:
+        """Whether a unit of money follows ("hur många tkr", "hur många miljoner")."""
+        units = {"tkr", "kr", "kronor", "mnkr", "mkr", "miljoner", "miljon", "tusen"}
+        return any(it.text.lower() in units for it in self.items[i + 1 : i + 3])
+
     def _negatable(self, i: int) -> bool:
+        """Whether the negation before item i has something after it to negate ("saknar en
+        kontroll": past filler words)."""
+        while (
+            i < len(self.items) - 1
+            and self.items[i].senses
+            and all(s.kind == "filler" for s in self.items[i].senses)
+        ):
+            i += 1
         if i >= len(self.items):
             return False
         return any(
@@ -1694,6 +1767,11 @@ class _Reader:
             # table's last year
             del self.years[self.last_year_at]
             p.aggregate, p.latest, self.nonzero = "first", True, False
+        if self.spans and p.aggregate == "change" and None not in self.span:
+            # several spans of a change: each year against the year before, over all of them
+            ends = [y for sp in [*self.spans, tuple(self.span)] for y in sp if y is not None]
+            self.span, self.spans = [min(ends), max(ends)], []
+            self.year_by_year = True
         if self.year_by_year and p.aggregate == "change" and tm.time and tm.time not in p.group:
             p.group += (tm.time,)  # "hur förändras X år för år": each year against the one before
         # years
@@ -1706,6 +1784,14 @@ class _Reader:
             if lo is not None and hi is not None:
                 if lo > hi:
                     return Decline(f"spannet {lo}–{hi} går baklänges", (), tm.name)
+                outside = [y for y in years if not lo <= y <= hi]
+                if outside and p.aggregate in ("sum", "avg", "share"):
+                    # "är nivån 2029 lika med snittet för 2024–2025": two periods, one total
+                    return Decline(
+                        "två olika tidsperioder i en och samma summa",
+                        tuple(str(y) for y in outside),
+                        tm.name,
+                    )
                 if p.aggregate == "change" and not years and tm.time not in p.group:
                     years = [lo, hi]
                 else:
@@ -2118,6 +2204,10 @@ class _Reader:
             p.filters.append(Filter(p.measure, "cmp", (0,), cmp="!=", pos=-3))
         if self.zero and p.measure:
             asks_years = p.when or tm.time in p.group  # "vilka år får X inga pengar"
+            said = " ".join(it.text.lower() for it in self.items)
+            if tm.time and not p.years and _ANY_YEAR.search(said):
+                # "ingen budget något år alls": in none of them; "noll kronor något år": in one
+                p.years = tuple(tm.years)
             if tm.time and not p.years and not p.count_years and not asks_years:
                 # "har inga pengar alls": in one year, or in every year? Not guessed.
                 return Decline("ange vilket år beloppet ska vara noll", (), tm.name)
@@ -2127,6 +2217,7 @@ class _Reader:
             over = p.answer or (dims[0] if dims else tm.label)  # "någon kategori som …"
             if (
                 len(p.years) > 1
+                and self.zero_negated
                 and not asks_years
                 and not p.count_years
                 and p.aggregate is None
@@ -2146,6 +2237,8 @@ class _Reader:
                 p.group = (listed[0],)  # "antal utredningar från KUN och socialnämnden": each
         if self.summed and p.aggregate is None and len(self.values.get(tm.label or "", [])) > 1:
             p.aggregate = "sum"  # "X plus Y": one sum
+        if self.count_of and p.aggregate == "count" and not p.group and not p.rank:
+            p.count_of = self.count_of
         if self.list_too and p.aggregate == "count" and not p.group:
             p.aggregate, p.with_count = None, True  # the rows themselves: which, and how many
         one_row = len(self.values.get(tm.label or "", [])) == 1
@@ -2342,6 +2435,8 @@ def explain(p: Plan, model: Model) -> str:
             parts.append("raderna i" if p.limit and p.limit > 1 else "raden i")
     if p.aggregate in _AGG_WORDS and not (p.rank and p.decrease) and not p.yearly:
         parts.append(_AGG_WORDS["last" if p.latest else p.aggregate])
+    if p.count_of:
+        parts.append(f"olika {p.count_of} i")  # "antalet olika nämnd i utredningarna"
     parts.append(tm.noun)
     pinned = any(f.op == "in" and f.column == tm.label and not f.negate for f in p.filters)
     named = [f for f in p.filters if f.op == "in" and not f.negate and not f.default]

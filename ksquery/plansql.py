@@ -155,7 +155,9 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
         name = {"sum": f"summa_{tm.unit}" if tm.unit else "summa", "avg": "medel"}.get(agg, "antal")
         if agg == "count":
             value: exp.Expression = (
-                exp.Count(this=exp.Distinct(expressions=[time.copy()]))
+                exp.Count(this=exp.Distinct(expressions=[_col(p.count_of)]))
+                if p.count_of
+                else exp.Count(this=exp.Distinct(expressions=[time.copy()]))
                 if p.count_years and time is not None
                 else exp.Count(this=exp.Distinct(expressions=[label.copy()]))
                 if tm.time and label is not None
@@ -446,7 +448,8 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
     elif p.answer_only and p.answer and label is not None:
         # "vilken kategori hör Tjänstekatalog till": each named row and its answer, once
         named_rows = any(f.op == "in" and f.column == tm.label and not f.negate for f in p.filters)
-        picked = [_col(p.answer), *([label.copy()] if named_rows else [])]
+        also = [_col(c) for c in p.show if c not in (p.answer, tm.label)]  # asked before it
+        picked = [*also, _col(p.answer), *([label.copy()] if named_rows else [])]
         q = exp.select(*picked).distinct().from_(table)
         cond = where(p.filters)
         if cond is not None:

@@ -9,6 +9,7 @@ normalised word stems -> the senses it can have. Nothing of any one document is 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -107,7 +108,10 @@ def load(catalog: Catalog, grammar_words: Iterable[str] = ()) -> Model:
     if model is None:
         raw = catalog.dictionary.semantic or {}
         use_words(dict(raw.get("synonyms") or {}), dict(raw.get("abbreviations") or {}))
-        key = f"semantic-{MODEL_VERSION}-{catalog.fingerprint}"
+        words = list(grammar_words)
+        # the grammar's words are part of what is stored (their stems): a new word, a new entry
+        grammar = hashlib.sha256("\n".join(words).encode()).hexdigest()[:12]
+        key = f"semantic-{MODEL_VERSION}-{catalog.fingerprint}-{grammar}"
         stored = cache.load(key)
         try:
             model = _from_json(stored) if stored is not None else None
@@ -115,7 +119,7 @@ def load(catalog: Catalog, grammar_words: Iterable[str] = ()) -> Model:
             model = None  # a damaged or foreign entry: build again
         if model is None:
             model = _build(catalog)
-            for phrase in grammar_words:  # their stems go into the cache too
+            for phrase in words:  # their stems go into the cache too
                 for word in phrase.split():
                     norm(word)
             cache.store(key, _to_json(model))

@@ -196,6 +196,32 @@ def test_a_yes_no_question_on_a_rounded_amount(catalog):
         ("Vilka år i planperioden är lokalanpassningarna lägre än IT-infrastrukturen?", {2028}, 2),
         # the name of a level of a scale
         ("vad heter sannolikhetsnivå 2", {"Mindre sannolik"}, 1),
+        # "hur många tkr" asks an amount, not a count
+        ("lokalanpassningar 2028, hur många tkr?", {2000}, 1),
+        # "hur många nämnder": the different values of a column, not the rows
+        ("hur många nämnder har lämnat förslag på utredningar", {5}, 1),
+        # two spans of one change: year by year over both
+        (
+            "hur många procent ökar KS kommunbidrag från 2025 till 2026, resp från 2026 till 2027",
+            {2.5, 3.2},
+            3,
+        ),
+        # "saknar en kontroll": the negation reaches past the filler word
+        ("vilka risker som ingick i internkontrollen 2024 saknar en kontroll", {"Cyberhot"}, 4),
+        # two things asked of one row: both shown
+        (
+            "vilken nämnd föreslog samnyttjande av förvaltningens lokaler, och vem samordnar den",
+            {"Kultur", "Ekonomiavdelningen"},
+            1,
+        ),
+        # "sammanlagt" over the rows of one kind under another: all of them, once
+        (
+            "hur många enheter finns det sammanlagt under kommunledningskontorets avdelningar",
+            {7},
+            1,
+        ),
+        # "ingen budget något år": in none of the years
+        ("vilken investeringskategori har ingen budget något år alls", {"Image"}, 1),
         # a clause that restates the question is read as an explanation
         ("hur stor andel av riskerna accepteras, alltså ska inte åtgärdas", {45.5}, 1),
     ],
@@ -214,6 +240,9 @@ def test_composed_readings_of_this_round(catalog, text, expected, at_most):
         "vad kostar införandet av e-arkivet",  # utredningar hold no amounts
         "vad handlar den fjärde politiska inriktningen om",  # there are three
         "vilka enheter ligger direkt under kommunledningskontoret",  # none: they sit deeper
+        "vad visade den senaste pulsmätningen",  # an outcome the document does not hold
+        "är nivån 2029 lika med genomsnittet för 2024–2025",  # two periods in one total
+        "hur många risker har fått sannolikheten 'sannolik', alltså nivå 4",  # the clause counts
     ],
 )
 def test_what_the_rows_cannot_say_is_declined_or_empty(catalog, text):

@@ -49,6 +49,8 @@ GOALS = {
     "dev9": (0.86, 0.82, 0.035, 0.95),
     # written blind during the same session, development data (first run 86,9 / 80,0 / 1,9 / 100)
     "dev10": (0.91, 0.88, 0.02, 0.95),
+    # written blind during the same session, development data (first run 84,0 / 77,5 / 4,7 / 95,5)
+    "dev11": (0.90, 0.87, 0.02, 0.95),
     "holdout": (0.82, 0.82, 0.03, 0.95),
     "holdout2": (0.80, 0.82, 0.03, 0.95),
     "holdout3": (0.82, 0.82, 0.04, 0.95),

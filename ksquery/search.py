@@ -93,6 +93,32 @@ def _term(word: str, vocab: set[str]) -> str | None:
     return max(prefixed, key=len) if prefixed else None
 
 
+# A question about why, and the sentences that give a purpose or a cause
+_WHY = re.compile(r"\b(varför|syfte|syftet|anledning|anledningen|orsak|orsaken|motivering)\b", re.I)
+_PURPOSE = re.compile(r"\b(syftet med|syftet är|i syfte att|eftersom|därför|anledningen)\b", re.I)
+
+
+def _with_purpose(top: list[tuple], docs: list[tuple], asked: str) -> list[tuple]:
+    """A why-question whose best paragraph states no purpose: the paragraph under the same
+    heading that does ("Syftet med omorganisationen är …") comes right after it."""
+    if not top or not _WHY.search(asked):
+        return top
+    best = top[0]
+    heading = best[3].partition(" — ")[0]
+    if _PURPOSE.search(best[3].partition(" — ")[2]) or not heading:
+        return top
+    shown = {s[5] for s in top}
+    for index, (table, section, body, line, _) in enumerate(docs):
+        if (
+            index not in shown
+            and table == best[1]
+            and body.partition(" — ")[0] == heading
+            and _PURPOSE.search(body)
+        ):
+            return [best, (best[0], table, section, body, line, index), *top[1:]]
+    return top
+
+
 WEAK_WEIGHT = 0.3
 COVERAGE_POWER = 1
 
@@ -173,6 +199,7 @@ def search(
         # "hur ska felaktiga löneutbetalningar kontrolleras": the rows it names (and those
         # whose name begins with it: "Energibrist/effektbrist")
         top = [s for s, t in zip(top, titles, strict=True) if any(t.startswith(n) for n in said)]
+    top = _with_purpose(top, documents(catalog), f"{text} {also}")
     rows = [(section, body, line, table) for _, table, section, body, line, _ in top]
     roles = catalog.dictionary.meta.get("roles") or {}
     return engine.Result(

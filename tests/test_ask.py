@@ -222,6 +222,12 @@ def test_a_yes_no_question_on_a_rounded_amount(catalog):
         ),
         # "ingen budget något år": in none of the years
         ("vilken investeringskategori har ingen budget något år alls", {"Image"}, 1),
+        # a why-question: the paragraph under the same heading that states the purpose too
+        (
+            "varför ska tillväxtavdelningen flyttas till samhällsbyggnadsförvaltningen",
+            {"enklare arbetsflöden"},
+            5,
+        ),
         # a clause that restates the question is read as an explanation
         ("hur stor andel av riskerna accepteras, alltså ska inte åtgärdas", {45.5}, 1),
     ],

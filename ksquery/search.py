@@ -115,7 +115,8 @@ def _with_purpose(top: list[tuple], docs: list[tuple], asked: str) -> list[tuple
             and body.partition(" — ")[0] == heading
             and _PURPOSE.search(body)
         ):
-            return [best, (best[0], table, section, body, line, index), *top[1:]]
+            # as many rows as before: the purpose takes the last one's place
+            return [best, (best[0], table, section, body, line, index), *top[1:]][: len(top)]
     return top
 
 

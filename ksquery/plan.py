@@ -94,6 +94,8 @@ _op("not", None, "om man räknar bort", "om man bortser från", "drar bort", "dr
 _op("not", None, "exkluderar", "exkludera", "exkluderat", "exkluderas")
 _op("which", None, "vilka delar av", "vilka delar i", "vilka delar")  # rows, not a share
 _op("neither", None, "varken")  # "varken accepteras eller kontrolleras": neither one
+# a scale's level by its word ("vilken väsentlighet har cyberhot, i ord")
+_op("in_words", None, "i ord", "med ord", "uttryckt i ord", "i klartext", "med skalans ord")
 _op("agg", "sum", "totalt", "sammanlagt", "summa", "summan", "tillsammans", "sammanräknat")
 _op("agg", "sum", "sammantaget", "totala", "total", "summerat", "summerade", "sammanlagda")
 _op("agg", "sum", "i summa", "i hela", "sammanlagd", "totalsumma", "totalsumman", "totalen")
@@ -150,7 +152,7 @@ _op("compare", None, "jämför", "jämfört med", "jämförelse", "mot", "vs", "
 _op("compare", None, "jämfört", "jämföra", "gentemot", "i förhållande till", "bredvid")
 _op("which", None, "vilken", "vilka", "vilket", "vilkas", "vilken av", "vilka av")
 _op("who", None, "vem", "vems", "vilka personer", "vem är det som", "vilken roll")
-_op("who_is", None, "vem är", "vad heter")
+_op("who_is", None, "vem är", "vad heter", "vad kallas")
 _op("and", None, "och", "samt", "plus", "respektive och", "&", "o", "resp", "respektive", "eller")
 _op("and", None, "ihop med", "tillsammans med", "inklusive", "inkl", "inräknat", "inberäknat")
 _op("agg", "sum", "ihop", "sammanlagt", "totalbelopp", "samlade", "samlat", "samlad")
@@ -189,7 +191,8 @@ _op("zero", None, "får ingenting", "ingenting", "inga pengar alls", "noll krono
 _op("than_row", None, "som", "som för", "som risken")
 # Questions about reasons, purposes and decisions are answered from the document's text.
 _TEXT = re.compile(
-    r"^\s*(varför|hur går det (?:för|med)|vad är status|hur ska|hur kommer|hur planerar|"
+    r"^\s*(varför|hur går det (?:för|med)|vad är status|vad går .* ut på|hur ska|hur kommer|"
+    r"hur planerar|"
     r"vad står(?! det för)|vad säger|"
     r"berätta|beskriv|förklara|vad handlar|vad ska .* användas|vad används|vad är syftet|"
     r"vad gäller|på vilket sätt|vad ska göras|hur (?:kontrolleras|hanteras|följs|genomförs|görs|"
@@ -311,6 +314,7 @@ class Plan:
     with_count: bool = False  # "hur många …, och vilka": the rows and how many there are
     filter_asked: bool = False  # a yes/no on the change bound: a 'stämmer' column, no filter
     count_of: str | None = None  # "hur många nämnder …": count this column's different values
+    scale_names: bool = False  # "i ord": each scale column's level shown by its word too
 
     def as_dict(self) -> dict[str, Any]:
         """The plan for --format json."""
@@ -352,6 +356,7 @@ class Plan:
             "med_antal": self.with_count,
             "villkoret_frågas": self.filter_asked,
             "räkna_olika": self.count_of,
+            "skalans_ord": self.scale_names,
         }
 
 
@@ -715,7 +720,21 @@ def _is_year(item: _Item) -> bool:
     return item.number is not None and 1900 <= item.number <= 2100 and len(item.text) == 4
 
 
-_YES_NO = {"är", "blir", "ligger", "överstiger", "understiger", "kommer", "får", "har", "stämmer"}
+_YES_NO = {
+    "är",
+    "blir",
+    "ligger",
+    "överstiger",
+    "understiger",
+    "kommer",
+    "får",
+    "har",
+    "stämmer",
+    "håller",
+    "hamnar",
+    "landar",
+    "når",
+}
 
 
 class _Reader:
@@ -871,6 +890,12 @@ class _Reader:
             grouping = self._grouping_compound(item)
             if grouping is not None:
                 self.apply(grouping, item, i)  # 'reinvesteringsobjekten': the rows in a category
+                continue
+            named = [
+                s for s in senses if s.kind in ("value", "partial") and s.column == self.tm.label
+            ]
+            if item.compound and len(named) == 1 and any(s.kind == "table" for s in senses):
+                self.apply(named[0], item, i)  # 'e-arkivutredningen': that row, not all rows
                 continue
             if item.compound and any(s.kind == "op" for s in senses):
                 content = [s for s in senses if s.kind != "op"]
@@ -1491,7 +1516,15 @@ class _Reader:
             elif nxt is not None and any(x.kind == "table" for x in nxt.senses):
                 self.pending = "which"  # "vilka är riskerna …"
             elif (
-                item.text == "vad heter"
+                item.text in ("vad heter", "vad kallas")
+                and nxt is not None
+                and any(x.kind == "number" and x.column in self.tm.scales for x in nxt.senses)
+                and not any(it.number is not None for it in self.items[i + 1 :])
+            ):
+                # "vad heter sannolikhetsnivån för välfärdsbrottslighet": the level's word
+                p.scale_names = True
+            elif (
+                item.text in ("vad heter", "vad kallas")
                 and self.tm.label
                 and not self.tm.who  # where rows name roles, "vad heter X" asks a person's name
                 and any(it.number is not None for it in self.items[i + 1 :])  # "… nivå 2"
@@ -1528,6 +1561,11 @@ class _Reader:
             self.how_much = True
         elif kind == "direct":
             self.direct = True
+        elif kind == "in_words":
+            if self.tm.scales:
+                p.scale_names = True  # "väsentlighet … i ord": the level's word
+            else:
+                self.problems.append(item.text)
 
     def number(self, i: int, item: _Item) -> None:
         n = item.number
@@ -2276,6 +2314,20 @@ class _Reader:
             and not self.rows_asked  # "vilken kontroll görs och vem ansvarar": the whole row
             and not (p.aggregate or p.rank or p.group or p.years or self.how_much or self.numeric)
         )
+        measure_said = any(
+            s.kind == "measure" and s.table == tm.name for it in self.items for s in it.senses
+        )
+        if (
+            self.which
+            and tm.time
+            and tm.label
+            and not (p.years or p.aggregate or p.rank or p.group or p.answer or p.when)
+            and not (self.how_much or self.numeric or measure_said or self.span != [None, None])
+            and not any(f.op in ("cmp", "row") for f in p.filters)
+        ):
+            # "vilka objekt hör inte till expansionsinvesteringarna": each row once, no amounts
+            # of years nobody asked for
+            p.answer, p.answer_only = tm.label, True
         amounts = [f for f in p.filters if f.op == "cmp" and f.column == p.measure]
         yes_no = bool(self.items) and self.items[0].text.lower() in _YES_NO
         if (
@@ -2504,6 +2556,10 @@ def explain(p: Plan, model: Model) -> str:
         text += ", och snittet per år"
     if p.ratio:
         text += ", och hur många gånger den första är den andra"
+    if p.scale_names:
+        text += ", med skalornas ord för nivåerna"
+    if p.with_count:
+        text += ", och hur många de är"
     if p.defaults:
         text += " (standardval: " + ", ".join(p.defaults) + ")"
     return text

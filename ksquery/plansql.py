@@ -449,6 +449,7 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
         # "vilken kategori hör Tjänstekatalog till": each named row and its answer, once
         named_rows = any(f.op == "in" and f.column == tm.label and not f.negate for f in p.filters)
         also = [_col(c) for c in p.show if c not in (p.answer, tm.label)]  # asked before it
+        named_rows = named_rows and p.answer != tm.label  # the rows are the answer itself
         picked = [*also, _col(p.answer), *([label.copy()] if named_rows else [])]
         q = exp.select(*picked).distinct().from_(table)
         cond = where(p.filters)
@@ -493,6 +494,8 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
                     name = f.column if f.op == "flag" else f"i_{(f.extra or {}).get('table')}"
                 yes = _condition(replace(f, negate=False), tm, bind, p.years)
                 extra.append(_alias(yes, name))
+            if p.scale_names:  # "i ord": each scale column's level by its word
+                extra.extend(_scale_words(tm, model, bind))
             if p.with_count:  # "hur många …, och vilka": each row says how many there are
                 window = exp.Window(this=exp.Count(this=exp.Star()))
                 extra.append(_alias(window, "antal"))
@@ -510,6 +513,21 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
                 if order:
                     q = q.order_by(*order)
     return q.sql(dialect="duckdb"), bind.values
+
+
+def _scale_words(tm: TableModel, model: Model, bind: _Params) -> list[exp.Expression]:
+    """Each scale column's level as its word ("väsentlighet 4" → its word), the words bound."""
+    out = []
+    for column, scale in tm.scales.items():
+        words = sorted((lvl, w) for (s, lvl), w in model.scale_words.items() if s == scale)
+        if not words:
+            continue
+        case = exp.Case(
+            this=_col(column),
+            ifs=[exp.If(this=bind(level, "nivå"), true=bind(word, "ord")) for level, word in words],
+        )
+        out.append(_alias(case, f"{column}_i_ord"))
+    return out
 
 
 def _growth(now: exp.Expression, then: exp.Expression, signed: bool) -> exp.Expression:

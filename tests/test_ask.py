@@ -228,6 +228,15 @@ def test_a_yes_no_question_on_a_rounded_amount(catalog):
             {"enklare arbetsflöden"},
             5,
         ),
+        # a scale's level by its word, from the data's scale table
+        ("vilken väsentlighet har cyberhot, i ord", {"Allvarlig"}, 1),
+        ("vad heter sannolikhetsnivån för välfärdsbrottslighet", {"Möjlig"}, 1),
+        # "vilka objekt …" with no year or amount asked: each row once
+        ("vilka objekt hör inte till expansionsinvesteringarna", {"Inventarier"}, 5),
+        # a yes/no over a span: every year with whether it holds
+        ("håller sig KS lokalhyror under 9 mnkr hela planperioden?", {-9084}, 3),
+        # a compound of a row's word and the table's word is that row
+        ("vad går e-arkivutredningen ut på", {"digitalt mellanarkiv"}, 5),
         # a clause that restates the question is read as an explanation
         ("hur stor andel av riskerna accepteras, alltså ska inte åtgärdas", {45.5}, 1),
     ],

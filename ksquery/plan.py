@@ -104,6 +104,7 @@ _op("count_years", None, "hur många år", "antal år", "hur många av åren")
 _op("agg", "avg", "genomsnitt", "snitt", "medel", "medelvärde", "genomsnittlig", "genomsnittliga")
 _op("agg", "avg", "genomsnittet", "snittet", "medelvärdet", "i snitt", "i genomsnitt", "medeltal")
 _op("share", None, "andel", "andelen", "hur stor del", "procent", "procentuellt", "%", "del av")
+_op("noop", None, "som en del av", "en del av")  # "granskning som en del av metoden"
 _op("share", None, "hur stor andel", "procentandel", "hur många procent", "hur mycket av")
 _op("change", None, "ökar", "ökning", "ökningen", "minskar", "minskning", "minskningen")
 _op("change", None, "förändring", "förändringen", "skillnad", "skillnaden", "differens", "växer")
@@ -213,7 +214,7 @@ _TEXT = re.compile(
 )
 _FILLER_WORDS = """
     vad vilka hur mycket många är var finns det den de dem som med för på i om av till att har
-    ange anges uppge uppger påstår påstod hävdar hävdade sa sade menar nästan ens kring kommit
+    ange anges uppge uppger via påstår påstod hävdar hävdade sa sade menar nästan ens kring kommit
     oppositionen politiker politikern politikerna debattören debattör slutändan lyder
     hade ska skall kan visa ge lista mig oss en ett står säger jag vi man läggs blir alla all
     går gå satsas avsätts kostar planeras får fick ges tack snabbfråga alltså där här nu då ju
@@ -634,6 +635,19 @@ def parse(model: Model, text: str) -> Plan | Decline:
     absorbed = {w for w in left if tokens(w) and all(norm(t) in named for t in tokens(w))}
     left = [w for w in left if w not in absorbed]
     found = [_Item(it.text, [Sense("filler")]) if it.text in absorbed else it for it in found]
+    tm = model.tables[table]
+    asks_rows = any(s.kind == "op" and s.column == "which" for it in found for s in it.senses)
+    # "vilka kontroller görs genom stickprov"; not where a row is named (its text is asked)
+    names_row = any(
+        s.kind in ("value", "partial") and s.column == tm.label and s.table == table
+        for it in found
+        for s in it.senses
+    )
+    said = _said_in_text(tm, left) if asks_rows and not names_row and len(left) <= 2 else {}
+    if said:
+        # "vilka kontroller görs genom stickprov": every word left is in one text column
+        left = [w for w in left if w not in said]
+        found = [_Item(it.text, [Sense("filler")]) if it.text in said else it for it in found]
     if left:
         return Decline(
             "orden passar inte i någon läsning", tuple(dict.fromkeys(left)), table, unread=True
@@ -641,7 +655,6 @@ def parse(model: Model, text: str) -> Plan | Decline:
     loose = _only_loose_words(found, table)
     if loose:
         return Decline("ett enstaka ord ur ett längre namn räcker inte", loose, table)
-    tm = model.tables[table]
     amount = [
         it.text
         for it in found
@@ -654,7 +667,26 @@ def parse(model: Model, text: str) -> Plan | Decline:
     if amount and not tm.measure:
         # "vad kostar införandet av e-arkivet": the table holds no amounts to answer with
         return Decline(f"{tm.noun} har inga belopp", tuple(amount), table)
-    return _Reader(model, tm, found).read()
+    reader = _Reader(model, tm, found)
+    for word, (column, stem_) in said.items():
+        pos = next(i for i, it in enumerate(found) if it.text == word)
+        reader.plan.filters.append(Filter(column, "contains", (stem_,), pos=pos))
+        if column not in reader.plan.show and column not in tm.show:
+            reader.plan.show += (column,)  # the text the filter reads, to see why a row is there
+    return reader.read()
+
+
+def _said_in_text(tm: TableModel, left: list[str]) -> dict[str, tuple[str, str]]:
+    """Words no reading explains that one descriptive text column of the table holds (its
+    stems from the data): word -> (column, stem). Empty unless every such word is found."""
+    found: dict[str, tuple[str, str]] = {}
+    for word in left:
+        key = norm(word)
+        columns = [c for c, vocab in tm.texts.items() if key in vocab]
+        if len(key) < 4 or len(columns) != 1:
+            return {}
+        found[word] = (columns[0], tm.texts[columns[0]][key])
+    return found
 
 
 _SUPPORT = ("filler", "op", "owner", "parent", "number", "time")
@@ -2518,6 +2550,8 @@ def explain(p: Plan, model: Model) -> str:
             conds.append(f"{f.column} {neg}{_CMP_WORDS[f.cmp]} {f.values[0]}")
         elif f.op == "row":
             conds.append(f"{f.column} {_CMP_WORDS[f.cmp]} värdet för {f.values[0]}")
+        elif f.op == "contains":
+            conds.append(f"{f.column} {neg}nämner »{f.values[0]}«")
     said = ""
     if p.change_filter and p.aggregate == "versus":
         bigger = "större" if p.change_filter[0].startswith(">") else "mindre"

@@ -94,6 +94,9 @@ def _condition(f: Filter, tm: TableModel, bind: _Params, years: tuple[int, ...])
         if tm.time and len(years) == 1:
             sub = sub.where(_col(tm.time).eq(bind(years[0], tm.time)))
         cond = _CMP[f.cmp](this=column, expression=exp.Subquery(this=sub))
+    elif f.op == "contains":  # "kontroller som görs genom stickprov": the column's text says so
+        word = str(f.values[0]).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        cond = exp.ILike(this=column, expression=bind(f"%{word}%", f.column))
     else:  # pragma: no cover - every op is listed above
         raise ValueError(f.op)
     # "samordnas inte av X": a row with no value at all is not X either

@@ -61,6 +61,9 @@ class TableModel:
     kind_rows: dict[str, list[str]] = field(default_factory=dict)  # category -> its rows
     separators: dict[str, str] = field(default_factory=dict)
     years: tuple[int, ...] = ()  # the years the table holds, read from the data
+    # the stems of each descriptive text column's words ("metod": stickprov, enkät …), so that
+    # "kontroller som görs genom stickprov" can filter on what a column's text says
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> key -> stem
 
 
 @dataclass
@@ -75,6 +78,9 @@ class Model:
     def senses(self, key: tuple[str, ...]) -> list[Sense]:
         """The senses of a phrase of normalised stems (empty when unknown)."""
         return self.lexicon.get(key, [])
+
+
+_WORD = re.compile(r"[^\W\d_][\w-]*")
 
 
 def norm(word: str) -> str:
@@ -98,7 +104,7 @@ def tokens(text: str) -> list[str]:
 
 
 # Bump when the model's layout or the way the lexicon is built changes.
-MODEL_VERSION = "10"
+MODEL_VERSION = "11"
 
 
 def load(catalog: Catalog, grammar_words: Iterable[str] = ()) -> Model:
@@ -233,6 +239,15 @@ def _build(catalog: Catalog) -> Model:
                     f"IS NOT NULL ORDER BY 1",
                 )
             )
+        for text_column in table.search:
+            if text_column in (tm.label, *table.entities) or not table.column(text_column):
+                continue  # names are values already; only descriptive text here
+            vocab: dict[str, str] = {}
+            for (text,) in _rows(catalog, f'SELECT DISTINCT "{text_column}" FROM "{name}"'):
+                for w in _WORD.findall(str(text or "").lower()):
+                    if len(stem(w)) >= 4:
+                        vocab.setdefault(norm(w), stem(w))  # compared folded, matched as written
+            tm.texts[text_column] = dict(sorted(vocab.items()))
         tables[name] = tm
         add(name, Sense("table", name))
         for w in _strs(spec.get("words")) + table.aliases:

@@ -237,6 +237,9 @@ def test_a_yes_no_question_on_a_rounded_amount(catalog):
         ("håller sig KS lokalhyror under 9 mnkr hela planperioden?", {-9084}, 3),
         # a compound of a row's word and the table's word is that row
         ("vad går e-arkivutredningen ut på", {"digitalt mellanarkiv"}, 5),
+        # a word no reading explains that one descriptive column's text holds: a filter on it
+        ("vilka kontroller görs med stickprov", {"K1", "K2"}, 5),
+        ("vilket kontrollmoment görs via enkät och vem är ansvarig", {"Ekonomichef"}, 1),
         # a clause that restates the question is read as an explanation
         ("hur stor andel av riskerna accepteras, alltså ska inte åtgärdas", {45.5}, 1),
     ],
@@ -256,6 +259,7 @@ def test_composed_readings_of_this_round(catalog, text, expected, at_most):
         "vad handlar den fjärde politiska inriktningen om",  # there are three
         "vilka enheter ligger direkt under kommunledningskontoret",  # none: they sit deeper
         "vad visade den senaste pulsmätningen",  # an outcome the document does not hold
+        "vilka kontroller görs med simhallen",  # a word no column's text holds
         "är nivån 2029 lika med genomsnittet för 2024–2025",  # two periods in one total
         "hur många risker har fått sannolikheten 'sannolik', alltså nivå 4",  # the clause counts
     ],

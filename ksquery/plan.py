@@ -105,6 +105,7 @@ _op("agg", "avg", "genomsnitt", "snitt", "medel", "medelvärde", "genomsnittlig"
 _op("agg", "avg", "genomsnittet", "snittet", "medelvärdet", "i snitt", "i genomsnitt", "medeltal")
 _op("share", None, "andel", "andelen", "hur stor del", "procent", "procentuellt", "%", "del av")
 _op("noop", None, "som en del av", "en del av")  # "granskning som en del av metoden"
+_op("noop", None, "i så fall", "och i så fall", "i sådana fall")
 _op("share", None, "hur stor andel", "procentandel", "hur många procent", "hur mycket av")
 _op("change", None, "ökar", "ökning", "ökningen", "minskar", "minskning", "minskningen")
 _op("change", None, "förändring", "förändringen", "skillnad", "skillnaden", "differens", "växer")
@@ -201,7 +202,8 @@ _TEXT = re.compile(
     r"vem beslutade|vad är målet|vad är fokus|vilket fokus|vad fokuserar|vad är uppdraget|"
     r"vad gör|vad ingår|hur hanteras|vad orsakar|vad beror|vad förklarar|vad tänker|hur ofta|"
     r"vad ska \w+ använda)\b|\b(syfte|syftet|motivering|beror|förklarar|"
-    r"motiveringen|anledning|anledningen|användas till|används till|beror på|orsaken|orsakar|"
+    r"motiveringen|motiverar|anledning|anledningen|användas till|används till|beror på|orsaken|"
+    r"orsakar|"
     r"varför|fokusera|fokuserar|hanteras)\b|"
     # what the text says about something: "vad nämns om X", "står det något om Y", "vad sysslar
     # X med", "vad ligger bakom"
@@ -636,7 +638,9 @@ def parse(model: Model, text: str) -> Plan | Decline:
     left = [w for w in left if w not in absorbed]
     found = [_Item(it.text, [Sense("filler")]) if it.text in absorbed else it for it in found]
     tm = model.tables[table]
-    asks_rows = any(s.kind == "op" and s.column == "which" for it in found for s in it.senses)
+    asks_rows = any(
+        s.kind == "op" and s.column in ("which", "who") for it in found for s in it.senses
+    )
     # "vilka kontroller görs genom stickprov"; not where a row is named (its text is asked)
     names_row = any(
         s.kind in ("value", "partial") and s.column == tm.label and s.table == table
@@ -814,6 +818,7 @@ class _Reader:
         self.year_by_year = False
         self.spans: list[tuple] = []  # spans closed before the last one ("… respektive …")
         self.count_of: str | None = None  # "hur många nämnder": count that column's values
+        self.compared_year: int | None = None  # the year after "jämfört med"
         self.year_asked = False  # "det år med lägst investeringar", "lägsta investeringsåret"
         self.direct = False  # "direkt under": the rows just below, never deeper
         self.having: tuple[str, int] | None = None  # a bound on a count of rows per group
@@ -1541,10 +1546,15 @@ class _Reader:
                 self.problems.append(item.text)  # "bara en utredning": a count we cannot filter
         elif kind == "who_is":
             nxt = self.items[i + 1] if i + 1 < len(self.items) else None
-            if nxt is not None and any(
-                x.kind == "dimension" and x.column == self.tm.who for x in nxt.senses
-            ):
+            asked = [
+                x.column
+                for x in (nxt.senses if nxt is not None else [])
+                if x.kind == "dimension" and x.table == self.tm.name and x.column
+            ]
+            if self.tm.who in asked:
                 self._asked(str(self.tm.who))  # "vem är ansvarig för …"
+            elif asked and item.text == "vem är" and asked[0] == self.tm.parent:
+                self._asked(asked[0])  # "vem är överordnad exploateringsenheten"
             elif nxt is not None and any(x.kind == "table" for x in nxt.senses):
                 self.pending = "which"  # "vilka är riskerna …"
             elif (
@@ -1617,6 +1627,8 @@ class _Reader:
             return
         prev = self.items[i - 1] if i else None
         prev_op = next((s for s in prev.senses if s.kind == "op"), None) if prev else None
+        if _is_year(item) and not scaled and prev_op is not None and prev_op.column == "compare":
+            self.compared_year = n  # "jämfört med 2024": the year compared with
         if _is_year(item) and not scaled:
             if self.pending == "but" or (self.negate and self.pending is None):
                 self.excluded_years.append(n)
@@ -1767,6 +1779,12 @@ class _Reader:
         """Whether the question asked for rows before counting them ("vilka risker …, och hur
         många är de", "… lista dem och räkna dem")."""
         return self.which and self.pending is None and not self.plan.answer
+
+    def _names_next(self, i: int) -> bool:
+        """Whether the item after i names a value of this table ("kategorin reinvesteringar")."""
+        return i + 1 < len(self.items) and any(
+            s.kind == "value" and s.table == self.tm.name for s in self.items[i + 1].senses
+        )
 
     def _rows_at(self, i: int) -> bool:
         """Whether the item at i names the table's own rows ("utredningar"), the thing a
@@ -1945,6 +1963,13 @@ class _Reader:
                 first = merged[f.column]
                 if self._per_parent(first, f):
                     continue  # "vilken avdelning har flest enheter": counted per parent
+                describing = [g for g in (first, f) if self._names_next(g.pos)]
+                if len(describing) == 1:
+                    # "objekt i kategorin reinvesteringar": the word says what the name is
+                    p.filters.remove(describing[0])
+                    if describing[0] is first:
+                        merged[f.column] = f
+                    continue
                 if not self._listed(f.column, f.pos):
                     # "vilken avdelning har flest enheter": two roles of one column, not a filter
                     return Decline(
@@ -2217,7 +2242,13 @@ class _Reader:
                 return Decline("förändringen år för år gäller en rad i taget", (), tm.name)
             p.yearly = True
         elif p.aggregate == "change" and len(p.years) < 2 and tm.time:
-            if len(p.years) == 1:
+            budget = self.model.budget_year
+            if len(p.years) == 1 and p.years[0] == self.compared_year and budget in tm.years:
+                # "ökar med 5,2 mnkr jämfört med 2024": from that year to the budget year
+                p.years = tuple(sorted({p.years[0], budget or 0}))
+                if len(p.years) < 2:
+                    return Decline("förändringen behöver två år", (), tm.name)
+            elif len(p.years) == 1:
                 y = p.years[0]
                 if y - 1 not in tm.years:
                     return Decline(f"året före {y} finns inte i {tm.noun}", (str(y),), tm.name)

@@ -240,6 +240,12 @@ def test_a_yes_no_question_on_a_rounded_amount(catalog):
         # a word no reading explains that one descriptive column's text holds: a filter on it
         ("vilka kontroller görs med stickprov", {"K1", "K2"}, 5),
         ("vilket kontrollmoment görs via enkät och vem är ansvarig", {"Ekonomichef"}, 1),
+        # "jämfört med 2024" and one year: from that year to the budget year
+        ("hur mycket ökar KS kommunbidrag jämfört med 2024", {4227}, 1),
+        # a level's word before a name says what the name is
+        ("hur många objekt ingår i kategorin reinvesteringar", {3}, 1),
+        # "vem är överordnad X": the parent
+        ("vem är överordnad exploateringsenheten i organisationen", {"Kommunstyrelsen"}, 1),
         # a clause that restates the question is read as an explanation
         ("hur stor andel av riskerna accepteras, alltså ska inte åtgärdas", {45.5}, 1),
     ],

@@ -106,6 +106,16 @@ _op("agg", "avg", "genomsnittet", "snittet", "medelvärdet", "i snitt", "i genom
 _op("share", None, "andel", "andelen", "hur stor del", "procent", "procentuellt", "%", "del av")
 _op("noop", None, "som en del av", "en del av")  # "granskning som en del av metoden"
 _op("noop", None, "i så fall", "och i så fall", "i sådana fall")
+_op(
+    "noop",
+    None,
+    "i absoluta tal",
+    "absoluta tal",
+    "enligt texten",
+    "texten säger att",
+    "texten säger",
+)
+_op("noop", None, "stämmer det med tabellen", "enligt tabellen", "med tabellen")
 _op("share", None, "hur stor andel", "procentandel", "hur många procent", "hur mycket av")
 _op("change", None, "ökar", "ökning", "ökningen", "minskar", "minskning", "minskningen")
 _op("change", None, "förändring", "förändringen", "skillnad", "skillnaden", "differens", "växer")
@@ -115,7 +125,7 @@ _op(
 _op("change", None, "sjunker", "sjunka", "tappar", "tappa", "går upp", "går ner", "går ned")
 _op("change", None, "ökade", "minskade", "utveckling", "utvecklingen", "förändringar", "öka")
 _op("change", None, "minska", "förändra", "förändrades", "höjning", "sänkning")
-_op("change", None, "ändring", "ändringen", "utvecklats", "utvecklas")
+_op("change", None, "ändring", "ändringen", "utvecklats", "utvecklas", "differensen")
 _op("change", None, "fördubblas", "fördubblats", "halveras", "halverats", "dubblas", "tredubblas")
 _op("per", None, "per", "varje", "för varje", "fördelat på", "uppdelat på", "fördelade på")
 _op("per", None, "fördelning", "fördelningen", "uppdelning", "uppdelat", "fördelat", "vardera")
@@ -158,6 +168,7 @@ _op("who_is", None, "vem är", "vad heter", "vad kallas")
 _op("and", None, "och", "samt", "plus", "respektive och", "&", "o", "resp", "respektive", "eller")
 _op("and", None, "ihop med", "tillsammans med", "inklusive", "inkl", "inräknat", "inberäknat")
 _op("agg", "sum", "ihop", "sammanlagt", "totalbelopp", "samlade", "samlat", "samlad")
+_op("agg", "sum", "ackumulerat", "ackumulerad", "ackumulerade", "sammantagna")
 _op("unit", 1000, "miljoner", "miljon", "mnkr", "mkr", "milj")
 _op("but", None, "men", "däremot")
 _op("ordinal", 2, "den andra", "det andra", "andra i ordningen", "nummer två", "nummer 2")
@@ -170,7 +181,8 @@ _op("same", None, "samma", "lika", "likadant", "exakt samma", "precis samma", "e
 _op("whole", None, "hela", "alla år", "under hela")
 _op("only", None, "bara", "endast", "enbart", "just", "enda", "en enda", "bara en", "endast en")
 _op("times", None, "gånger", "hur många gånger", "gånger så", "gånger större", "gånger mer")
-_op("list", None, "lista", "lista alla", "visa alla", "räkna upp")
+_op("list", None, "lista", "lista alla", "visa alla", "räkna upp", "ställ upp", "ställa upp")
+_op("minus", None, "minus")  # "intäkter minus kostnader": the two rows and their difference
 _op("agg", "count", "räkna dem", "räkna dessa", "hur många är de", "hur många är det")
 # a verb with its preposition, not a span: "vad uppgår investeringarna till nästa år"
 _op("noop", None, "uppgår till", "uppgick till", "uppgå till", "landar på", "hamnar på")
@@ -259,6 +271,7 @@ def _full_year(m: re.Match) -> str:
 
 
 _ANY_YEAR = re.compile(r"\b(?:något|inget|ett enda) (?:av )?år(?:en)?\b|\balla år(?:en)?\b")
+_MINUS_NUMBER = re.compile(r"\bminus\s+(?=\d)")
 _SCALE_HINT = re.compile(r"\(\s*\d{1,2}\s*(?:[-–]|till)\s*\d{1,2}\s*\)")
 _FOR_YEAR = re.compile(r"\bför (?=(?:19|20)\d\d\b)")
 _RANGE = re.compile(r"\b((?:19|20)\d\d)\s*[-–—]\s*((?:19|20)\d\d)\b")
@@ -318,6 +331,7 @@ class Plan:
     filter_asked: bool = False  # a yes/no on the change bound: a 'stämmer' column, no filter
     count_of: str | None = None  # "hur många nämnder …": count this column's different values
     scale_names: bool = False  # "i ord": each scale column's level shown by its word too
+    either_way: bool = False  # "förändras mest": the largest change up or down, by size
 
     def as_dict(self) -> dict[str, Any]:
         """The plan for --format json."""
@@ -360,6 +374,7 @@ class Plan:
             "villkoret_frågas": self.filter_asked,
             "räkna_olika": self.count_of,
             "skalans_ord": self.scale_names,
+            "åt_båda_hållen": self.either_way,
         }
 
 
@@ -425,6 +440,7 @@ def items(model: Model, text: str) -> list[_Item]:
     low = _FOR_YEAR.sub("", low)  # "internkontrollplanen för 2024" names what "… 2024" does
     low = _SHORT_YEAR.sub(_full_year, low)  # "plan 26", "bu25": the years of this century
     low = _DASH_YEAR.sub(r"20\1", low)
+    low = _MINUS_NUMBER.sub("-", low)  # "på minus 8803 tkr": a negative amount
     toks = [SYNONYMS.get(t, t) for t in tokens(low)]
     keys = [norm(t) if not _DIGITS.match(t) else t for t in toks]
     out: list[_Item] = []
@@ -494,6 +510,12 @@ def _fuzzy(model: Model, key: str, word: str) -> tuple[list[Sense], tuple]:
             _content(_word_senses(model, left[:-1])) if left.endswith("s") else []
         )
         if left_senses:
+            named = {s.table for s in left_senses if s.kind == "table"}
+            if named:
+                # 'investeringspost': a post of the investments, not the operating budget's
+                right_senses = [
+                    s for s in right_senses if s.kind != "table" or s.table in named
+                ] or right_senses
             return left_senses + right_senses, (left_senses, right_senses)
     from rapidfuzz import fuzz, process
 
@@ -1603,6 +1625,9 @@ class _Reader:
             self.how_much = True
         elif kind == "direct":
             self.direct = True
+        elif kind == "minus":
+            self.between_rows = True  # "intäkter minus kostnader": the two side by side
+            p.aggregate = p.aggregate or "change"
         elif kind == "in_words":
             if self.tm.scales:
                 p.scale_names = True  # "väsentlighet … i ord": the level's word
@@ -2280,6 +2305,8 @@ class _Reader:
                 self.change_cmp = None
         if p.aggregate == "change" and p.rank and self.share_words:
             p.by_percent = True  # "vilken kostnad ökar mest i procent"
+        if p.aggregate == "change" and p.rank and not (self.increase or self.decrease):
+            p.either_way = True  # "förändras mest": up or down, the largest by size
         if self.change_cmp is not None:
             if p.aggregate != "change":
                 return Decline("jämförelsen gäller en förändring men frågan har ingen", (), tm.name)
@@ -2303,6 +2330,8 @@ class _Reader:
             p.aggregate = None
         if self.nonzero and p.measure and p.aggregate in (None, "count") and not p.answer:
             p.filters.append(Filter(p.measure, "cmp", (0,), cmp="!=", pos=-3))
+        if self.zero and p.measure and p.aggregate == "setdiff":
+            self.zero = False  # "pengar 2027 men inga pengar 2028": the set difference says it
         if self.zero and p.measure:
             asks_years = p.when or tm.time in p.group  # "vilka år får X inga pengar"
             said = " ".join(it.text.lower() for it in self.items)
@@ -2366,7 +2395,7 @@ class _Reader:
             p.aggregate, p.with_avg = "sum", True  # "totalt och snitt per år": both
         if (
             p.aggregate == "versus"
-            and (self.cumulative or self.time_phrase)
+            and (self.cumulative or self.time_phrase or self.summed)
             and not p.change_filter
         ):
             p.versus_total = True  # "… än på reinvesteringar under planperioden": one sum

@@ -391,6 +391,8 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
                 key = pct.copy()  # "ökar mest i procent": relative growth, sign as shown
             if p.decrease:
                 key = exp.Neg(this=key)
+            if p.either_way:
+                key = exp.func("abs", key)  # "förändras mest": up or down
             if p.change_filter:
                 # "ökar mer än 5 procent", "minskar med mer än 1 000 tkr"
                 cmp, bound, percent = p.change_filter

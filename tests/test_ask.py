@@ -246,6 +246,29 @@ def test_a_yes_no_question_on_a_rounded_amount(catalog):
         ("hur många objekt ingår i kategorin reinvesteringar", {3}, 1),
         # "vem är överordnad X": the parent
         ("vem är överordnad exploateringsenheten i organisationen", {"Kommunstyrelsen"}, 1),
+        # a compound's left part names the table ('investeringspost'), not its generic head
+        (
+            "vilken investeringspost har 95 000 tkr, och vilket år",
+            {"Övr. exploateringsområden", 2028},
+            1,
+        ),
+        # "pengar 2027 men inga pengar 2028": the set difference, no zero filter on top
+        ("vilka objekt har pengar 2027 men inga pengar alls 2028", {"Stadsskogen"}, 1),
+        # "sammanlagt" over a span in a comparison: one sum each
+        (
+            "hur mycket mer läggs på Bälinge företagspark än på Stadsskogen sammanlagt 2025–2029",
+            {14405},
+            1,
+        ),
+        # "förändras mest": up or down, the largest by size
+        (
+            "vilken kostnadspost hos expl förändras mest mellan 2024 och 2025",
+            {"Köp av tjänster"},
+            1,
+        ),
+        # "minus" between two rows, and before a number
+        ("intäkter minus kostnader för KS 2026", {-121600}, 1),
+        ("vilken post i driftbudgeten är på minus 8803 tkr", {"Lokalhyror"}, 1),
         # a clause that restates the question is read as an explanation
         ("hur stor andel av riskerna accepteras, alltså ska inte åtgärdas", {45.5}, 1),
     ],

@@ -202,10 +202,12 @@ _op("nonzero", None, "får pengar", "har pengar", "får medel", "har medel", "ti
 _op("nonzero", None, "har några pengar", "får några pengar", "har någon budget", "får någon budget")
 _op("nonzero", None, "får budget", "har budget", "får något", "med pengar", "har belopp")
 _op("zero", None, "får ingenting", "ingenting", "inga pengar alls", "noll kronor")
+_op("zero", None, "på noll", "ligger på noll", "står på noll")
 _op("than_row", None, "som", "som för", "som risken")
 # Questions about reasons, purposes and decisions are answered from the document's text.
 _TEXT = re.compile(
-    r"^\s*(varför|hur går det (?:för|med)|vad är status|vad går .* ut på|hur ska|hur kommer|"
+    r"^\s*(varför|hur går det (?:för|med)|vad är status|vad går .* ut på|"
+    r"vad ska .* (?:börja|inledas|starta) med|hur ska|hur kommer|"
     r"hur planerar|"
     r"vad står(?! det för)|vad säger|"
     r"berätta|beskriv|förklara|vad handlar|vad ska .* användas|vad används|vad är syftet|"
@@ -1095,6 +1097,18 @@ class _Reader:
             if str(w).endswith(str(y))
         }
         return [y for y in years if y not in own]
+
+    def _kind_above(self) -> bool:
+        """Whether a kind of row is named that a named row has above it ("under vilken
+        förvaltning hamnar upphandlingsenheten": that ancestor, not the row just above)."""
+        members = {
+            m
+            for k in self._kind_filters()
+            for v in k.values
+            for m in self.tm.kind_rows.get(str(v), [])
+        }
+        named = self.values.get(self.tm.label or "", [])
+        return any(a in members for v in named for a in self._ancestors(v))
 
     def _kind_filters(self) -> list[Filter]:
         """The kinds of rows the question names ("enheter", "kostnader"), as filters."""
@@ -2008,7 +2022,7 @@ class _Reader:
                 p.filters.remove(f)
             else:
                 merged[f.column] = f
-        if self.ask_parent and self.values.get(tm.label or ""):
+        if self.ask_parent and self.values.get(tm.label or "") and not self._kind_above():
             # the row's parent is the answer: its own category filter would leave nothing
             p.filters = [f for f in p.filters if not (f.op == "in" and f.default and f.pos >= 0)]
             p.show += (self.ask_parent,)
@@ -2338,6 +2352,8 @@ class _Reader:
             if tm.time and not p.years and _ANY_YEAR.search(said):
                 # "ingen budget något år alls": in none of them; "noll kronor något år": in one
                 p.years = tuple(tm.years)
+                if re.search(r"\balla år", said):
+                    self.zero_negated = True  # "på noll alla år": zero in every one of them
             if tm.time and not p.years and not p.count_years and not asks_years:
                 # "har inga pengar alls": in one year, or in every year? Not guessed.
                 return Decline("ange vilket år beloppet ska vara noll", (), tm.name)
@@ -2487,6 +2503,9 @@ def _level(p: Plan, tm: TableModel) -> str | None:
         return None if p.whole else order[-1]
     if any(f.op == "in" and f.column == tm.label and f.negate for f in p.filters):
         return order[0]  # "… utan Stadsskogen": only the finest rows can leave a row out
+    by_level = tm.levels.get("by") or {}
+    if p.answer in by_level and not p.group:
+        return str(by_level[p.answer])  # "vilken investeringskategori minskar": categories
     dims = [g for g in p.group if g != tm.time]
     if dims:
         if p.aggregate == "count":
@@ -2541,10 +2560,7 @@ def explain(p: Plan, model: Model) -> str:
     """The plan in plain Swedish, for the "Tolkat som" line."""
     tm = model.tables[p.table]
     parts: list[str] = []
-    if p.having and p.aggregate == "sum":  # "vilken kategori får inga pengar under …"
-        years = _years_text(p.years) if p.years else ""
-        return f"varje {' och '.join(p.group)} i {tm.noun} med summan {p.having[1]} {years}"
-    if p.having:  # "vilka nämnder har mer än två utredningar"
+    if p.having and p.aggregate == "count":  # "vilka nämnder har mer än två utredningar"
         how_many = f"{_CMP_WORDS.get(p.having[0], p.having[0])} {p.having[1]}"
         if p.having[0] == "=":
             how_many = f"exakt {p.having[1]}"
@@ -2652,6 +2668,8 @@ def explain(p: Plan, model: Model) -> str:
         text += ", och hur många gånger den första är den andra"
     if p.scale_names:
         text += ", med skalornas ord för nivåerna"
+    if p.having and p.aggregate == "sum":  # "vilken kategori får inga pengar under …"
+        text += f", bara de med summan {p.having[1]}"
     if p.with_count:
         text += ", och hur många de är"
     if p.defaults:

@@ -269,6 +269,16 @@ def test_a_yes_no_question_on_a_rounded_amount(catalog):
         # "minus" between two rows, and before a number
         ("intäkter minus kostnader för KS 2026", {-121600}, 1),
         ("vilken post i driftbudgeten är på minus 8803 tkr", {"Lokalhyror"}, 1),
+        # "under vilken förvaltning hamnar X": the ancestor of that kind, not the row above
+        (
+            "under vilken förvaltning hamnar upphandlingsenheten i slutändan",
+            {"Kommunledningskontoret"},
+            1,
+        ),
+        # "vilken investeringskategori minskar": the categories' rows
+        ("vilken investeringskategori minskar mellan 2026 och 2027", {"Reinvesteringar"}, 1),
+        # "på noll alla år": zero in every one of them
+        ("vilken kostnadspost ligger på noll för exploateringsenheten alla år", {"Lokalhyror"}, 1),
         # a clause that restates the question is read as an explanation
         ("hur stor andel av riskerna accepteras, alltså ska inte åtgärdas", {45.5}, 1),
     ],

@@ -57,6 +57,8 @@ GOALS = {
     "dev13": (0.88, 0.85, 0.02, 0.95),
     # written blind during the same session, development data (first run 85,6 / 73,7 / 2,7 / 100)
     "dev15": (0.91, 0.87, 0.02, 0.95),
+    # written blind during the same session, development data (first run 84,5 / 76,2 / 4,1 / 95,2)
+    "dev14": (0.85, 0.78, 0.025, 0.95),
     "holdout": (0.82, 0.82, 0.03, 0.95),
     "holdout2": (0.80, 0.82, 0.03, 0.95),
     "holdout3": (0.82, 0.82, 0.04, 0.95),

@@ -884,6 +884,9 @@ class _Reader:
             if item.text.lower() in ("en", "ett") and self.cmp and self._rows_at(i + 1):
                 self.having, self.cmp = (self.cmp, 1), None  # "fler än en kontroll"
                 continue
+            if item.text.lower() in ("andra", "övriga") and self._rows_at(i + 1):
+                self.other = True  # "hur många andra risker har samma värde som X": not X
+                continue
             if item.number is not None or item.senses == [Sense("number")]:
                 self.number(i, item)
                 continue
@@ -893,6 +896,8 @@ class _Reader:
                 self.pending in ("per", "which")
                 and kinds & {"dimension", "op", "measure", "number"}
                 and not kinds & {"flag", "value", "relation"}  # "vilka accepterade risker"
+                # "vilket av objekten är dyrast": a ranking word ranks, it is not what is asked
+                and not any(s.kind == "op" and s.column in ("rank", "second") for s in senses)
             ):
                 dim = next((s for s in senses if s.kind == "dimension"), None)
                 if any(s.kind == "table" for s in senses):
@@ -969,6 +974,11 @@ class _Reader:
                 item = _Item(item.text, content)
             chosen = self.sense(item)
             self.apply(chosen, item, i)
+            ranking = next(
+                (s for s in item.senses if s.kind == "op" and s.column in ("rank", "second")), None
+            )
+            if ranking is not None and chosen.kind == "measure":
+                self.apply(ranking, item, i)  # "dyrast": the measure, and the largest of it
             time_sense = next((s for s in item.senses if s.kind == "time"), None)
             if time_sense is not None and chosen.kind != "time":
                 self.apply(time_sense, item, i)  # "hela investeringsplanen": the table, its years

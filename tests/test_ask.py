@@ -279,6 +279,10 @@ def test_a_yes_no_question_on_a_rounded_amount(catalog):
         ("vilken investeringskategori minskar mellan 2026 och 2027", {"Reinvesteringar"}, 1),
         # "på noll alla år": zero in every one of them
         ("vilken kostnadspost ligger på noll för exploateringsenheten alla år", {"Lokalhyror"}, 1),
+        # a ranking word that also names the measure ("dyrast") still ranks
+        ("vilket av reinvesteringsobjekten är dyrast nästa år", {"Inventarier"}, 1),
+        # "andra" before the rows' word: not the row compared with
+        ("hur många andra risker har samma riskvärde som terrorhot", {13}, 1),
         # a clause that restates the question is read as an explanation
         ("hur stor andel av riskerna accepteras, alltså ska inte åtgärdas", {45.5}, 1),
     ],
@@ -298,6 +302,7 @@ def test_composed_readings_of_this_round(catalog, text, expected, at_most):
         "vad handlar den fjärde politiska inriktningen om",  # there are three
         "vilka enheter ligger direkt under kommunledningskontoret",  # none: they sit deeper
         "vad visade den senaste pulsmätningen",  # an outcome the document does not hold
+        "vad visade pulsmätningen om arbetsbelastningen förra året",
         "vilka kontroller görs med simhallen",  # a word no column's text holds
         "är nivån 2029 lika med genomsnittet för 2024–2025",  # two periods in one total
         "hur många risker har fått sannolikheten 'sannolik', alltså nivå 4",  # the clause counts

@@ -1465,9 +1465,9 @@ class _Reader:
             self.negate = True  # "… eller B" after "varken A": not B either
         elif kind == "and" and self.negated_list and self._value_next(i, self.negated_list):
             self.negate = True  # "utom personal och lokalhyror": the list goes on
-        elif kind == "not" and self._amount_next(i) is not None:
+        elif kind == "not" and (amount_at := self._amount_next(i)) is not None:
             self.zero = self.zero_negated = True  # "saknar budget", "har inga pengar": zero
-            self.skip.update(range(i + 1, (self._amount_next(i) or i) + 1))
+            self.skip.update(range(i + 1, amount_at + 1))
         elif kind == "not" and self._value_before(i) is not None and not self._negatable(i + 1):
             column, value = self._value_before(i)  # type: ignore[misc]
             # "vilka kontroller ansvarar ekonomichefen inte för": not that value

@@ -843,6 +843,7 @@ class _Reader:
         self.spans: list[tuple] = []  # spans closed before the last one ("… respektive …")
         self.count_of: str | None = None  # "hur många nämnder": count that column's values
         self.compared_year: int | None = None  # the year after "jämfört med"
+        self.rows_above = False  # "vilken avdelning och förvaltning hör X till": both kept
         self.year_asked = False  # "det år med lägst investeringar", "lägsta investeringsåret"
         self.direct = False  # "direkt under": the rows just below, never deeper
         self.having: tuple[str, int] | None = None  # a bound on a count of rows per group
@@ -1107,6 +1108,17 @@ class _Reader:
             if str(w).endswith(str(y))
         }
         return [y for y in years if y not in own]
+
+    def _both_above(self, a: Filter, b: Filter) -> bool:
+        """Whether two kinds of row each hold a row above the row the question names."""
+        if a.column != (self.tm.kinds or {}).get("column"):
+            return False
+        named = self.values.get(self.tm.label or "", [])
+        above = {x for v in named for x in self._ancestors(v)}
+        return bool(named) and all(
+            any(m in above for v in g.values for m in self.tm.kind_rows.get(str(v), []))
+            for g in (a, b)
+        )
 
     def _kind_above(self) -> bool:
         """Whether a kind of row is named that a named row has above it ("under vilken
@@ -2012,6 +2024,11 @@ class _Reader:
                 first = merged[f.column]
                 if self._per_parent(first, f):
                     continue  # "vilken avdelning har flest enheter": counted per parent
+                if self.which and self._both_above(first, f):
+                    # "X – vilken avdelning och vilken förvaltning hör den till": both rows above
+                    first.values += tuple(v for v in f.values if v not in first.values)
+                    p.filters.remove(f)
+                    continue
                 describing = [g for g in (first, f) if self._names_next(g.pos)]
                 if len(describing) == 1:
                     # "objekt i kategorin reinvesteringar": the word says what the name is
@@ -2038,7 +2055,7 @@ class _Reader:
             p.show += (self.ask_parent,)
         for f in [f for f in p.filters if f.op == "in" and f.default and f.pos >= 0]:
             rows_named = self.values.get(tm.label or "", [])
-            members = tm.kind_rows.get(str(f.values[0]), [])
+            members = [m for k in f.values for m in tm.kind_rows.get(str(k), [])]
             if not rows_named or not members or any(v in members for v in rows_named):
                 continue
             if p.aggregate == "share":
@@ -2048,6 +2065,7 @@ class _Reader:
                 # "vilken avdelning hör säkerhetsenheten till": the row of that kind it is under
                 p.filters.remove(f)
                 self.values[tm.label or ""] = list(dict.fromkeys(above))
+                self.rows_above = True  # the rows asked for are above one another: keep all
                 continue
             mine = [v for v in rows_named if tm.parent]
             if tm.parent and mine:
@@ -2126,7 +2144,7 @@ class _Reader:
             p.aggregate = "versus"
         # a row and the row it belongs to ("reinvesteringar i fastigheter"): the narrower one
         label_values = self.values.get(tm.label or "", [])
-        if len(label_values) > 1:
+        if len(label_values) > 1 and not self.rows_above:
             inner = [
                 v
                 for v in label_values

@@ -283,6 +283,12 @@ def test_a_yes_no_question_on_a_rounded_amount(catalog):
         ("vilket av reinvesteringsobjekten är dyrast nästa år", {"Inventarier"}, 1),
         # "andra" before the rows' word: not the row compared with
         ("hur många andra risker har samma riskvärde som terrorhot", {13}, 1),
+        # two kinds of row asked above one named row: both
+        (
+            "säkerhetsenheten – vilken avdelning och vilken förvaltning hör den till",
+            {"Kansli- och HR-avdelningen", "Kommunledningskontoret"},
+            2,
+        ),
         # a clause that restates the question is read as an explanation
         ("hur stor andel av riskerna accepteras, alltså ska inte åtgärdas", {45.5}, 1),
     ],

@@ -521,17 +521,20 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
 
 
 def _scale_words(tm: TableModel, model: Model, bind: _Params) -> list[exp.Expression]:
-    """Each scale column's level as its word ("väsentlighet 4" → its word), the words bound."""
+    """Each scale column's level as its word ("väsentlighet 4" → its word), read from the scale
+    table the dictionary names; only the scale's name is bound."""
+    src = model.scale_source
+    if not src:
+        return []
     out = []
     for column, scale in tm.scales.items():
-        words = sorted((lvl, w) for (s, lvl), w in model.scale_words.items() if s == scale)
-        if not words:
-            continue
-        case = exp.Case(
-            this=_col(column),
-            ifs=[exp.If(this=bind(level, "nivå"), true=bind(word, "ord")) for level, word in words],
+        word = (
+            exp.select(_col(src["word"]))
+            .from_(exp.to_table(src["table"], quoted=True))
+            .where(_col(src["scale"]).eq(bind(scale, src["scale"])))
+            .where(_col(src["level"]).eq(exp.column(column, table=tm.name, quoted=True)))
         )
-        out.append(_alias(case, f"{column}_i_ord"))
+        out.append(_alias(exp.Subquery(this=word), f"{column}_i_ord"))
     return out
 
 

@@ -74,6 +74,8 @@ class Model:
     time_phrases: list[dict]
     values: dict[tuple[str, str], list[str]]  # (table, column) -> the values in the data
     scale_words: dict[tuple[str, int], str]  # (scale, level) -> its word
+    # where the scales' words live: {table, scale, level, word} ([semantic] scales)
+    scale_source: dict[str, str] = field(default_factory=dict)
 
     def senses(self, key: tuple[str, ...]) -> list[Sense]:
         """The senses of a phrase of normalised stems (empty when unknown)."""
@@ -104,7 +106,7 @@ def tokens(text: str) -> list[str]:
 
 
 # Bump when the model's layout or the way the lexicon is built changes.
-MODEL_VERSION = "11"
+MODEL_VERSION = "12"
 
 
 def load(catalog: Catalog, grammar_words: Iterable[str] = ()) -> Model:
@@ -141,6 +143,7 @@ def _to_json(model: Model) -> dict:
         "time_phrases": model.time_phrases,
         "values": [[list(k), v] for k, v in model.values.items()],
         "scale_words": [[list(k), v] for k, v in model.scale_words.items()],
+        "scale_source": model.scale_source,
         "stems": known_stems(),
     }
 
@@ -162,6 +165,7 @@ def _from_json(data: dict) -> Model:
         time_phrases=data["time_phrases"],
         values={(k[0], k[1]): v for k, v in data["values"]},
         scale_words={(k[0], int(k[1])): v for k, v in data["scale_words"]},
+        scale_source=dict(data.get("scale_source") or {}),
     )
 
 
@@ -343,7 +347,8 @@ def _build(catalog: Catalog) -> Model:
     for i, phrase in enumerate(time_phrases):
         for w in _strs(phrase.get("words")):
             add(w, Sense("time", value=i))
-    return Model(tables, lexicon, budget_year, time_phrases, values, scale_words)
+    source = {k: str(scale_spec[k]) for k in ("table", "scale", "level", "word") if scale_words}
+    return Model(tables, lexicon, budget_year, time_phrases, values, scale_words, source)
 
 
 _NUMERIC = ("INTEGER", "BIGINT", "DOUBLE", "DECIMAL")

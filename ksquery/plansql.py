@@ -95,8 +95,8 @@ def _condition(f: Filter, tm: TableModel, bind: _Params, years: tuple[int, ...])
             sub = sub.where(_col(tm.time).eq(bind(years[0], tm.time)))
         cond = _CMP[f.cmp](this=column, expression=exp.Subquery(this=sub))
     elif f.op == "contains":  # "kontroller som görs genom stickprov": the column's text says so
-        word = str(f.values[0]).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        cond = exp.ILike(this=column, expression=bind(f"%{word}%", f.column))
+        word = bind(str(f.values[0]).lower(), f.column)  # a plain substring: no pattern signs
+        cond = exp.func("contains", exp.func("lower", column), word)
     else:  # pragma: no cover - every op is listed above
         raise ValueError(f.op)
     # "samordnas inte av X": a row with no value at all is not X either

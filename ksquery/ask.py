@@ -539,8 +539,8 @@ def answer(
                 result = questions.run(catalog, follow.question, follow.params, timeout=timeout)
                 shown = ", ".join(f"{k} = {v}" for k, v in result.params.items())
                 return result.with_meta(notes=(f"Tolkat som: {result.title} ({shown})",))
-    textual = plan_mod.is_textual(text) and not plan_mod.names_ordinal(model, text)
-    absent = plan_mod.names_absent(model, text)
+    absent, ordinal = plan_mod.marks(model, text)
+    textual = plan_mod.is_textual(text) and not ordinal
     if absent:
         shown = ", ".join(f"'{w}'" for w in absent[:3])
         raise NoAnswer(f"det förstår jag inte: {shown} (det finns inte i dokumentet)")

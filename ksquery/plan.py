@@ -414,18 +414,15 @@ def without_text_words(text: str) -> str:
     return _TEXT_WORDS.sub(" ", text.lower())
 
 
-def names_absent(model: Model, text: str) -> tuple[str, ...]:
-    """The words of the question that name what the document does not hold ("utfallet",
-    "den senaste pulsmätningen"): no paragraph answers them either."""
-    return tuple(it.text for it in items(model, text) if it.absent)
-
-
-def names_ordinal(model: Model, text: str) -> bool:
-    """Whether the question picks a row by its place ("den andra inriktningen"): the table
-    reads it, not the text search."""
-    return any(
-        s.kind == "op" and s.column == "ordinal" for it in items(model, text) for s in it.senses
-    )
+def marks(model: Model, text: str) -> tuple[tuple[str, ...], bool]:
+    """From one reading of the words: those that name what the document does not hold
+    ("utfallet", "den senaste pulsmätningen": no paragraph answers them either), and whether
+    the question picks a row by its place ("den andra inriktningen": the table reads it, not
+    the text search)."""
+    found = items(model, text)
+    absent = tuple(it.text for it in found if it.absent)
+    ordinal = any(s.kind == "op" and s.column == "ordinal" for it in found for s in it.senses)
+    return absent, ordinal
 
 
 def is_textual(text: str) -> bool:
@@ -1054,10 +1051,12 @@ class _Reader:
             s.kind == "dimension" and s.table == self.tm.name for s in nxt.senses
         )
 
-    def _value_next(self, i: int, column: str) -> bool:
+    def _value_next(self, i: int, column: str | None = None) -> bool:
+        """Whether the item after i names a value of this table (of `column`, or of any)."""
         nxt = self.items[i + 1] if i + 1 < len(self.items) else None
         return nxt is not None and any(
-            s.kind == "value" and s.column == column and s.table == self.tm.name for s in nxt.senses
+            s.kind == "value" and column in (None, s.column) and s.table == self.tm.name
+            for s in nxt.senses
         )
 
     def _amount_next(self, i: int) -> int | None:
@@ -1109,28 +1108,20 @@ class _Reader:
         }
         return [y for y in years if y not in own]
 
+    def _holds_above(self, kind: Filter) -> bool:
+        """Whether a kind of row ("förvaltning") holds a row above a row the question names."""
+        above = {a for v in self.values.get(self.tm.label or "", []) for a in self._ancestors(v)}
+        return any(m in above for v in kind.values for m in self.tm.kind_rows.get(str(v), []))
+
     def _both_above(self, a: Filter, b: Filter) -> bool:
         """Whether two kinds of row each hold a row above the row the question names."""
-        if a.column != (self.tm.kinds or {}).get("column"):
-            return False
-        named = self.values.get(self.tm.label or "", [])
-        above = {x for v in named for x in self._ancestors(v)}
-        return bool(named) and all(
-            any(m in above for v in g.values for m in self.tm.kind_rows.get(str(v), []))
-            for g in (a, b)
-        )
+        kinds = (self.tm.kinds or {}).get("column")
+        return a.column == kinds and self._holds_above(a) and self._holds_above(b)
 
     def _kind_above(self) -> bool:
         """Whether a kind of row is named that a named row has above it ("under vilken
         förvaltning hamnar upphandlingsenheten": that ancestor, not the row just above)."""
-        members = {
-            m
-            for k in self._kind_filters()
-            for v in k.values
-            for m in self.tm.kind_rows.get(str(v), [])
-        }
-        named = self.values.get(self.tm.label or "", [])
-        return any(a in members for v in named for a in self._ancestors(v))
+        return any(self._holds_above(k) for k in self._kind_filters())
 
     def _kind_filters(self) -> list[Filter]:
         """The kinds of rows the question names ("enheter", "kostnader"), as filters."""
@@ -1841,12 +1832,6 @@ class _Reader:
         många är de", "… lista dem och räkna dem")."""
         return self.which and self.pending is None and not self.plan.answer
 
-    def _names_next(self, i: int) -> bool:
-        """Whether the item after i names a value of this table ("kategorin reinvesteringar")."""
-        return i + 1 < len(self.items) and any(
-            s.kind == "value" and s.table == self.tm.name for s in self.items[i + 1].senses
-        )
-
     def _rows_at(self, i: int) -> bool:
         """Whether the item at i names the table's own rows ("utredningar"), the thing a
         bound on a count counts."""
@@ -2029,7 +2014,7 @@ class _Reader:
                     first.values += tuple(v for v in f.values if v not in first.values)
                     p.filters.remove(f)
                     continue
-                describing = [g for g in (first, f) if self._names_next(g.pos)]
+                describing = [g for g in (first, f) if self._value_next(g.pos)]
                 if len(describing) == 1:
                     # "objekt i kategorin reinvesteringar": the word says what the name is
                     p.filters.remove(describing[0])

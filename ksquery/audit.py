@@ -81,7 +81,7 @@ def audit(catalog: Catalog) -> list[Finding]:
 def _rows(catalog: Catalog, sql: str) -> list[tuple]:
     # On the catalog's long-lived query thread: a check runs dozens of queries, each would
     # otherwise start a thread of its own.
-    return engine.execute(catalog.con, sql, {}, timeout=30, worker=engine.worker_for(catalog)).rows
+    return engine.execute(catalog.con, sql, {}, timeout=30).rows
 
 
 def _has(table: Table, name: str) -> bool:

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import math
-import queue
-import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ksquery import cache
 from ksquery.catalog import Catalog, duckdb_module, storage_reason
 from ksquery.errors import Cancelled, KsqueryError, ParamError, QueryFailed, Rejected
+from ksquery.watchdog import Job, watchdog
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
@@ -165,7 +165,6 @@ def run(
         params or {},
         timeout=timeout,
         max_rows=max_rows,
-        worker=worker_for(catalog),
         plain=plain_numbers(catalog),
     )
 
@@ -185,34 +184,6 @@ def plain_numbers(catalog: Catalog) -> frozenset[str]:
     return known
 
 
-class Worker:
-    """One long-lived thread that runs queries, so that each query does not pay a thread start.
-
-    Queries run off the main thread because Ctrl-C (SIGINT) is only seen by the main thread, and
-    DuckDB ignores it there about half the time; waiting here lets us interrupt the cursor.
-    """
-
-    def __init__(self) -> None:
-        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._loop, name="ksquery-query", daemon=True)
-        self._thread.start()
-
-    def _loop(self) -> None:
-        while True:
-            self._jobs.get()()
-
-    def submit(self, job) -> None:
-        self._jobs.put(job)
-
-
-def worker_for(catalog: Catalog) -> Worker:
-    """The catalog's query thread, started on first use."""
-    worker = catalog.memo.get("worker")
-    if worker is None:
-        worker = catalog.memo["worker"] = Worker()
-    return worker
-
-
 def execute(
     con: duckdb.DuckDBPyConnection,
     sql: str,
@@ -220,68 +191,76 @@ def execute(
     *,
     timeout: float | None = DEFAULT_TIMEOUT,
     max_rows: int | None = None,
-    worker: Worker | None = None,
     plain: frozenset[str] = frozenset(),
 ) -> Result:
-    """Run off the main thread so that a time limit or Ctrl-C can interrupt DuckDB at once.
+    """Run on this thread, guarded by the watchdog: a time limit or Ctrl-C interrupts DuckDB.
 
     With `max_rows`, only the first rows are kept and the rest are counted in chunks, so memory
     stays bounded whatever the result's size; when the time limit ends the count, the first
     rows come back with a note. Without it, a result over MAX_RESULT_ROWS is refused.
     """
     check_params(params)
-    box: dict[str, Any] = {}
     started = time.perf_counter()
+    deadline = None if timeout is None else time.monotonic() + timeout
     # A cursor per query: an interrupted call can never leave the shared connection busy.
     cursor = con.cursor()
-    finished = threading.Event()
-
-    def work() -> None:
-        try:
-            cur = cursor.execute(sql, params or None)
-            desc = cur.description or []
-            limit = min(MAX_RESULT_ROWS, MAX_RESULT_CELLS // max(len(desc), 1))
-            keep = limit + 1 if max_rows is None else max_rows
-            rows = cur.fetchmany(keep) if keep else []
-            box["first"] = (desc, rows)
-            total = len(rows)
-            if max_rows is None and total > limit:
-                box["too_many"] = limit
-                return
-            while len(rows) == keep and (chunk := len(cur.fetchmany(FETCH_CHUNK))):
-                total += chunk
-            box["ok"] = (desc, rows, total)
-        except BaseException as err:  # noqa: BLE001 - handed to the calling thread
-            box["err"] = err
-        finally:
-            finished.set()
-
-    if worker is None:
-        threading.Thread(target=work, name="ksquery-query", daemon=True).start()
-    else:
-        worker.submit(work)
-    # Wait on an Event, not Thread.join: on Python 3.11 a join interrupted by Ctrl-C marks the
-    # thread as stopped while it still runs (bpo-45274), and DuckDB would never be interrupted.
-    if not _wait(cursor, finished, timeout):
-        if "first" in box and max_rows is not None:
-            desc, rows = box["first"]
-            return _result(desc, rows, None, sql, params, started, plain).with_meta(
-                notes=(f"fler än {len(rows)} rader; alla hann inte räknas inom tidsgränsen",)
-            )
-        raise Cancelled(
-            f"frågan avbröts efter tidsgränsen {timeout:g} s",
-            "höj gränsen med --timeout SEKUNDER eller .timeout SEKUNDER",
-        )
-    cursor.close()
-    if box.get("too_many"):
-        raise QueryFailed(
-            f"resultatet har fler än {box['too_many']:,} rader".replace(",", " "),
-            "begränsa resultatet, t.ex. med WHERE, GROUP BY eller LIMIT",
-        )
-    if "err" in box:
-        _raise(box["err"])
-    desc, rows, total = box["ok"]
+    first: list = []
+    try:
+        with _guard(cursor, deadline, timeout) as job:
+            try:
+                cur = cursor.execute(sql, params or None)
+                desc = cur.description or []
+                limit = min(MAX_RESULT_ROWS, MAX_RESULT_CELLS // max(len(desc), 1))
+                keep = limit + 1 if max_rows is None else max_rows
+                rows = cur.fetchmany(keep) if keep else []
+                first.append(rows)
+                total = len(rows)
+                if max_rows is None and total > limit:
+                    raise QueryFailed(
+                        f"resultatet har fler än {limit:,} rader".replace(",", " "),
+                        "begränsa resultatet, t.ex. med WHERE, GROUP BY eller LIMIT",
+                    )
+                while len(rows) == keep and (chunk := len(cur.fetchmany(FETCH_CHUNK))):
+                    total += chunk
+            except Exception:
+                if job.reason == "timeout" and first and max_rows is not None:
+                    note = f"fler än {len(first[0])} rader; alla hann inte räknas inom tidsgränsen"
+                    partial = _result(desc, first[0], None, sql, params, started, plain)
+                    return partial.with_meta(notes=(note,))
+                raise
+    finally:
+        cursor.close()
     return _result(desc, rows, total, sql, params, started, plain)
+
+
+@contextmanager
+def _guard(cursor: duckdb.DuckDBPyConnection, deadline: float | None, timeout: float | None):
+    """Run the block under the watchdog; DuckDB's errors come out as the library's own, and a
+    call the watchdog stopped as Cancelled (Ctrl-C or the time limit)."""
+    job = Job(cursor, deadline)
+    try:
+        with watchdog().watching(job):
+            try:
+                yield job
+            except KsqueryError:
+                raise
+            except Exception as err:  # noqa: BLE001 - every DuckDB error is turned into ours
+                if job.reason is None:
+                    _raise(err)
+                raise _stopped(job, timeout) from None
+        if job.reason == "sigint":  # DuckDB finished anyway; the Ctrl-C was for this call
+            raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        raise Cancelled("frågan avbröts (Ctrl-C)") from None
+
+
+def _stopped(job: Job, timeout: float | None) -> Cancelled:
+    if job.reason == "sigint":
+        return Cancelled("frågan avbröts (Ctrl-C)")
+    return Cancelled(
+        f"frågan avbröts efter tidsgränsen {timeout:g} s",
+        "höj gränsen med --timeout SEKUNDER eller .timeout SEKUNDER",
+    )
 
 
 def stream(
@@ -303,50 +282,28 @@ def stream(
     params = params or {}
     check_params(params)
     deadline = None if timeout is None else time.monotonic() + timeout
-    worker = worker_for(catalog)
     cursor = catalog.con.cursor()
     started = time.perf_counter()
-    desc = _on_worker(
-        worker, cursor, lambda: cursor.execute(sql, params or None).description, deadline, timeout
-    )
+    try:
+        with _guard(cursor, deadline, timeout):
+            desc = cursor.execute(sql, params or None).description
+    except BaseException:
+        cursor.close()
+        raise
     header = _result(desc or [], [], None, sql, params, started)
 
     def chunks() -> Iterator[list[tuple]]:
         try:
-            while rows := _on_worker(
-                worker, cursor, lambda: cursor.fetchmany(chunk_rows), deadline, timeout
-            ):
+            while True:
+                with _guard(cursor, deadline, timeout):
+                    rows = cursor.fetchmany(chunk_rows)
+                if not rows:
+                    return
                 yield rows
         finally:
             cursor.close()
 
     return header, chunks()
-
-
-def _on_worker(worker: Worker, cursor, call, deadline: float | None, timeout: float | None):
-    """Run `call` on the query thread; interrupt it at the deadline or on Ctrl-C."""
-    box: dict[str, Any] = {}
-    finished = threading.Event()
-
-    def work() -> None:
-        try:
-            box["ok"] = call()
-        except BaseException as err:  # noqa: BLE001 - handed to the calling thread
-            box["err"] = err
-        finally:
-            finished.set()
-
-    worker.submit(work)
-    left = None if deadline is None else max(0.0, deadline - time.monotonic())
-    if not _wait(cursor, finished, left):
-        raise Cancelled(
-            f"frågan avbröts efter tidsgränsen {timeout:g} s",
-            "höj gränsen med --timeout SEKUNDER eller .timeout SEKUNDER",
-        )
-    if "err" in box:
-        cursor.close()
-        _raise(box["err"])
-    return box["ok"]
 
 
 def _raise(err: BaseException) -> None:
@@ -399,29 +356,6 @@ def _result(desc, rows, total, sql, params, started, plain=frozenset()) -> Resul
         total_rows=total,
         plain=plain,
     )
-
-
-def _wait(
-    cursor: duckdb.DuckDBPyConnection, finished: threading.Event, seconds: float | None
-) -> bool:
-    """Wait for the query thread; on Ctrl-C or at the time limit interrupt the cursor until it
-    stopped. True when the query finished in time; raise Cancelled on Ctrl-C."""
-    try:
-        done = finished.wait(seconds)
-    except KeyboardInterrupt:
-        _stop(cursor, finished)
-        raise Cancelled("frågan avbröts (Ctrl-C)") from None
-    if not done:
-        _stop(cursor, finished)
-    return done
-
-
-def _stop(cursor: duckdb.DuckDBPyConnection, finished: threading.Event) -> None:
-    """Interrupt until the worker has ended: an interrupt sent before DuckDB starts is lost."""
-    while not finished.is_set():
-        cursor.interrupt()
-        finished.wait(0.05)
-    cursor.close()
 
 
 _KINDS = {

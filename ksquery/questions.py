@@ -516,7 +516,7 @@ def evaluate(catalog: Catalog, expr: str) -> Any:
             )
         agg = "min" if match.group("fn") == "first" else "max"
         sql = f"SELECT {agg}({_quote(column.name)}) FROM {_quote(table.name)}"
-        rows = engine.execute(catalog.con, sql, {}, timeout=10, worker=engine.worker_for(catalog))
+        rows = engine.execute(catalog.con, sql, {}, timeout=10)
         value = rows.rows[0][0] if rows.rows else None
         if value is None:
             raise QuestionError(f"{table.name}.{column.name} är tom: {expr} saknar värde")

@@ -40,6 +40,7 @@ def test_imports_flow_one_way():
         "cache",
         "catalog",
         "validate",
+        "watchdog",
         "engine",
         "questions",
         "output",

@@ -1093,6 +1093,49 @@ def test_ctrl_c_cancels_and_connection_survives(catalog):
     assert catalog.con.execute("select 1").fetchone() == (1,)
 
 
+def test_ctrl_c_handling_is_put_back_after_each_query(catalog):
+    """The engine catches SIGINT only while its query runs: before and after, Ctrl-C is the
+    process's own (KeyboardInterrupt at a prompt, in a batch run, in a notebook)."""
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("only the main thread sets signal handlers")
+    before = signal.getsignal(signal.SIGINT)
+    engine.run(catalog, "select count(*) from risker")
+    with pytest.raises(Cancelled):
+        engine.run(catalog, LONG_QUERY, timeout=0.3)
+    assert signal.getsignal(signal.SIGINT) is before
+    fd = signal.set_wakeup_fd(-1)
+    signal.set_wakeup_fd(fd)
+    assert fd == -1  # the engine's wake-up socket is not left behind
+
+
+def test_time_limit_holds_off_the_main_thread_and_after_the_watchdog_slept(catalog, monkeypatch):
+    """A query on another thread (a notebook's worker, a server) keeps its time limit, and so
+    does the first query after the watchdog went to sleep for lack of queries."""
+    from ksquery import watchdog
+
+    validate(LONG_QUERY, catalog.schema, catalog.con)
+    monkeypatch.setattr(watchdog, "IDLE", 0.05)
+    engine.run(catalog, "select 1")
+    import time
+
+    time.sleep(0.3)  # the watchdog sleeps now, until a query wakes it
+    with pytest.raises(Cancelled, match="tidsgränsen"):
+        engine.run(catalog, LONG_QUERY, timeout=0.3)
+    box: dict = {}
+
+    def elsewhere() -> None:
+        try:
+            engine.run(catalog, LONG_QUERY, timeout=0.3)
+        except Cancelled as err:
+            box["err"] = err
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join(20)
+    assert not thread.is_alive() and "tidsgränsen" in str(box.get("err"))
+    assert engine.run(catalog, "select count(*) from risker").rows == [(RISKER_ROWS,)]
+
+
 def test_memory_bomb_from_many_small_values_is_stopped(catalog):
     # Every repeat() is small, but string_agg would build a 10 GB value: the connection's
     # memory limit stops it, with a Swedish message, and the connection keeps working.

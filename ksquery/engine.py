@@ -6,14 +6,13 @@ import hashlib
 import math
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ksquery import cache
 from ksquery.catalog import Catalog, duckdb_module, storage_reason
 from ksquery.errors import Cancelled, KsqueryError, ParamError, QueryFailed, Rejected
-from ksquery.watchdog import Job, watchdog
+from ksquery.watchdog import Job
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
@@ -206,7 +205,7 @@ def execute(
     cursor = con.cursor()
     first: list = []
     try:
-        with _guard(cursor, deadline, timeout) as job:
+        with _Guard(cursor, deadline, timeout) as job:
             try:
                 cur = cursor.execute(sql, params or None)
                 desc = cur.description or []
@@ -233,32 +232,33 @@ def execute(
     return _result(desc, rows, total, sql, params, started, plain)
 
 
-@contextmanager
-def _guard(cursor: duckdb.DuckDBPyConnection, deadline: float | None, timeout: float | None):
-    """Run the block under the watchdog; DuckDB's errors come out as the library's own, and a
-    call the watchdog stopped as Cancelled (Ctrl-C or the time limit)."""
-    job = Job(cursor, deadline)
-    try:
-        with watchdog().watching(job):
-            try:
-                yield job
-            except KsqueryError:
-                raise
-            except Exception as err:  # noqa: BLE001 - every DuckDB error is turned into ours
-                if job.reason is None:
-                    _raise(err)
-                raise _stopped(job, timeout) from None
-        if job.reason == "sigint":  # DuckDB finished anyway; the Ctrl-C was for this call
-            raise KeyboardInterrupt
-    except KeyboardInterrupt:
-        raise Cancelled("frågan avbröts (Ctrl-C)") from None
+class _Guard(Job):
+    """A guarded call whose DuckDB errors come out as the library's own, and which, when the
+    watchdog stopped it, raises Cancelled (Ctrl-C or the time limit)."""
+
+    __slots__ = ("timeout",)
+
+    def __init__(self, cursor: Any, deadline: float | None, timeout: float | None) -> None:
+        super().__init__(cursor, deadline)
+        self.timeout = timeout
+
+    def __exit__(self, kind: Any, err: Any, tb: Any) -> None:  # type: ignore[override]
+        super().__exit__(kind, err, tb)
+        if err is None or isinstance(err, KsqueryError):
+            if self.reason == "sigint":  # DuckDB finished anyway; the Ctrl-C was for this call
+                raise _stopped(self)
+            return
+        if isinstance(err, KeyboardInterrupt) or self.reason is not None:
+            raise _stopped(self) from None
+        if isinstance(err, Exception):
+            _raise(err)
 
 
-def _stopped(job: Job, timeout: float | None) -> Cancelled:
-    if job.reason == "sigint":
+def _stopped(job: _Guard) -> Cancelled:
+    if job.reason != "timeout":
         return Cancelled("frågan avbröts (Ctrl-C)")
     return Cancelled(
-        f"frågan avbröts efter tidsgränsen {timeout:g} s",
+        f"frågan avbröts efter tidsgränsen {job.timeout:g} s",
         "höj gränsen med --timeout SEKUNDER eller .timeout SEKUNDER",
     )
 
@@ -285,7 +285,7 @@ def stream(
     cursor = catalog.con.cursor()
     started = time.perf_counter()
     try:
-        with _guard(cursor, deadline, timeout):
+        with _Guard(cursor, deadline, timeout):
             desc = cursor.execute(sql, params or None).description
     except BaseException:
         cursor.close()
@@ -295,7 +295,7 @@ def stream(
     def chunks() -> Iterator[list[tuple]]:
         try:
             while True:
-                with _guard(cursor, deadline, timeout):
+                with _Guard(cursor, deadline, timeout):
                     rows = cursor.fetchmany(chunk_rows)
                 if not rows:
                     return

@@ -2,41 +2,48 @@
 
 A query runs on the thread that asks for it; one long-lived watchdog thread interrupts it. The
 earlier design ran every query on a query thread, and each query paid two thread hand-offs
-(0,2–0,4 ms on a 2-core machine) for a time limit and a Ctrl-C that hardly ever come.
+(0,2–0,5 ms on a 2-core machine) for a time limit and a Ctrl-C that hardly ever come.
 
-Ctrl-C while DuckDB holds the main thread in C++: Python runs its SIGINT handler only when that
-thread is back in Python, but the C-level handler writes the signal's number to the wake-up
-socket at once (signal.set_wakeup_fd), and the watchdog interrupts DuckDB when it reads it. The
-KeyboardInterrupt that the handler raises afterwards is the caller's to turn into Cancelled.
+Ctrl-C while the main thread is inside DuckDB: for the length of the call, SIGINT's Python
+handler stops the job instead of raising KeyboardInterrupt (DuckDB runs Python's handlers itself
+in the middle of a query), and the C-level handler writes the signal's number to a wake-up pipe
+at once (signal.set_wakeup_fd), so the watchdog interrupts DuckDB even where DuckDB does not look.
+Both are put back when the call returns.
 
-The watchdog wakes every SLICE seconds while queries run and for IDLE seconds after the last one,
-then sleeps until the next query arms it, so a run of queries arms it without waking a thread.
+The watchdog looks every SLICE seconds while queries run and for IDLE seconds after the last
+one, then sleeps until the next query wakes it: a run of queries wakes no thread.
 """
 
 from __future__ import annotations
 
 import os
 import select
-import signal
 import threading
 import time
-from contextlib import contextmanager
 from typing import Any
+
+try:  # the C module behind `signal`: its enum wrappers cost ~25 µs per query
+    import _signal as _sig
+except ImportError:  # pragma: no cover - an interpreter without it
+    import signal as _sig  # type: ignore[no-redef]
 
 SLICE = 0.02  # seconds between the watchdog's looks while a query runs
 IDLE = 2.0  # seconds without a query before the watchdog sleeps until the next one
+_SIGINT = int(_sig.SIGINT)
+_MAIN = threading.main_thread()
 
 
 class Job:
-    """One guarded call: what to interrupt, until when, and why it was stopped (None: it wasn't)."""
+    """One guarded call, a context manager: what to interrupt, until when, and why it was
+    stopped (None: it wasn't)."""
 
-    __slots__ = ("cursor", "deadline", "reason", "on_main")
+    __slots__ = ("cursor", "deadline", "reason", "_restore")
 
     def __init__(self, cursor: Any, deadline: float | None) -> None:
         self.cursor = cursor
         self.deadline = deadline
         self.reason: str | None = None  # "timeout" or "sigint"
-        self.on_main = False  # whether Ctrl-C stops it (only the main thread gets SIGINT)
+        self._restore: tuple | None = None  # main thread: SIGINT's handler, wake-up fd
 
     def stop(self, reason: str) -> None:
         """Interrupt DuckDB; the first reason given is the one reported."""
@@ -47,72 +54,71 @@ class Job:
         except Exception:  # noqa: BLE001 - closed meanwhile: the call has returned
             pass
 
+    def _on_sigint(self, signum: int, frame: object) -> None:
+        self.stop("sigint")
+
+    def __enter__(self) -> Job:
+        watch = watchdog()
+        if threading.current_thread() is _MAIN:
+            previous = _sig.getsignal(_SIGINT)
+            if previous is not None:  # None: a handler set outside Python, left alone
+                fd = None
+                if watch.send >= 0:
+                    fd = _sig.set_wakeup_fd(watch.send, warn_on_full_buffer=False)
+                _sig.signal(_SIGINT, self._on_sigint)
+                self._restore = (previous, fd)
+        watch.add(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        watchdog().jobs.discard(self)
+        if self._restore is not None:
+            _handle_pending()  # a Ctrl-C that came during the call is this call's
+            previous, fd = self._restore
+            _sig.signal(_SIGINT, previous)
+            if fd is not None:
+                _sig.set_wakeup_fd(fd)
+
+    @property
+    def on_main(self) -> bool:
+        """Whether Ctrl-C stops it (only the main thread gets SIGINT)."""
+        return self._restore is not None
+
+
+def _handle_pending() -> None:
+    """Entering a Python function runs the signal handlers that are due (CPython's eval breaker)."""
+
 
 class Watchdog:
     def __init__(self) -> None:
-        self._jobs: set[Job] = set()  # the calls running now, on any thread
+        self.jobs: set[Job] = set()  # the calls running now, on any thread
         self._sleeping = False
         self._wake = threading.Event()
-        # A pipe, not a socket pair: importing socket costs a one-shot command milliseconds. On
-        # Windows, where the wake-up fd must be a socket, Ctrl-C relies on DuckDB running
-        # Python's handler (see _catch_sigint).
-        self._recv, self._send = os.pipe() if os.name == "posix" else (-1, -1)
-        for end in (self._recv, self._send):
+        # A pipe, not a socket pair: importing socket costs a one-shot command milliseconds.
+        # Where the wake-up fd must be a socket (Windows), -1: no wake-up fd, and Ctrl-C relies
+        # on DuckDB running Python's handler.
+        self._recv, self.send = os.pipe() if os.name == "posix" else (-1, -1)
+        for end in (self._recv, self.send):
             if end >= 0:
                 os.set_blocking(end, False)
         threading.Thread(target=self._loop, name="ksquery-watchdog", daemon=True).start()
 
-    @contextmanager
-    def watching(self, job: Job):
-        """Guard the calls inside: interrupt job.cursor at job.deadline or on Ctrl-C."""
-        restore = self._catch_sigint(job) if threading.current_thread() is _MAIN else None
-        self._jobs.add(job)
+    def add(self, job: Job) -> None:
+        self.jobs.add(job)
         if self._sleeping:  # looked at after adding the job: see _loop
             self._wake.set()
-        try:
-            yield job
-        finally:
-            self._jobs.discard(job)
-            if restore is not None:
-                _handle_pending()  # a Ctrl-C that came during the call is this call's
-                restore()
-
-    def _catch_sigint(self, job: Job):
-        """On the main thread, while the call runs: Ctrl-C stops the job instead of raising
-        KeyboardInterrupt (DuckDB runs Python's handlers itself, in the middle of a query), and
-        its byte on the wake-up socket lets the watchdog stop DuckDB where it does not. Return
-        what puts the process's own handler and socket back, or None when they are not Python's."""
-        previous = signal.getsignal(signal.SIGINT)
-        if previous is None:
-            return None  # a handler set outside Python: leave Ctrl-C alone
-
-        def stop(signum, frame) -> None:
-            job.stop("sigint")
-
-        fd = None
-        if self._send >= 0:
-            fd = signal.set_wakeup_fd(self._send, warn_on_full_buffer=False)
-        signal.signal(signal.SIGINT, stop)
-        job.on_main = True
-
-        def restore() -> None:
-            signal.signal(signal.SIGINT, previous)
-            if fd is not None:
-                signal.set_wakeup_fd(fd)
-
-        return restore
 
     def _loop(self) -> None:
         idle_since = time.monotonic()
         while True:
-            jobs = list(self._jobs)
+            jobs = list(self.jobs)
             now = time.monotonic()
             if jobs:
                 idle_since = now
             elif now - idle_since > IDLE:
-                # _sleeping first, then look again: a query armed in between sees it and wakes us
+                # _sleeping first, then look again: a query added in between sees it and wakes us
                 self._sleeping = True
-                if not self._jobs:
+                if not self.jobs:
                     self._wake.wait()
                 self._wake.clear()
                 self._sleeping = False
@@ -122,13 +128,13 @@ class Watchdog:
             wait = min([SLICE, *(max(0.0, d - now) for d in deadlines)])
             if self._recv >= 0:
                 ready, _, _ = select.select([self._recv], [], [], wait)
-                sigint = bool(ready) and signal.SIGINT in self._drain()
+                sigint = bool(ready) and _SIGINT in self._drain()
             else:
                 time.sleep(wait)
                 sigint = False
             now = time.monotonic()
             for job in jobs:
-                if job not in self._jobs:
+                if job not in self.jobs:
                     continue  # it ended: a late Ctrl-C went to the caller's own handler
                 if sigint and job.on_main:
                     job.stop("sigint")
@@ -147,11 +153,6 @@ class Watchdog:
         return data
 
 
-def _handle_pending() -> None:
-    """Entering a Python function runs the signal handlers that are due (CPython's eval breaker)."""
-
-
-_MAIN = threading.main_thread()
 _WATCHDOG: Watchdog | None = None
 _START = threading.Lock()
 

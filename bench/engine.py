@@ -248,12 +248,12 @@ def _on_fresh_cursor(con, sql, params):
         cur.close()
 
 
-def _thread_only():
-    import threading
+def _guard_only(con):
+    """What guarding a call costs without the call: the watchdog job, SIGINT's handler swap."""
+    from ksquery import engine
 
-    done = threading.Event()
-    threading.Thread(target=done.set, daemon=True).start()
-    done.wait(5.0)
+    with engine._Guard(con, None, engine.DEFAULT_TIMEOUT):
+        pass
 
 
 def _named_breakdown(report: Report, catalog, q, reps: int) -> None:
@@ -265,7 +265,7 @@ def _named_breakdown(report: Report, catalog, q, reps: int) -> None:
         "questions.run (whole answer)": lambda: questions.run(catalog, q),
         "bind (defaults, cached choices)": lambda: questions.bind(catalog, q, {}),
         "check_cached (sha256 + marker stat)": lambda: engine.check_cached(catalog, q.sql),
-        "engine.execute (cursor + worker thread)": lambda: engine.execute(
+        "engine.execute (cursor + watchdog guard)": lambda: engine.execute(
             catalog.con, q.sql, params
         ),
         "con.execute().fetchall()": lambda: catalog.con.execute(q.sql, params).fetchall(),
@@ -273,7 +273,7 @@ def _named_breakdown(report: Report, catalog, q, reps: int) -> None:
         "fresh cursor: execute().fetchall(), no thread": lambda: _on_fresh_cursor(
             catalog.con, q.sql, params
         ),
-        "worker thread + Event only (no query)": _thread_only,
+        "watchdog guard only (no query)": lambda: _guard_only(catalog.con),
     }
     samples: dict[str, list[float]] = {k: [] for k in steps}
     for _ in range(reps):

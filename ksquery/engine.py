@@ -126,14 +126,20 @@ def _param_size(value: Any) -> int:
 
 
 def check_cached(catalog: Catalog, sql: str) -> None:
-    """Validate fixed SQL once per content and catalog; later runs skip the validator entirely."""
+    """Validate fixed SQL once per content and catalog; later runs skip the validator entirely
+    (in this process without even hashing it again)."""
+    passed = catalog.memo.setdefault("passed", set())
+    if (VALIDATOR_VERSION, sql) in passed:
+        return
     digest = hashlib.sha256(f"{VALIDATOR_VERSION}|{catalog.fingerprint}|{sql}".encode())
     key = "verdict-" + digest.hexdigest()[:32]
-    if cache.marked(key):
-        return
-    check(catalog, sql)
-    cache.mark(key)  # a read-only cache only costs speed
-    cache.mark(_seen_key(sql))
+    if not cache.marked(key):
+        check(catalog, sql)
+        cache.mark(key)  # a read-only cache only costs speed
+        cache.mark(_seen_key(sql))
+    if len(passed) >= 4096:  # a long session of generated SQL: start over rather than grow
+        passed.clear()
+    passed.add((VALIDATOR_VERSION, sql))
 
 
 def _seen_key(sql: str) -> str:

@@ -8,7 +8,6 @@ nämnder), so that a new data set brings its own words.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 from collections import Counter
@@ -20,7 +19,7 @@ from typing import Any
 from ksquery import cache, engine, plancache, questions, semantic
 from ksquery import plan as plan_mod
 from ksquery.catalog import Catalog
-from ksquery.errors import NoAnswer, ParamError
+from ksquery.errors import NoAnswer, ParamError, did_you_mean
 from ksquery.swedish import (
     NUMBER_WORDS,
     known_stems,
@@ -180,10 +179,10 @@ def _bounds(low: str) -> tuple[int | None, int | None]:
 
 
 def _entity_index(catalog: Catalog) -> list[tuple[str, str, str, tuple[str, ...]]]:
-    memo = catalog.memo
-    if "entities" not in memo:
+    if catalog.derived.entities is None:
         _load_index(catalog)
-    return memo["entities"]
+    assert catalog.derived.entities is not None
+    return catalog.derived.entities
 
 
 def _load_index(catalog: Catalog) -> None:
@@ -194,7 +193,7 @@ def _load_index(catalog: Catalog) -> None:
     """
     from ksquery.search import documents
 
-    named = catalog.memo.get("named") or questions.load_all()
+    named = catalog.derived.named or questions.load_all()
     vocabulary = sorted(
         {
             w
@@ -242,22 +241,21 @@ def _load_index(catalog: Catalog) -> None:
             "common": sorted(common),
         }
         cache.store(key, index)  # a read-only cache only costs speed
-    catalog.memo["entities"] = entities
-    catalog.memo["known"] = known  # every stem in the data set's text and names
-    catalog.memo["common"] = common
+    catalog.derived.entities = entities
+    catalog.derived.known = known
+    catalog.derived.common = common
 
 
 def _unique_words(catalog: Catalog) -> set[tuple[str, str, str]]:
     """(table, column, stem) where a long word occurs in exactly one value of that column:
     'intäkterna' names Verksamhetens intäkter, 'energibrist' names Energibrist/effektbrist."""
-    memo = catalog.memo
-    if "unique_words" not in memo:
+    derived = catalog.derived
+    if derived.unique_words is None:
         counts = Counter((t, c, w) for t, c, _, v in _entity_index(catalog) for w in set(v))
-        common = memo.get("common", set())
-        memo["unique_words"] = {
-            k for k, n in counts.items() if n == 1 and len(k[2]) >= 5 and k[2] not in common
+        derived.unique_words = {
+            k for k, n in counts.items() if n == 1 and len(k[2]) >= 5 and k[2] not in derived.common
         }
-    return memo["unique_words"]
+    return derived.unique_words
 
 
 def _entities(catalog: Catalog, low: str, strength: dict[str, float]) -> dict[tuple[str, str], str]:
@@ -443,7 +441,8 @@ def interpret(
     context: dict | None = None,
 ) -> list[Reading]:
     """Readings of `text`, best first (scores 0–100+)."""
-    catalog.memo.setdefault("named", named)  # the index is keyed by these questions' words
+    if catalog.derived.named is None:  # the index is keyed by these questions' words
+        catalog.derived.named = named
     ex = extract(catalog, text)
     change = ex.change
     readings = []
@@ -461,7 +460,7 @@ def interpret(
     penalty = 0 if ex.entities else 10 * max(0, len(unknown) - 1)
     # A word found nowhere in the document ("simhallen", "äldreomsorgen") means the question is
     # about something the document does not cover: no named question should claim it.
-    known = catalog.memo.get("known", set())
+    known = catalog.derived.known
     foreign = [w for w in unknown if len(w) >= 5 and not _in(w, known)]
     penalty += 40 * len(foreign)
     money = bool(MONEY.search(text.lower()))
@@ -522,7 +521,7 @@ def answer(
     token = text.strip()
     if re.fullmatch(r"\w+_\w+", token) and token not in named:
         # a question id with a typo ("risker_utan_kontrol"): run the id it is closest to
-        close_ids = difflib.get_close_matches(token, list(named), n=1, cutoff=0.85)
+        close_ids = did_you_mean(token, named, cutoff=0.85)
         if close_ids:
             result = questions.run(catalog, named[close_ids[0]], given, timeout=timeout)
             return result.with_meta(notes=(f"Tolkat som: {close_ids[0]} (du skrev {token})",))

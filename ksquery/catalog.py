@@ -23,6 +23,7 @@ from ksquery.errors import DataError, os_reason
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
     from types import ModuleType
+    from typing import Any
 
     import duckdb
 
@@ -139,6 +140,26 @@ class Schema:
 
 
 @dataclass
+class Derived:
+    """What the layers derive once per loaded data set, each field filled by the one module named
+    beside it; kept on the catalog, not in module globals, so that two catalogs never share them.
+    A field whose type belongs to a later layer is typed loosely here."""
+
+    schema: Schema | None = None  # Catalog.schema
+    passed: set[tuple[str, str]] = field(default_factory=set)  # engine.check_cached: verdicts
+    plain: frozenset[str] | None = None  # engine.plain_numbers
+    derived: dict[str, dict] | None = None  # questions: computed defaults, allowed values
+    resolved: dict = field(default_factory=dict)  # questions.resolve
+    named: Any = None  # ask: the named questions its word index is keyed by
+    entities: list | None = None  # ask: entity values and their stems
+    known: set[str] = field(default_factory=set)  # ask: every stem of the data's text and names
+    common: set[str] = field(default_factory=set)  # ask: stems too frequent to tell rows apart
+    unique_words: set | None = None  # ask: stems that name exactly one value of a column
+    documents: list | None = None  # search.documents: the searchable rows
+    semantic: Any = None  # semantic.load: the semantic model
+
+
+@dataclass
 class Catalog:
     """The loaded data set: its dictionary and a locked, read-only DuckDB connection."""
 
@@ -146,9 +167,7 @@ class Catalog:
     con: duckdb.DuckDBPyConnection
     db_path: Path
     fingerprint: str
-    # Things derived once per loaded data set (schema, question index, query thread …), kept
-    # here rather than in module globals so that two catalogs never share them.
-    memo: dict = field(default_factory=dict)
+    derived: Derived = field(default_factory=Derived)
 
     @property
     def data_dir(self) -> Path:
@@ -161,9 +180,9 @@ class Catalog:
     @property
     def schema(self) -> Schema:
         """The table/column names the validator checks against, built once per catalog."""
-        if "schema" not in self.memo:
-            self.memo["schema"] = Schema.from_tables(self.tables)
-        return self.memo["schema"]
+        if self.derived.schema is None:
+            self.derived.schema = Schema.from_tables(self.tables)
+        return self.derived.schema
 
     def close(self) -> None:
         self.con.close()

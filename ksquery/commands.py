@@ -19,7 +19,7 @@ from typing import Any
 
 from ksquery import engine, output, questions
 from ksquery.catalog import Catalog
-from ksquery.errors import KsqueryError, os_reason
+from ksquery.errors import KsqueryError, did_you_mean, os_reason
 from ksquery.output import safe
 
 SQL_START = re.compile(
@@ -124,12 +124,6 @@ def special_command(
     return wrap
 
 
-def _close_matches(word: str, options: list[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
-    import difflib  # only for a suggestion
-
-    return difflib.get_close_matches(word, options, n=n, cutoff=cutoff)
-
-
 def unique_commands() -> list[Command]:
     """Each registered command once, in the order of registration."""
     seen: list[Command] = []
@@ -162,7 +156,7 @@ def is_sql(text: str) -> bool:
     return bool(
         first
         and text.rstrip().endswith(";")
-        and _close_matches(first.group(1).lower(), ["select", "with", "from"], cutoff=0.75)
+        and did_you_mean(first.group(1), ["select", "with", "from"], cutoff=0.75)
     )
 
 
@@ -324,7 +318,7 @@ def _special(state: State, text: str) -> list[engine.Result | Reply]:
     name, _, arg = text[1:].partition(" ")
     name = name.lower()
     if name not in COMMANDS:
-        hint = _close_matches(name, list(COMMANDS), n=1)
+        hint = did_you_mean(name, COMMANDS)
         prefix = text[0]  # answer in the user's own spelling: \x or .x
         raise KsqueryError(
             f"okänt kommando {prefix}{safe(name)[:30]}"
@@ -840,7 +834,7 @@ def apply_config(state: State, path: Path | None = None) -> list[Reply]:
     for key, value in data.items():
         kind = CONFIG_KEYS.get(key.replace("colors", "colours"))
         if kind is None or not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            close = _close_matches(key, list(CONFIG_KEYS), n=1)
+            close = did_you_mean(key, CONFIG_KEYS)
             notes.append(
                 Reply(
                     "error",

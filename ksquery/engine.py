@@ -128,7 +128,7 @@ def _param_size(value: Any) -> int:
 def check_cached(catalog: Catalog, sql: str) -> None:
     """Validate fixed SQL once per content and catalog; later runs skip the validator entirely
     (in this process without even hashing it again)."""
-    passed = catalog.memo.setdefault("passed", set())
+    passed = catalog.derived.passed
     if (VALIDATOR_VERSION, sql) in passed:
         return
     digest = hashlib.sha256(f"{VALIDATOR_VERSION}|{catalog.fingerprint}|{sql}".encode())
@@ -177,13 +177,13 @@ def run(
 def plain_numbers(catalog: Catalog) -> frozenset[str]:
     """The integer columns this data set shows without digit grouping ([meta.display]
     plain_numbers and the source-line role); output also treats `NAME_…` and `…_id` so."""
-    known = catalog.memo.get("plain")
+    known = catalog.derived.plain
     if known is not None:
         return known
     meta = catalog.dictionary.meta
     names = list((meta.get("display") or {}).get("plain_numbers") or [])
     line = (meta.get("roles") or {}).get("line")
-    known = catalog.memo["plain"] = frozenset(
+    known = catalog.derived.plain = frozenset(
         str(n).lower() for n in [*names, *([line] if line else [])]
     )
     return known

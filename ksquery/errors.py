@@ -3,6 +3,19 @@
 from __future__ import annotations
 
 import errno
+from collections.abc import Iterable
+
+
+def did_you_mean(word: str, options: Iterable[str], n: int = 1, cutoff: float = 0.6) -> list[str]:
+    """The options closest to a mistyped `word`, best first and in their own spelling, compared
+    without case: the 'menade du …?' of an error message."""
+    import difflib  # only when a suggestion is needed
+
+    folded: dict[str, str] = {}
+    for option in options:
+        folded.setdefault(option.lower(), option)
+    found = difflib.get_close_matches(word.lower(), list(folded), n=n, cutoff=cutoff)
+    return [folded[f] for f in found]
 
 
 class KsqueryError(Exception):

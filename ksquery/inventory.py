@@ -3,13 +3,12 @@ columns, the named questions, and the audit's findings."""
 
 from __future__ import annotations
 
-import difflib
 from decimal import Decimal
 
 from ksquery import engine, questions
 from ksquery.audit import Finding
 from ksquery.catalog import Catalog
-from ksquery.errors import KsqueryError
+from ksquery.errors import KsqueryError, did_you_mean
 from ksquery.output import format_value, safe
 
 
@@ -32,7 +31,7 @@ def describe(catalog: Catalog, name: str) -> engine.Result:
         raise KsqueryError("ange en tabell", "tabellerna: " + ", ".join(catalog.tables))
     table = catalog.dictionary.table(name.strip())
     if table is None:
-        close = difflib.get_close_matches(name.lower(), list(catalog.tables), n=1)
+        close = did_you_mean(name, catalog.tables)
         raise KsqueryError(
             f"okänd tabell '{safe(name)[:60]}'" + (f" — menade du '{close[0]}'?" if close else ""),
             "tabellerna: " + ", ".join(catalog.tables),

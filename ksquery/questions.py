@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,7 @@ from typing import Any
 from ksquery import cache as cache_store
 from ksquery import engine
 from ksquery.catalog import Catalog
-from ksquery.errors import ParamError, QuestionError
+from ksquery.errors import ParamError, QuestionError, did_you_mean
 
 _ROOT = Path(__file__).resolve().parent.parent
 # A wheel ships the named questions as ksquery_queries/; the repository keeps them in queries/.
@@ -114,12 +114,6 @@ def queries_dir(arg: str | os.PathLike | None = None) -> Path:
     return Path(arg or os.environ.get("KSQUERY_QUERIES") or SHIPPED_QUERIES)
 
 
-def _close_matches(word: str, options: Iterable[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
-    import difflib  # only for a suggestion
-
-    return difflib.get_close_matches(word, options, n=n, cutoff=cutoff)
-
-
 def load_all(directory: Path | None = None) -> dict[str, Question]:
     """Parse every `*.sql` file in the directory into Questions keyed by id."""
     directory = directory or queries_dir()
@@ -194,7 +188,7 @@ def has_header(text: str) -> bool:
 
 def _header_key(word: str) -> bool:
     key = word.lower()
-    return key in HEADER_KEYS or bool(_close_matches(key, HEADER_KEYS, n=1, cutoff=0.75))
+    return key in HEADER_KEYS or bool(did_you_mean(key, HEADER_KEYS, cutoff=0.75))
 
 
 def title_of(text: str) -> str | None:
@@ -223,7 +217,7 @@ def parse_text(text: str, path: Path) -> Question:
             if match:
                 key = match.group(1).lower()
                 if key not in HEADER_KEYS:
-                    hint = _close_matches(key, sorted(HEADER_KEYS), n=1)
+                    hint = did_you_mean(key, sorted(HEADER_KEYS))
                     raise QuestionError(
                         f"{path.name}, rad {number}: okänd rubriknyckel '{key}'"
                         + (f" — menade du '{hint[0]}'?" if hint else "")
@@ -372,10 +366,10 @@ def _pick(param: Param, text: str, choices: tuple[str, ...] | list[str]) -> str:
     folded = {c.casefold(): c for c in choices}
     if text.casefold() in folded:
         return folded[text.casefold()]
-    hint = _close_matches(text.casefold(), list(folded), n=1, cutoff=0.5)
+    hint = did_you_mean(text, choices, cutoff=0.5)
     raise ParamError(
         f"{param.name} kan inte vara '{_short(text)}'"
-        + (f" — menade du '{folded[hint[0]]}'?" if hint else ""),
+        + (f" — menade du '{hint[0]}'?" if hint else ""),
         "tillåtna värden: " + ", ".join(list(choices)[:12]),
     )
 
@@ -405,14 +399,16 @@ def choices_for(catalog: Catalog, param: Param) -> list[str] | None:
 def _derived(catalog: Catalog) -> dict[str, dict]:
     """Values the named questions derive from the data (computed defaults, allowed values),
     kept on disk per data set: a one-shot question then runs no query to learn them."""
-    derived: Any = catalog.memo.get("derived")
+    derived = catalog.derived.derived
     if derived is None:
         stored = cache_store.load(f"derived-{catalog.fingerprint}")
-        ok = isinstance(stored, dict) and all(
+        if isinstance(stored, dict) and all(
             isinstance(stored.get(k), dict) for k in ("computed", "choices")
-        )
-        derived = catalog.memo["derived"] = stored if ok else {"computed": {}, "choices": {}}
-    assert isinstance(derived, dict)
+        ):
+            derived = stored
+        else:  # absent, damaged or foreign
+            derived = {"computed": {}, "choices": {}}
+        catalog.derived.derived = derived
     return derived
 
 
@@ -425,7 +421,7 @@ def bind(catalog: Catalog, question: Question, given: dict[str, Any]) -> dict[st
     names = [p.name for p in question.params]
     for key in given:
         if key not in names:
-            hint = _close_matches(key, names, n=1)
+            hint = did_you_mean(key, names)
             raise ParamError(
                 f"frågan {question.id} har ingen parameter '{_short(key)}'"
                 + (f" — menade du '{hint[0]}'?" if hint else ""),
@@ -543,7 +539,7 @@ def fill(catalog: Catalog, text: str) -> str:
 
 def resolve(catalog: Catalog, question: Question) -> Question:
     """The question as this data set reads it: computed defaults and data placeholders filled."""
-    cache = catalog.memo.setdefault("resolved", {})
+    cache = catalog.derived.resolved
     key = (question.path, question.title, question.description, question.source, question.params)
     if key not in cache:
         params = tuple(

@@ -16,8 +16,7 @@ from ksquery.swedish import ASKING, REASONS, fold, stem, stems, words
 
 def documents(catalog: Catalog) -> list[tuple[str, str, str, int | None, Counter]]:
     """(table, section, text, source line, stem counts) of every searchable row, memoised."""
-    cache = catalog.memo
-    if "documents" not in cache:
+    if catalog.derived.documents is None:
         docs = []
         # Provenance columns by their role ([meta.roles]): the source line and the section;
         # a column such as "källrad_från" counts as the line.
@@ -56,8 +55,8 @@ def documents(catalog: Catalog) -> list[tuple[str, str, str, int | None, Counter
         claims = str((roles.get("claims") or {}).get("table") or "\0")
         bodies = [d[2] for d in docs if d[0] != claims]
         docs = [d for d in docs if d[0] != claims or not any(d[2].strip() in b for b in bodies)]
-        cache["documents"] = docs
-    return cache["documents"]
+        catalog.derived.documents = docs
+    return catalog.derived.documents
 
 
 # "(exkl. exploateringsenheten)": what a text says it leaves out is not what it is about

@@ -112,7 +112,7 @@ MODEL_VERSION = "12"
 def load(catalog: Catalog, grammar_words: Iterable[str] = ()) -> Model:
     """The catalog's semantic model, built once per data set and kept in the on-disk cache
     (reading the data's values and stemming every name costs ~50 ms; loading it ~2 ms)."""
-    model = catalog.memo.get("semantic")
+    model = catalog.derived.semantic
     if model is None:
         raw = catalog.dictionary.semantic or {}
         use_words(dict(raw.get("synonyms") or {}), dict(raw.get("abbreviations") or {}))
@@ -131,7 +131,7 @@ def load(catalog: Catalog, grammar_words: Iterable[str] = ()) -> Model:
                 for word in phrase.split():
                     norm(word)
             cache.store(key, _to_json(model))
-        catalog.memo["semantic"] = model
+        catalog.derived.semantic = model
     return model
 
 

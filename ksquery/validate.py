@@ -8,7 +8,6 @@ tree is only read, never rendered back into SQL that DuckDB executes.
 from __future__ import annotations
 
 import bisect
-import difflib
 import json
 import logging
 import re
@@ -24,7 +23,7 @@ from sqlglot.optimizer.scope import traverse_scope
 from sqlglot.tokens import TokenType
 
 from ksquery.catalog import Schema, duckdb_module
-from ksquery.errors import Rejected
+from ksquery.errors import Rejected, did_you_mean
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
@@ -601,9 +600,7 @@ def _check_kind(tree: exp.Expression, sql: str, nodes: _Nodes) -> None:
 
 
 def _suggest(name: str, options: Iterable[str]) -> str | None:
-    folded = {o.lower(): o for o in options}
-    found = difflib.get_close_matches(name.lower(), sorted(folded), n=1, cutoff=0.6)
-    return folded[found[0]] if found else None
+    return next(iter(did_you_mean(name, options)), None)
 
 
 def _check_tables(nodes: _Nodes, schema: Schema, cte_refs: set[int], ctes: set[str]) -> set[str]:
@@ -661,8 +658,7 @@ def _check_functions(tree: exp.Expression, nodes: _Nodes) -> None:
     for func in nodes.of(exp.Anonymous):
         name = str(func.name).lower()
         if name not in ALLOWED_FUNCTIONS:
-            close = difflib.get_close_matches(name, sorted(ALLOWED_FUNCTIONS), n=1, cutoff=0.8)
-            hint = close[0] if close else None
+            hint = next(iter(did_you_mean(name, ALLOWED_FUNCTIONS, cutoff=0.8)), None)
             raise Rejected(
                 f"funktionen {name} är inte tillåten" + (f" — menade du '{hint}'?" if hint else ""),
             )

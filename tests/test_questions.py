@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ksquery import engine, questions
-from ksquery.errors import KsqueryError, ParamError, QuestionError
+from ksquery.errors import KsqueryError, ParamError, QuestionError, did_you_mean
 
 ALL = questions.load_all()
 HEADER = "-- title: x\n-- description: d\n-- aliases: a\n-- source: s\n"
@@ -262,3 +262,18 @@ def test_a_plain_file_runs_with_its_title(catalog, tmp_path):
     path.write_text("-- Antal risker\nSELECT count(*) AS n FROM risker;\n", encoding="utf-8")
     result = questions.run(catalog, questions.parse_file(path), {})
     assert result.title == "Antal risker" and result.rows == [(33,)]
+
+
+@pytest.mark.parametrize(
+    ("word", "options", "cutoff", "expected"),
+    [
+        ("riskvarde", ["risk", "riskvärde", "sannolikhet"], 0.6, ["riskvärde"]),
+        ("SELEC", ["SELECT", "WITH", "FROM"], 0.6, ["SELECT"]),  # the option's own spelling
+        ("Investeringar", ["investeringar", "drift"], 0.6, ["investeringar"]),  # case is no typo
+        ("kommunbidrag", ["risker", "skalor"], 0.6, []),  # nothing close: no guess
+        ("risker_utan_kontrol", ["risker_utan_kontroll", "risker"], 0.85, ["risker_utan_kontroll"]),
+        ("riskr", ["risker"], 0.95, []),  # the cutoff holds
+    ],
+)
+def test_did_you_mean_suggests_the_closest_name(word, options, cutoff, expected):
+    assert did_you_mean(word, options, cutoff=cutoff) == expected

@@ -10,7 +10,7 @@ parameters, and runs through the same gate as any other statement.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ksquery.semantic import MAX_PHRASE, Model, Sense, TableModel, norm, tokens
@@ -63,6 +63,8 @@ def grammar_words() -> list[str]:
 
 
 _op("rank", "desc", "störst", "största", "högst", "högsta", "mest", "dyrast", "dyraste", "flest")
+# ranking words that can rank a count of rows ("flest kontroller"); the others need a number
+_COUNT_RANKS = {"flest", "färst", "mest", "minst", "topp", "top", "mesta", "minst av"}
 _op("rank", "desc", "topp", "top", "tyngst", "tyngsta", "mesta", "värst", "allvarligast")
 _op("rank", "asc", "minst", "minsta", "lägst", "lägsta", "billigast", "billigaste", "färst")
 _op("rank", "asc", "minst av", "långsammast", "långsammaste")
@@ -825,6 +827,8 @@ class _Reader:
         self.neither = False  # "varken A eller B": both negated
         self.nonzero = False  # "får pengar"
         self.which = False  # "vilka …": the rows are the answer
+        self.relative = False  # "… som minskar": a change that picks rows, as after "vilka"
+        self.rank_words: list[str] = []  # "högst", "flest" …: the words that asked for a ranking
         self.increase = False
         self.between_rows = False
         self.zero = False  # "saknar budget"
@@ -1415,6 +1419,7 @@ class _Reader:
                 self.cmp = ">" if arg == "desc" else "<"
                 return
             p.rank = "both" if p.rank and p.rank != arg else str(arg)
+            self.rank_words.append(item.text)
         elif kind == "than":
             self.than_seen = True
             before = {it.text.lower() for it in self.items[max(0, i - 3) : i]}
@@ -1518,6 +1523,8 @@ class _Reader:
                 self.decrease = True
             elif re.match(r"^(ök|stig|väx|höj|går upp)", item.text):
                 self.increase = True
+            if (self.increase or self.decrease) and i > 0 and self.items[i - 1].text == "som":
+                self.relative = True  # "objekten som minskar": the rows that do, as "vilka"
         elif (
             kind in ("from", "to", "to_sum", "after")
             and not self._year_next(i)
@@ -2098,6 +2105,18 @@ class _Reader:
             # "skillnaden mellan X och Y 2026": two rows side by side, not a change over years
             # (with no year or several: year by year)
             p.aggregate = "versus"
+        elif (
+            p.aggregate == "change"
+            and difference
+            and len(set(years)) == 1
+            and len(two) == 1
+            and len(rows) == 1
+            and tm.measure
+            and not p.rank
+        ):
+            # "skillnad i personalkostnader mellan KS och expl 2026": the one row for the two
+            # units in that year, and the difference, not each unit's change from the year before
+            p.aggregate, p.versus_by = "versus", two[0]
         row_cmp = [f for f in p.filters if f.op == "row"]
         if len(row_cmp) == 1 and row_cmp[0].values[0] in rows:
             # "hur mycket mer kostar konsulter och andra köpta tjänster i år jämfört med förra
@@ -2258,11 +2277,15 @@ class _Reader:
                 p.aggregate = None
         if p.answer and p.answer != tm.label and p.rank and not p.group:
             if not (tm.time and p.measure) and self.numeric is None:
+                if p.aggregate is None and not set(self.rank_words) & _COUNT_RANKS:
+                    # "kontrollen som gäller den högst värderade risken": 'högst' of a number
+                    # not named, not a count of rows per risk
+                    return Decline(f"'{self.rank_words[0]}' – men efter vilket tal?", (), tm.name)
                 if p.aggregate in (None, "count"):
                     p.aggregate, p.group = "count", (p.answer,)
             elif tm.time and p.measure and p.aggregate in (None, "sum", "avg", "change"):
                 p.group = (p.answer,)
-        if p.rank and p.aggregate in ("sum", "avg") and not p.group and tm.label:
+        if p.rank and p.aggregate in ("sum", "avg") and not p.group and not p.when and tm.label:
             if not any(
                 f.column == tm.label and f.op == "in" and len(f.values) == 1 for f in p.filters
             ):
@@ -2314,7 +2337,7 @@ class _Reader:
             p.years = (min(p.years), max(p.years))
         if (
             p.aggregate == "change"
-            and self.which
+            and (self.which or self.relative)
             and self.change_cmp is None
             and not p.rank
             and not self.values.get(tm.label or "")
@@ -2480,6 +2503,19 @@ class _Reader:
             p.change_claim = (claimed.values[0], tolerance)
         if p.rank and p.aggregate == "count" and not p.group:
             return Decline("en rangordning av ett antal behöver något att räkna per", (), tm.name)
+        if p.rank and p.aggregate in ("sum", "avg") and not p.group and not p.when and tm.label:
+            # a ranking of one sum ranks nothing: "vilket objekt inom expansionsinvesteringar får
+            # mest totalt 2025–2029" ranks the rows, each summed over the years
+            picked = [
+                f for f in p.filters if f.column == tm.label and f.op == "in" and not f.negate
+            ]
+            one = len(picked) == 1 and len(picked[0].values) == 1
+            parts = tuple(r for r, ps in tm.parents.items() if one and picked[0].values[0] in ps)
+            if parts:
+                # "vilken expansionsinvestering får mest": the rows inside the one named
+                p.filters[p.filters.index(picked[0])] = replace(picked[0], values=parts)
+            if parts or not one:
+                p.group = (tm.label,)
         if (
             p.aggregate == "share"
             and tm.time
@@ -2490,6 +2526,16 @@ class _Reader:
             p.group = (tm.time,)  # "andel … 2024 jämfört med 2027": each year's share
         self._inside_level()
         p.by = self.numeric or p.measure
+        if (
+            p.rank
+            and p.by is None
+            and p.aggregate is None
+            and self.rank_words
+            and not set(self.rank_words) & _COUNT_RANKS
+        ):
+            # "vilken av X:s kontroller gäller den högst värderade risken" where no number is
+            # named and the table has none to rank by: not every row, not a count per group
+            return Decline(f"'{self.rank_words[0]}' – men efter vilket tal?", (), tm.name)
         p.level = _level(p, tm)
         if p.count_years and self.summed and tm.levels:
             p.level = str(list(tm.levels.get("order") or [p.level])[-1])  # "totala investeringar"

@@ -31,8 +31,6 @@ snabbfråga alltså total totala""".split()
 # Other words for a word: generic Swedish here; a data set adds its own (abbreviations such as
 # its units' short names) from `[semantic] synonyms` in its dictionary, through use_words().
 SYNONYMS = {
-    "åtgärd": "kontroll",
-    "åtgärder": "kontroller",
     "kostnad": "kostnader",
 }
 # Words that ask about the document's text rather than name what it is about ("vad sysslar

@@ -242,6 +242,23 @@ READINGS = [
     ),
     # "andra" (other) is no change ("ändra")
     ("hur stor andel av ks kostnader 2025 är andra personalkostnader", {"aggregate": "share"}),
+    # "skillnad … mellan two units … one year": the units side by side, not each one's change
+    (
+        "skillnad i personalkostnader mellan ks och exploateringsenheten 2026",
+        {"aggregate": "versus", "versus_by": "enhet", "years": (2026,)},
+    ),
+    # "objekten som minskar": a relative clause picks the rows, as "vilka objekt minskar" does
+    (
+        "lista investeringsobjekten som minskar mellan 2025 och 2026",
+        {"aggregate": "change", "change_filter": (">", 0, False), "decrease": True},
+    ),
+    # a ranking of sums ranks the rows inside the one named, each summed over the span
+    (
+        "vilken expansionsinvestering får mest totalt 2025-2029",
+        {"rank": "desc", "limit": 1, "group": ("post",), "aggregate": "sum"},
+    ),
+    # "åtgärder" of a risk: the analysis' own text on how it is handled, shown
+    ("vilka åtgärder finns mot cyberhot", {"table": "risker", "answer": "hantering"}),
 ]
 
 
@@ -306,6 +323,10 @@ def test_readings(model, text, fields):
         ("hur många gånger större är investeringarna 2027", set()),
         # "samma" with nothing to compare with is not silently dropped
         ("vilken risk har samma", {"samma"}),
+        # 'högst' in a table without a measure, of no number named: not every row, no count of
+        # rows per group
+        ("vilken av ekonomichefens kontroller gäller den högsta risken", set()),
+        ("vilken kontroll är störst", set()),
     ],
 )
 def test_declines_name_what_was_not_understood(model, text, words):

@@ -171,9 +171,16 @@ def bench_session(report: Report, catalog, named, reps: int) -> None:
         f"\n(a2) a new ad hoc statement in a session: commands.handle − con.execute().fetchall(), "
         f"{len(queries)} queries over 1–3 tables, paired, {reps} runs each"
     )
+    from ksquery import validate
+
     state = commands.State(catalog, named)
+    dialect = validate._DIALECT
     counter = 1_000_000
     per_query: list[list[float]] = [[] for _ in queries]
+    # The floor under the gate, in the same state (a new text, queries in between): DuckDB's own
+    # parse of the statement (one json_serialize_sql query) and sqlglot's tokenize and parse.
+    duck: list[list[float]] = [[] for _ in queries]
+    glot: list[list[float]] = [[] for _ in queries]
     for _ in range(reps):
         for i, base in enumerate(queries):
             counter += 1
@@ -186,9 +193,37 @@ def bench_session(report: Report, catalog, named, reps: int) -> None:
             if not out or not hasattr(out[0], "rows"):
                 raise RuntimeError(f"the session refused {sql!r}: {out}")
             per_query[i].append((t1 - t0) - (t2 - t1))
+            other = f"{base} LIMIT {counter + 50_000_000}"
+            t3 = time.perf_counter()
+            catalog.con.execute("SELECT json_serialize_sql($1)", [other]).fetchall()
+            t4 = time.perf_counter()
+            dialect.parser().parse(dialect.tokenize(other), other)
+            t5 = time.perf_counter()
+            duck[i].append(t4 - t3)
+            glot[i].append(t5 - t4)
     medians = [stats(v)["median"] for v in per_query]
     overall = stats(medians)
     report.timing("session.per_query_medians", "median over the per-query medians", overall, "ms")
+    floor_duck = stats([stats(v)["median"] for v in duck])
+    floor_glot = stats([stats(v)["median"] for v in glot])
+    report.timing(
+        "session.floor_duckdb_parse",
+        "  floor: DuckDB's own parse (json_serialize_sql), median over the per-query medians",
+        floor_duck,
+        "ms",
+    )
+    report.timing(
+        "session.floor_sqlglot_parse",
+        "  floor: sqlglot tokenize + parse, median over the per-query medians",
+        floor_glot,
+        "ms",
+    )
+    report.value(
+        "session.floor_both_parsers",
+        "  floor: both parsers of the gate together (report only)",
+        (floor_duck["median"] + floor_glot["median"]) * 1000,
+        "ms",
+    )
     report.add_goal(
         goal(
             "engine.session_new_query_ms",

@@ -129,6 +129,7 @@ _op("change", None, "ökade", "minskade", "utveckling", "utvecklingen", "förän
 _op("change", None, "minska", "förändra", "förändrades", "höjning", "sänkning")
 _op("change", None, "ändring", "ändringen", "utvecklats", "utvecklas", "differensen")
 _op("change", None, "fördubblas", "fördubblats", "halveras", "halverats", "dubblas", "tredubblas")
+_op("change", None, "steg", "sjönk", "stigit", "sjunkit", "steg med", "sjönk med")
 _op("per", None, "per", "varje", "för varje", "fördelat på", "uppdelat på", "fördelade på")
 _op("per", None, "fördelning", "fördelningen", "uppdelning", "uppdelat", "fördelat", "vardera")
 _op("per", None, "fördelas", "fördelade", "fördelar", "fördelas på", "fördelat per")
@@ -1519,9 +1520,9 @@ class _Reader:
                 p.aggregate = "share"
         elif kind == "change":
             p.aggregate = "change"
-            if re.match(r"^(minsk|sänk|lägr|mindr|sjunk|tapp|går ne)", item.text):
+            if re.match(r"^(minsk|sänk|lägr|mindr|sjunk|sjönk|tapp|går ne)", item.text):
                 self.decrease = True
-            elif re.match(r"^(ök|stig|väx|höj|går upp)", item.text):
+            elif re.match(r"^(ök|stig|steg|väx|höj|går upp)", item.text):
                 self.increase = True
             if (self.increase or self.decrease) and i > 0 and self.items[i - 1].text == "som":
                 self.relative = True  # "objekten som minskar": the rows that do, as "vilka"

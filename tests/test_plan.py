@@ -257,6 +257,11 @@ READINGS = [
         "vilken expansionsinvestering får mest totalt 2025-2029",
         {"rank": "desc", "limit": 1, "group": ("post",), "aggregate": "sum"},
     ),
+    # the past tense of a change ("steg", "sjönk") is a change too
+    (
+        "hur mycket steg övriga kostnader för exploateringsenheten 2024 till 2025",
+        {"aggregate": "change", "years": (2024, 2025)},
+    ),
     # "åtgärder" of a risk: the analysis' own text on how it is handled, shown
     ("vilka åtgärder finns mot cyberhot", {"table": "risker", "answer": "hantering"}),
 ]

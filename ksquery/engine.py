@@ -209,7 +209,7 @@ def execute(
     deadline = None if timeout is None else time.monotonic() + timeout
     # A cursor per query: an interrupted call can never leave the shared connection busy.
     cursor = con.cursor()
-    first: list = []
+    rows: list | None = None  # the first rows, once fetched
     try:
         with _Guard(cursor, deadline, timeout) as job:
             try:
@@ -218,7 +218,6 @@ def execute(
                 limit = min(MAX_RESULT_ROWS, MAX_RESULT_CELLS // max(len(desc), 1))
                 keep = limit + 1 if max_rows is None else max_rows
                 rows = cur.fetchmany(keep) if keep else []
-                first.append(rows)
                 total = len(rows)
                 if max_rows is None and total > limit:
                     raise QueryFailed(
@@ -228,9 +227,10 @@ def execute(
                 while len(rows) == keep and (chunk := len(cur.fetchmany(FETCH_CHUNK))):
                     total += chunk
             except Exception:
-                if job.reason == "timeout" and first and max_rows is not None:
-                    note = f"fler än {len(first[0])} rader; alla hann inte räknas inom tidsgränsen"
-                    partial = _result(desc, first[0], None, sql, params, started, plain)
+                if job.reason == "timeout" and rows is not None and max_rows is not None:
+                    # the count ran out of time: the first rows, with a note
+                    note = f"fler än {len(rows)} rader; alla hann inte räknas inom tidsgränsen"
+                    partial = _result(desc, rows, None, sql, params, started, plain)
                     return partial.with_meta(notes=(note,))
                 raise
     finally:

@@ -1835,6 +1835,14 @@ class _Reader:
         """Whether other rows sum into this one (a category, a total)."""
         return any(value in parents for parents in self.tm.parents.values())
 
+    def _ranks_a_number(self) -> bool:
+        """Whether the ranking words ask for a number ("högst", "störst"), not a count of rows
+        ("flest", "mest")."""
+        return bool(self.rank_words) and not set(self.rank_words) & _COUNT_RANKS
+
+    def _no_number(self) -> Decline:
+        return Decline(f"'{self.rank_words[0]}' – men efter vilket tal?", (), self.tm.name)
+
     def rows_listed(self) -> bool:
         """Whether the question asked for rows before counting them ("vilka risker …, och hur
         många är de", "… lista dem och räkna dem")."""
@@ -2278,19 +2286,14 @@ class _Reader:
                 p.aggregate = None
         if p.answer and p.answer != tm.label and p.rank and not p.group:
             if not (tm.time and p.measure) and self.numeric is None:
-                if p.aggregate is None and not set(self.rank_words) & _COUNT_RANKS:
+                if p.aggregate is None and self._ranks_a_number():
                     # "kontrollen som gäller den högst värderade risken": 'högst' of a number
                     # not named, not a count of rows per risk
-                    return Decline(f"'{self.rank_words[0]}' – men efter vilket tal?", (), tm.name)
+                    return self._no_number()
                 if p.aggregate in (None, "count"):
                     p.aggregate, p.group = "count", (p.answer,)
             elif tm.time and p.measure and p.aggregate in (None, "sum", "avg", "change"):
                 p.group = (p.answer,)
-        if p.rank and p.aggregate in ("sum", "avg") and not p.group and not p.when and tm.label:
-            if not any(
-                f.column == tm.label and f.op == "in" and len(f.values) == 1 for f in p.filters
-            ):
-                p.group = (tm.label,)
         p.decrease = self.decrease
         if (
             p.rank
@@ -2527,16 +2530,10 @@ class _Reader:
             p.group = (tm.time,)  # "andel … 2024 jämfört med 2027": each year's share
         self._inside_level()
         p.by = self.numeric or p.measure
-        if (
-            p.rank
-            and p.by is None
-            and p.aggregate is None
-            and self.rank_words
-            and not set(self.rank_words) & _COUNT_RANKS
-        ):
-            # "vilken av X:s kontroller gäller den högst värderade risken" where no number is
-            # named and the table has none to rank by: not every row, not a count per group
-            return Decline(f"'{self.rank_words[0]}' – men efter vilket tal?", (), tm.name)
+        if p.rank and p.by is None and p.aggregate is None and self._ranks_a_number():
+            # "vilken kontroll är störst" where no number is named and the table has none to
+            # rank by: not every row, not a count per group
+            return self._no_number()
         p.level = _level(p, tm)
         if p.count_years and self.summed and tm.levels:
             p.level = str(list(tm.levels.get("order") or [p.level])[-1])  # "totala investeringar"

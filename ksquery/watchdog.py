@@ -90,6 +90,8 @@ def _handle_pending() -> None:
 
 
 class Watchdog:
+    """The thread that stops guarded calls, and the pipe SIGINT's byte arrives on."""
+
     def __init__(self) -> None:
         self.jobs: set[Job] = set()  # the calls running now, on any thread
         self._sleeping = False

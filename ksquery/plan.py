@@ -1556,6 +1556,8 @@ class _Reader:
         elif kind == "cmp":
             if item.text in ("under", "över") and not self._compares(i):
                 return  # "under planperioden", "över alla år": a preposition, no comparison
+            if item.text == "under" and self._parent_next(i):
+                return  # "objekten under reinvesteringar": the rows inside it, no comparison
             self.cmp = str(arg)
         elif kind == "cmp_after":
             for f in reversed(p.filters):
@@ -1887,6 +1889,14 @@ class _Reader:
             if any(s.kind in ("value", "partial", "level") for s in it.senses):
                 return True
         return False
+
+    def _parent_next(self, i: int) -> bool:
+        """Whether the next item names a row that other rows sum into (a category, a total)."""
+        nxt = self.items[i + 1] if i + 1 < len(self.items) else None
+        return nxt is not None and any(
+            s.kind == "value" and s.column == self.tm.label and self._contains(s.value)
+            for s in nxt.senses
+        )
 
     def _next_numeric(self, i: int) -> str | None:
         for it in self.items[i + 1 : i + 3]:
@@ -2415,6 +2425,25 @@ class _Reader:
                 p.aggregate, p.group, p.having = "sum", (over,), ("=", 0)
             else:
                 p.filters.append(Filter(p.measure, "cmp", (0,), cmp="=", pos=-3))
+        bounds = [
+            f
+            for f in p.filters
+            if f.op == "cmp" and f.column == p.measure and f.cmp in (">", ">=", "<", "<=")
+        ]
+        if (
+            p.aggregate == "sum"
+            and self.summed
+            and len(set(p.years)) > 1
+            and len(bounds) == 1
+            and (self.which or p.answer)
+            and not (p.rank or p.group or p.having)
+            and (p.answer or tm.label)
+        ):
+            # "vilka kategorier har mer än 100 mnkr sammanlagt 2025–2029": a bound on each one's
+            # sum over the years, not on the rows of each year
+            p.filters.remove(bounds[0])
+            p.group = (p.answer or tm.label or "",)
+            p.having = (bounds[0].cmp, bounds[0].values[0])
         if p.aggregate == "count" and not self.summed and not p.group and not p.rank:
             listed = [
                 c for c, v in self.values.items() if c != tm.label and len(v) > 1 and c != tm.time
@@ -2726,7 +2755,10 @@ def explain(p: Plan, model: Model) -> str:
     if p.scale_names:
         text += ", med skalornas ord för nivåerna"
     if p.having and p.aggregate == "sum":  # "vilken kategori får inga pengar under …"
-        text += f", bara de med summan {p.having[1]}"
+        bound = p.having[0] if p.having[0] != "=" else ""
+        text += f", bara de med summan {_CMP_WORDS.get(bound, bound)} {p.having[1]}".replace(
+            "  ", " "
+        )
     if p.with_count:
         text += ", och hur många de är"
     if p.defaults:

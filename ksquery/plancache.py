@@ -17,7 +17,7 @@ from ksquery.plan import Plan
 from ksquery.semantic import Model
 
 # Bump when the SQL a plan compiles to changes, so that cached shapes expire.
-SHAPE_VERSION = "41"
+SHAPE_VERSION = "42"
 
 
 def compile_plan(p: Plan, model: Model, fingerprint: str = "") -> tuple[str, dict[str, Any]]:

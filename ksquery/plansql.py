@@ -222,7 +222,11 @@ def build(p: Plan, model: Model) -> tuple[str, dict[str, Any]]:
         if p.having and (groups or split):
             op, bound = p.having
             compare = _CMP[op]
-            q = q.having(compare(this=value.copy(), expression=bind(bound, "antal")))
+            name_of_bound = "antal" if agg == "count" else "gräns"
+            bounded = value.copy()
+            if tm.signed and agg != "count":
+                bounded = exp.func("abs", bounded)  # "mer än 100 mnkr sammanlagt": by size
+            q = q.having(compare(this=bounded, expression=bind(bound, name_of_bound)))
         if p.rank and (groups or split):
             ranked: exp.Expression = exp.column(name, quoted=True)
             if tm.signed and agg != "count":

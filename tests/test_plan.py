@@ -257,6 +257,16 @@ READINGS = [
         "vilken expansionsinvestering får mest totalt 2025-2029",
         {"rank": "desc", "limit": 1, "group": ("post",), "aggregate": "sum"},
     ),
+    # a bound on each group's sum over the years, not on each year's rows (HAVING)
+    (
+        "vilka investeringskategorier har mer än 100 mnkr sammanlagt under 2025-2029",
+        {"aggregate": "sum", "group": ("kategori",), "having": (">", 100000)},
+    ),
+    # "under X" where X sums other rows: the rows inside it, no comparison with its amount
+    (
+        "objekten under reinvesteringar 2025",
+        {"filters": "row Fastigheter,Inventarier,Tjänstekatalog"},
+    ),
     # the past tense of a change ("steg", "sjönk") is a change too
     (
         "hur mycket steg övriga kostnader för exploateringsenheten 2024 till 2025",
@@ -558,6 +568,54 @@ def test_bounded_counts_per_group_equal_the_reference(request, which):
             "!=": int.__ne__,
         }[cmp]
         assert dict(result.rows) == {k: v for k, v in counts.items() if test(v, bound)}
+
+    check()
+
+
+@pytest.mark.parametrize("which", ["shipped", "next_year"])
+def test_bounded_sums_per_group_equal_the_reference(request, which):
+    # "vilka kategorier har mer än 100 mnkr sammanlagt 2025–2029": every group whose sum over
+    # the years passes the bound, by size where the amounts carry a sign
+    catalog = request.getfixturevalue("catalog" if which == "shipped" else "next_year")
+    model = semantic.load(catalog)
+    summed = [
+        (tm, g)
+        for tm in model.tables.values()
+        if tm.measure and tm.time and len(tm.years) > 1
+        for g in (tm.label, *tm.dimensions)
+        if g and g != tm.time and g not in tm.separators and g in _columns(catalog, tm)
+    ]
+    assert summed
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        case=st.sampled_from(summed),
+        cmp=st.sampled_from([">", ">=", "<", "<="]),
+        bound=st.integers(0, 400_000),
+        ends=st.tuples(st.integers(0, 10), st.integers(0, 10)),
+    )
+    def check(case, cmp, bound, ends):
+        tm, group = case
+        first, last = sorted(i % len(tm.years) for i in ends)
+        years = tm.years[first : last + 1]
+        p = plan_mod.Plan(
+            tm.name,
+            aggregate="sum",
+            measure=tm.measure,
+            group=(group,),
+            years=years,
+            having=(cmp, bound),
+        )
+        sql, params = plancache.compile_plan(p, model)
+        result = engine.run(catalog, sql, params)
+        sums: dict[Any, int] = defaultdict(int)
+        for r in _rows(catalog, tm.name):
+            if r[tm.time] in years and r[tm.measure] is not None:
+                sums[r[group]] += r[tm.measure]
+        test = {">": int.__gt__, ">=": int.__ge__, "<": int.__lt__, "<=": int.__le__}[cmp]
+        size = abs if tm.signed else int
+        want = {k: v for k, v in sums.items() if test(size(v), bound)}
+        assert {row[0]: row[1] for row in result.rows} == want
 
     check()
 

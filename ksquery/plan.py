@@ -829,6 +829,7 @@ class _Reader:
         self.nonzero = False  # "får pengar"
         self.which = False  # "vilka …": the rows are the answer
         self.relative = False  # "… som minskar": a change that picks rows, as after "vilka"
+        self.rows_added = False  # "A plus B": rows added to one another
         self.rank_words: list[str] = []  # "högst", "flest" …: the words that asked for a ranking
         self.increase = False
         self.between_rows = False
@@ -1470,6 +1471,7 @@ class _Reader:
             self.pending = "per"  # "har respektive ansvarig": one row per
         elif kind == "and" and item.text in ("plus", "ihop med", "tillsammans med"):
             self.summed = True  # "köp av tjänster plus övriga kostnader": their sum
+            self.rows_added = True
         elif kind == "and" and self.neither:
             self.negate = True  # "… eller B" after "varken A": not B either
         elif kind == "and" and self.negated_list and self._value_next(i, self.negated_list):
@@ -2557,6 +2559,9 @@ class _Reader:
             and not (self.cumulative or self.time_phrase)
         ):
             p.group = (tm.time,)  # "andel … 2024 jämfört med 2027": each year's share
+        if p.aggregate == "versus" and self.rows_added:
+            # "är X lika med A plus B": a sum checked against a row, not the difference of A, B
+            return Decline("en summa av rader jämförd med en annan rad", (), tm.name)
         self._inside_level()
         p.by = self.numeric or p.measure
         if p.rank and p.by is None and p.aggregate is None and self._ranks_a_number():

@@ -601,7 +601,9 @@ def answer(
         hits = _search(catalog, plan_mod.canonical(model, text), text, read.words + years)
         if hits is not None:
             return hits
-    raise NoAnswer(_decline_message(read, text), _nearest(catalog, named, text, context))
+    raise NoAnswer(
+        _decline_message(read, text), read.hint or _nearest(catalog, named, text, context)
+    )
 
 
 _ASKS = re.compile(

@@ -391,6 +391,7 @@ class Decline:
     words: tuple[str, ...] = ()
     table: str | None = None
     unread: bool = False  # the words are ones no reading explains (not a value the data lacks)
+    hint: str | None = None  # where the answer can be found instead
 
 
 @dataclass
@@ -2561,7 +2562,12 @@ class _Reader:
             p.group = (tm.time,)  # "andel … 2024 jämfört med 2027": each year's share
         if p.aggregate == "versus" and self.rows_added:
             # "är X lika med A plus B": a sum checked against a row, not the difference of A, B
-            return Decline("en summa av rader jämförd med en annan rad", (), tm.name)
+            return Decline(
+                "en summa av rader jämförd med en annan rad",
+                (),
+                tm.name,
+                hint="ksquery check (.check här) jämför varje summarad med raderna den summerar",
+            )
         self._inside_level()
         p.by = self.numeric or p.measure
         if p.rank and p.by is None and p.aggregate is None and self._ranks_a_number():
@@ -2760,8 +2766,8 @@ def explain(p: Plan, model: Model) -> str:
     if p.scale_names:
         text += ", med skalornas ord för nivåerna"
     if p.having and p.aggregate == "sum":  # "vilken kategori får inga pengar under …"
-        bound = p.having[0] if p.having[0] != "=" else ""
-        text += f", bara de med summan {_CMP_WORDS.get(bound, bound)} {p.having[1]}".replace(
+        sign = p.having[0] if p.having[0] != "=" else ""
+        text += f", bara de med summan {_CMP_WORDS.get(sign, sign)} {p.having[1]}".replace(
             "  ", " "
         )
     if p.with_count:

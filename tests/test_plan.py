@@ -26,6 +26,13 @@ def model(catalog):
     return semantic.load(catalog)
 
 
+@pytest.fixture(params=["shipped", "next_year"])
+def data_set(request):
+    """The shipped catalog and the generated next year's, each with its semantic model."""
+    catalog = request.getfixturevalue("catalog" if request.param == "shipped" else "next_year")
+    return catalog, semantic.load(catalog)
+
+
 @pytest.fixture(scope="module")
 def next_year(tmp_path_factory):
     catalog = open_catalog(gen_next_year.build(tmp_path_factory.mktemp("ny") / "data"))
@@ -504,10 +511,8 @@ def _plans(catalog):
     return plans()
 
 
-@pytest.mark.parametrize("which", ["shipped", "next_year"])
-def test_compiled_plans_equal_the_reference(request, which):
-    catalog = request.getfixturevalue("catalog" if which == "shipped" else "next_year")
-    model = semantic.load(catalog)
+def test_compiled_plans_equal_the_reference(data_set):
+    catalog, model = data_set
     rows = {name: _rows(catalog, name) for name in model.tables if model.tables[name].time}
 
     @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
@@ -550,11 +555,9 @@ _PASSES = {
 }
 
 
-@pytest.mark.parametrize("which", ["shipped", "next_year"])
-def test_bounded_counts_per_group_equal_the_reference(request, which):
+def test_bounded_counts_per_group_equal_the_reference(data_set):
     # "vilka nämnder har mer än två utredningar": every group whose row count passes the bound
-    catalog = request.getfixturevalue("catalog" if which == "shipped" else "next_year")
-    model = semantic.load(catalog)
+    catalog, model = data_set
     grouped = [
         (tm, d)
         for tm in model.tables.values()
@@ -583,12 +586,10 @@ def test_bounded_counts_per_group_equal_the_reference(request, which):
     check()
 
 
-@pytest.mark.parametrize("which", ["shipped", "next_year"])
-def test_bounded_sums_per_group_equal_the_reference(request, which):
+def test_bounded_sums_per_group_equal_the_reference(data_set):
     # "vilka kategorier har mer än 100 mnkr sammanlagt 2025–2029": every group whose sum over
     # the years passes the bound, by size where the amounts carry a sign
-    catalog = request.getfixturevalue("catalog" if which == "shipped" else "next_year")
-    model = semantic.load(catalog)
+    catalog, model = data_set
     summed = [
         (tm, g)
         for tm in model.tables.values()

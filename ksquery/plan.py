@@ -256,6 +256,8 @@ _FILLER_WORDS = """
     beträffande avseende snabbt frågan fråga svar svaret siffra siffran siffror siffrorna ha
     ensam enkelt extra plötsligt bestämt vanliga vanlig lägga decimal decimaler trots bakom
     deltar satt enskilt delvis innehåller stämmer stämde sant sanning ner
+    vördsamt vänligen vänligast upplysa upplys meddela månne måhända torde ämnar ämnade anno
+    ödmjukt ödmjukast möjligen hälsningar
 """
 _AMOUNT_VERBS = {"uppgår", "uppgick", "uppgå", "landar", "hamnar", "summerar"}
 _CHANGE_FORMS = {"ändras", "ändrats", "ändrades", "ändrad", "ändra", "förändra"}

@@ -275,6 +275,11 @@ READINGS = [
         "objekten under reinvesteringar 2025",
         {"filters": "row Fastigheter,Inventarier,Tjänstekatalog"},
     ),
+    # polite and old-fashioned lead words ("vördsamt", "vänligen upplysa mig om") name nothing
+    (
+        "vördsamt undrar jag hur stora kommunstyrelsens personalkostnader är år 2027",
+        {"table": "drift", "years": (2027,)},
+    ),
     # the past tense of a change ("steg", "sjönk") is a change too
     (
         "hur mycket steg övriga kostnader för exploateringsenheten 2024 till 2025",

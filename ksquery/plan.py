@@ -2105,21 +2105,24 @@ class _Reader:
             rows.append(compared[0].values[0])
             self.value_pos.setdefault(tm.label or "", compared[0].pos)
             p.aggregate, p.versus_by = "versus", two[0]
-        elif (
-            self.than_seen
+        difference = any(it.text.lower().startswith(("skillnad", "differens")) for it in self.items)
+        if (
+            (
+                (self.than_seen and p.aggregate is None)
+                or (difference and p.aggregate == "change" and len(set(years)) == 1)
+            )
             and all(f.values[0] in rows for f in compared)
             and len(two) == 1
             and len(rows) == 1
             and tm.measure
-            and p.aggregate is None
             and not p.rank
             and len(set(years)) <= 1
         ):
-            # "hur mycket större är KS personalkostnader än expl:s personalkostnader": the one
-            # row for both units, and the difference
+            # "hur mycket större är KS personalkostnader än expl:s personalkostnader", "skillnad
+            # i personalkostnader mellan KS och expl 2026": the one row for both units in that
+            # year, and the difference, not each unit's change from the year before
             p.filters = [f for f in p.filters if f not in compared]
             p.aggregate, p.versus_by = "versus", two[0]
-        difference = any(it.text.lower().startswith(("skillnad", "differens")) for it in self.items)
         if (
             p.aggregate == "change"
             and (self.between_rows or (difference and len(set(years)) == 1))
@@ -2129,18 +2132,6 @@ class _Reader:
             # "skillnaden mellan X och Y 2026": two rows side by side, not a change over years
             # (with no year or several: year by year)
             p.aggregate = "versus"
-        elif (
-            p.aggregate == "change"
-            and difference
-            and len(set(years)) == 1
-            and len(two) == 1
-            and len(rows) == 1
-            and tm.measure
-            and not p.rank
-        ):
-            # "skillnad i personalkostnader mellan KS och expl 2026": the one row for the two
-            # units in that year, and the difference, not each unit's change from the year before
-            p.aggregate, p.versus_by = "versus", two[0]
         row_cmp = [f for f in p.filters if f.op == "row"]
         if len(row_cmp) == 1 and row_cmp[0].values[0] in rows:
             # "hur mycket mer kostar konsulter och andra köpta tjänster i år jämfört med förra

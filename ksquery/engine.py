@@ -248,7 +248,7 @@ class _Guard(Job):
         super().__init__(cursor, deadline)
         self.timeout = timeout
 
-    def __exit__(self, kind: Any, err: Any, tb: Any) -> None:  # type: ignore[override]
+    def __exit__(self, kind: Any, err: Any, tb: Any) -> None:
         super().__exit__(kind, err, tb)
         if err is None or isinstance(err, KsqueryError):
             if self.reason == "sigint":  # DuckDB finished anyway; the Ctrl-C was for this call

@@ -70,7 +70,7 @@ class Job:
         watch.add(self)
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: Any, err: Any, tb: Any) -> None:
         watchdog().jobs.discard(self)
         if self._restore is not None:
             _handle_pending()  # a Ctrl-C that came during the call is this call's
